@@ -1,0 +1,111 @@
+//! `clientToken` idempotency: a retry with the same token and parameters replays the original
+//! answer; the same token with other parameters is `IdempotentParameterMismatchException`. The
+//! record is written in the operation's own transaction, so a concurrent duplicate conflicts.
+
+use ram_model::{ApiError, api_error};
+use ram_store::{IdempotencyRecord, Tx};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use crate::failure::Outcome;
+use crate::{Caller, Ram};
+
+/// A client token checked for validity, plus whether the caller supplied it.
+pub struct ClientToken {
+    pub value: String,
+    supplied: bool,
+}
+
+impl Ram {
+    pub(crate) fn client_token(&self, token: Option<&str>) -> Result<ClientToken, ApiError> {
+        match token {
+            None => Ok(ClientToken {
+                value: self.ids.uuid(),
+                supplied: false,
+            }),
+            Some(t)
+                if !t.is_empty() && t.len() <= 64 && t.bytes().all(|b| b.is_ascii_graphic()) =>
+            {
+                Ok(ClientToken {
+                    value: t.to_owned(),
+                    supplied: true,
+                })
+            }
+            Some(t) => Err(api_error!(
+                InvalidClientTokenException,
+                "The client token {t} isn't valid."
+            )),
+        }
+    }
+
+    /// The replayed answer of an earlier call with this token, if there was one.
+    pub(crate) async fn replay<I: Serialize, O: DeserializeOwned>(
+        tx: &mut Tx,
+        caller: &Caller,
+        operation: &str,
+        token: &ClientToken,
+        input: &I,
+    ) -> Outcome<Option<O>> {
+        if !token.supplied {
+            return Ok(None);
+        }
+        let Some(record) = tx
+            .get_idempotency(&caller.account_id, &caller.region, operation, &token.value)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if record.request_hash != request_hash(input) {
+            return Err(api_error!(
+                IdempotentParameterMismatchException,
+                "The client token {} was already used with different parameters.",
+                token.value
+            )
+            .into());
+        }
+        serde_json::from_str(&record.response)
+            .map(Some)
+            .map_err(|e| {
+                tracing::error!(error = %e, "stored idempotent response is unreadable");
+                ApiError::internal().into()
+            })
+    }
+
+    pub(crate) async fn remember<I: Serialize, O: Serialize>(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        operation: &str,
+        token: &ClientToken,
+        input: &I,
+        output: &O,
+    ) -> Outcome<()> {
+        if !token.supplied {
+            return Ok(());
+        }
+        let record = IdempotencyRecord {
+            request_hash: request_hash(input),
+            response: serde_json::to_string(output).map_err(|_| ApiError::internal())?,
+        };
+        tx.put_idempotency(
+            &caller.account_id,
+            &caller.region,
+            operation,
+            &token.value,
+            &record,
+            self.now_ms(),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// A hash of the request's parameters other than the token itself (serde_json maps are sorted).
+fn request_hash<I: Serialize>(input: &I) -> String {
+    let mut value = serde_json::to_value(input).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.remove("clientToken");
+    }
+    hex::encode(Sha256::digest(value.to_string()))
+}

@@ -1,0 +1,250 @@
+//! Invitations: GetResourceShareInvitations, AcceptResourceShareInvitation,
+//! RejectResourceShareInvitation. An account outside the owner's organization gets a PENDING
+//! invitation; it sees the share only after accepting.
+
+use ram_model::{
+    AcceptResourceShareInvitationRequest, AcceptResourceShareInvitationResponse, ApiError,
+    GetResourceShareInvitationsRequest, GetResourceShareInvitationsResponse,
+    RejectResourceShareInvitationRequest, RejectResourceShareInvitationResponse,
+    ResourceShareInvitationStatus, api_error,
+};
+use ram_store::{InvitationFilter, InvitationRecord, Lifecycle, ShareRecord, Tx};
+
+use crate::arn::Arn;
+use crate::associations::{ASSOCIATED, ASSOCIATING, DISASSOCIATED, PRINCIPAL};
+use crate::failure::Outcome;
+use crate::{Caller, Ram, render};
+
+const PENDING: &str = "PENDING";
+const ACCEPTED: &str = "ACCEPTED";
+const REJECTED: &str = "REJECTED";
+const EXPIRED: &str = "EXPIRED";
+
+fn invitation_not_found(arn: &str) -> ApiError {
+    api_error!(
+        ResourceShareInvitationArnNotFoundException,
+        "ResourceShareInvitation {arn} could not be found."
+    )
+}
+
+impl Ram {
+    /// The pending invitation of a principal association, if one is outstanding.
+    pub(crate) async fn pending_invitation(
+        &self,
+        tx: &mut Tx,
+        share: &ShareRecord,
+        principal: &str,
+        now: i64,
+    ) -> Outcome<Option<String>> {
+        let latest = tx.latest_invitation(&share.arn, principal, now).await?;
+        Ok(latest.filter(|i| i.status == PENDING).map(|i| i.arn))
+    }
+
+    /// The owner removed the principal or deleted the share before the receiver answered.
+    pub(crate) async fn withdraw_invitation(
+        &self,
+        tx: &mut Tx,
+        arn: &str,
+        now: i64,
+    ) -> Outcome<()> {
+        tx.set_invitation_lifecycle(arn, &Lifecycle::now(EXPIRED), now)
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn get_resource_share_invitations(
+        &self,
+        caller: &Caller,
+        input: GetResourceShareInvitationsRequest,
+    ) -> Outcome<GetResourceShareInvitationsResponse> {
+        let arns = input
+            .resource_share_invitation_arns
+            .clone()
+            .unwrap_or_default();
+        for arn in &arns {
+            Arn::parse_ram(arn, "resource-share-invitation")?;
+        }
+        let share_arns = input.resource_share_arns.clone().unwrap_or_default();
+        for arn in &share_arns {
+            Arn::parse_ram(arn, "resource-share")?;
+        }
+        let page = self.page_request(
+            caller,
+            "GetResourceShareInvitations",
+            &input,
+            input.next_token.as_deref(),
+            input.max_results,
+        )?;
+        let now = self.now_ms();
+        let mut tx = self.store.read().await?;
+        for arn in &arns {
+            self.received_invitation(&mut tx, caller, arn, now).await?;
+        }
+        let filter = InvitationFilter { arns, share_arns };
+        let result = tx
+            .list_invitations(
+                &caller.account_id,
+                &caller.region,
+                &filter,
+                page.after.as_ref(),
+                page.limit,
+                now,
+            )
+            .await?;
+        tx.commit().await?;
+        let last = result.items.last().map(|i| (i.created_ms, i.arn.clone()));
+        Ok(GetResourceShareInvitationsResponse {
+            resource_share_invitations: Some(result.items.iter().map(render::invitation).collect()),
+            next_token: self.next_token(&page, result.more, last),
+        })
+    }
+
+    /// An invitation addressed to the caller; anyone else's is "not found".
+    async fn received_invitation(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        arn: &str,
+        now: i64,
+    ) -> Outcome<InvitationRecord> {
+        match tx.get_invitation(arn, now).await? {
+            Some(i) if i.receiver_account == caller.account_id && i.region == caller.region => {
+                Ok(i)
+            }
+            _ => Err(invitation_not_found(arn).into()),
+        }
+    }
+
+    /// Checks that the invitation can still be answered.
+    fn answerable(invitation: &InvitationRecord) -> Result<(), ApiError> {
+        let arn = &invitation.arn;
+        match invitation.status.as_str() {
+            PENDING => Ok(()),
+            ACCEPTED => Err(api_error!(
+                ResourceShareInvitationAlreadyAcceptedException,
+                "The invitation {arn} has already been accepted."
+            )),
+            REJECTED => Err(api_error!(
+                ResourceShareInvitationAlreadyRejectedException,
+                "The invitation {arn} has already been rejected."
+            )),
+            _ => Err(api_error!(
+                ResourceShareInvitationExpiredException,
+                "The invitation {arn} has expired."
+            )),
+        }
+    }
+
+    pub(crate) async fn accept_resource_share_invitation(
+        &self,
+        caller: &Caller,
+        input: AcceptResourceShareInvitationRequest,
+    ) -> Outcome<AcceptResourceShareInvitationResponse> {
+        let token = self.client_token(input.client_token.as_deref())?;
+        let arn = input
+            .resource_share_invitation_arn
+            .clone()
+            .unwrap_or_default();
+        Arn::parse_ram(&arn, "resource-share-invitation")?;
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        if let Some(replayed) = Ram::replay(
+            &mut tx,
+            caller,
+            "AcceptResourceShareInvitation",
+            &token,
+            &input,
+        )
+        .await?
+        {
+            return Ok(replayed);
+        }
+        let invitation = self.received_invitation(&mut tx, caller, &arn, now).await?;
+        Ram::answerable(&invitation)?;
+        tx.set_invitation_lifecycle(&arn, &Lifecycle::now(ACCEPTED), now)
+            .await?;
+        let settle = now + self.config.association_delay_ms;
+        tx.set_association_lifecycle(
+            &invitation.share_arn,
+            PRINCIPAL,
+            &invitation.principal,
+            &Lifecycle::until(ASSOCIATING, settle, ASSOCIATED, now),
+            None,
+            now,
+        )
+        .await?;
+        let mut answered = render::invitation(&invitation);
+        answered.status = Some(ResourceShareInvitationStatus::Accepted);
+        let output = AcceptResourceShareInvitationResponse {
+            resource_share_invitation: Some(answered),
+            client_token: Some(token.value.clone()),
+        };
+        self.remember(
+            &mut tx,
+            caller,
+            "AcceptResourceShareInvitation",
+            &token,
+            &input,
+            &output,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(output)
+    }
+
+    pub(crate) async fn reject_resource_share_invitation(
+        &self,
+        caller: &Caller,
+        input: RejectResourceShareInvitationRequest,
+    ) -> Outcome<RejectResourceShareInvitationResponse> {
+        let token = self.client_token(input.client_token.as_deref())?;
+        let arn = input
+            .resource_share_invitation_arn
+            .clone()
+            .unwrap_or_default();
+        Arn::parse_ram(&arn, "resource-share-invitation")?;
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        if let Some(replayed) = Ram::replay(
+            &mut tx,
+            caller,
+            "RejectResourceShareInvitation",
+            &token,
+            &input,
+        )
+        .await?
+        {
+            return Ok(replayed);
+        }
+        let invitation = self.received_invitation(&mut tx, caller, &arn, now).await?;
+        Ram::answerable(&invitation)?;
+        tx.set_invitation_lifecycle(&arn, &Lifecycle::now(REJECTED), now)
+            .await?;
+        tx.set_association_lifecycle(
+            &invitation.share_arn,
+            PRINCIPAL,
+            &invitation.principal,
+            &Lifecycle::now(DISASSOCIATED),
+            Some("The principal rejected the resource share invitation."),
+            now,
+        )
+        .await?;
+        let mut answered = render::invitation(&invitation);
+        answered.status = Some(ResourceShareInvitationStatus::Rejected);
+        let output = RejectResourceShareInvitationResponse {
+            resource_share_invitation: Some(answered),
+            client_token: Some(token.value.clone()),
+        };
+        self.remember(
+            &mut tx,
+            caller,
+            "RejectResourceShareInvitation",
+            &token,
+            &input,
+            &output,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(output)
+    }
+}

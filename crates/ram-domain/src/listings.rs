@@ -1,0 +1,222 @@
+//! ListPrincipals and ListResources: who a share reaches and what it holds, from the owner's side
+//! (SELF) or the receiver's (OTHER-ACCOUNTS).
+
+use ram_model::{
+    ListPrincipalsRequest, ListPrincipalsResponse, ListResourcesRequest, ListResourcesResponse,
+    ResourceOwner, ResourceRegionScopeFilter, api_error,
+};
+use ram_store::{AssociationFilter, AssociationRecord, Page, Scope, ShareHolds, association_key};
+
+use crate::arn::Arn;
+use crate::associations::{ASSOCIATED, DISASSOCIATING, ENDED, PRINCIPAL, RESOURCE};
+use crate::failure::Outcome;
+use crate::pagination::PageRequest;
+use crate::principal::PrincipalKind;
+use crate::{Caller, Ram, render};
+
+impl Ram {
+    /// The filter every listing of one side starts from: the owner sees what still exists, a
+    /// receiver only what is in effect.
+    fn side(
+        caller: &Caller,
+        owner: ResourceOwner,
+        association_type: &str,
+    ) -> (Scope, AssociationFilter) {
+        let mut filter = AssociationFilter {
+            association_type: Some(association_type.to_owned()),
+            ..AssociationFilter::default()
+        };
+        let scope = match owner {
+            ResourceOwner::Self_ => {
+                filter.exclude_statuses = ENDED
+                    .iter()
+                    .chain(&[DISASSOCIATING])
+                    .map(|s| (*s).to_owned())
+                    .collect();
+                Scope::Owner(caller.account_id.clone())
+            }
+            ResourceOwner::OtherAccounts => {
+                filter.status = Some(ASSOCIATED.to_owned());
+                Scope::Receiver(caller.account_id.clone())
+            }
+        };
+        (scope, filter)
+    }
+
+    /// Canonical spelling of a `resourceType` filter, or `None` when RAM does not know it.
+    fn known_resource_type(&self, resource_type: &str) -> Option<String> {
+        self.catalog
+            .get(resource_type)
+            .map(|t| t.resource_type.clone())
+    }
+
+    async fn list_page(
+        &self,
+        caller: &Caller,
+        scope: &Scope,
+        filter: &AssociationFilter,
+        page: &PageRequest,
+    ) -> Outcome<Page<AssociationRecord>> {
+        let now = self.now_ms();
+        let mut tx = self.store.read().await?;
+        let result = tx
+            .list_associations(
+                scope,
+                &caller.region,
+                filter,
+                page.after.as_ref(),
+                page.limit,
+                now,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(result)
+    }
+
+    pub(crate) async fn list_principals(
+        &self,
+        caller: &Caller,
+        input: ListPrincipalsRequest,
+    ) -> Outcome<ListPrincipalsResponse> {
+        let owner = input
+            .resource_owner
+            .expect("validated: resourceOwner is required");
+        let (scope, mut filter) = Ram::side(caller, owner, PRINCIPAL);
+        filter.share_arns = input.resource_share_arns.clone().unwrap_or_default();
+        for arn in &filter.share_arns {
+            Arn::parse_ram(arn, "resource-share")?;
+        }
+        filter.entities = input.principals.clone().unwrap_or_default();
+        for p in &filter.entities {
+            PrincipalKind::parse(p)?;
+        }
+        if owner == ResourceOwner::OtherAccounts {
+            filter.entity_account = Some(caller.account_id.clone());
+        }
+        if let Some(resource_arn) = &input.resource_arn {
+            if Arn::parse(resource_arn).is_none() {
+                return Err(api_error!(MalformedArnException, "The specified resource ARN {resource_arn} is not valid. Verify the ARN and try again.").into());
+            }
+            filter.share_holds = Some(ShareHolds {
+                association_type: RESOURCE.into(),
+                entity: Some(resource_arn.clone()),
+                resource_type: None,
+            });
+        }
+        if let Some(rt) = &input.resource_type {
+            let rt = self.known_resource_type(rt).ok_or_else(|| {
+                api_error!(
+                    InvalidParameterException,
+                    "The resource type {rt} is not valid."
+                )
+            })?;
+            let holds = filter.share_holds.get_or_insert_with(|| ShareHolds {
+                association_type: RESOURCE.into(),
+                ..ShareHolds::default()
+            });
+            holds.resource_type = Some(rt);
+        }
+        let page = self.page_request(
+            caller,
+            "ListPrincipals",
+            &input,
+            input.next_token.as_deref(),
+            input.max_results,
+        )?;
+        let result = self.list_page(caller, &scope, &filter, &page).await?;
+        let last = result
+            .items
+            .last()
+            .map(|a| (a.created_ms, association_key(a)));
+        Ok(ListPrincipalsResponse {
+            principals: Some(result.items.iter().map(render::principal).collect()),
+            next_token: self.next_token(&page, result.more, last),
+        })
+    }
+
+    pub(crate) async fn list_resources(
+        &self,
+        caller: &Caller,
+        input: ListResourcesRequest,
+    ) -> Outcome<ListResourcesResponse> {
+        let owner = input
+            .resource_owner
+            .expect("validated: resourceOwner is required");
+        let (scope, mut filter) = Ram::side(caller, owner, RESOURCE);
+        filter.share_arns = input.resource_share_arns.clone().unwrap_or_default();
+        for arn in &filter.share_arns {
+            Arn::parse_ram(arn, "resource-share")?;
+        }
+        filter.entities = input.resource_arns.clone().unwrap_or_default();
+        for arn in &filter.entities {
+            if Arn::parse(arn).is_none() {
+                return Err(api_error!(
+                    MalformedArnException,
+                    "The specified resource ARN {arn} is not valid. Verify the ARN and try again."
+                )
+                .into());
+            }
+        }
+        if let Some(p) = &input.principal {
+            PrincipalKind::parse(p)?;
+            filter.share_holds = Some(ShareHolds {
+                association_type: PRINCIPAL.into(),
+                entity: Some(p.clone()),
+                resource_type: None,
+            });
+        }
+        let scope_filter = input
+            .resource_region_scope
+            .unwrap_or(ResourceRegionScopeFilter::All);
+        let in_scope: Vec<String> = self
+            .catalog
+            .types()
+            .iter()
+            .filter(|t| match scope_filter {
+                ResourceRegionScopeFilter::All => true,
+                ResourceRegionScopeFilter::Global => t.is_global(),
+                ResourceRegionScopeFilter::Regional => !t.is_global(),
+            })
+            .map(|t| t.resource_type.clone())
+            .collect();
+        filter.resource_types = match &input.resource_type {
+            Some(rt) => {
+                let rt = self.known_resource_type(rt).ok_or_else(|| {
+                    api_error!(
+                        InvalidResourceTypeException,
+                        "The specified resource type {rt} is not valid."
+                    )
+                })?;
+                if in_scope.contains(&rt) {
+                    vec![rt]
+                } else {
+                    vec![String::new()]
+                }
+            }
+            None if scope_filter == ResourceRegionScopeFilter::All => Vec::new(),
+            None => in_scope,
+        };
+        let page = self.page_request(
+            caller,
+            "ListResources",
+            &input,
+            input.next_token.as_deref(),
+            input.max_results,
+        )?;
+        let result = self.list_page(caller, &scope, &filter, &page).await?;
+        let last = result
+            .items
+            .last()
+            .map(|a| (a.created_ms, association_key(a)));
+        Ok(ListResourcesResponse {
+            resources: Some(
+                result
+                    .items
+                    .iter()
+                    .map(|a| render::resource(a, &self.catalog))
+                    .collect(),
+            ),
+            next_token: self.next_token(&page, result.more, last),
+        })
+    }
+}

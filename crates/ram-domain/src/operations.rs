@@ -1,0 +1,110 @@
+//! The dispatch from an operation and its validated input document to the function that serves it.
+
+use ram_model::{ApiError, Operation, api_error};
+use ram_store::StoreError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::failure::{Failure, Outcome};
+use crate::{Caller, Ram};
+
+/// How often an operation is re-run after a serialization conflict before giving up.
+const CONFLICT_RETRIES: usize = 5;
+
+fn typed<I: DeserializeOwned>(input: &Value) -> Result<I, Failure> {
+    serde_json::from_value(input.clone()).map_err(|e| {
+        api_error!(
+            SerializationException,
+            "The request body could not be read: {e}"
+        )
+        .into()
+    })
+}
+
+fn untyped<O: Serialize>(output: &O) -> Result<Value, Failure> {
+    serde_json::to_value(output).map_err(|_| ApiError::internal().into())
+}
+
+macro_rules! serve {
+    ($self:ident, $caller:ident, $input:ident, $method:ident) => {
+        untyped(&$self.$method($caller, typed($input)?).await?)
+    };
+}
+
+impl Ram {
+    /// Runs one operation for `caller`. `input` has passed `ram_model::validate::validate_input`.
+    pub async fn execute(
+        &self,
+        caller: &Caller,
+        operation: Operation,
+        input: &Value,
+    ) -> Result<Value, ApiError> {
+        let mut attempt = 0;
+        loop {
+            match self.dispatch(caller, operation, input).await {
+                Ok(v) => return Ok(v),
+                Err(Failure::Api(e)) => return Err(e),
+                Err(Failure::Store(StoreError::Conflict(e))) if attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    tracing::debug!(error = %e, attempt, "retrying after a transaction conflict");
+                    tokio::time::sleep(std::time::Duration::from_millis(2u64 << attempt.min(6)))
+                        .await;
+                }
+                Err(Failure::Store(StoreError::Unavailable(e))) => {
+                    tracing::error!(error = %e, operation = operation.name(), "store unavailable");
+                    return Err(ApiError::unavailable());
+                }
+                Err(Failure::Store(e)) => {
+                    tracing::error!(error = %e, operation = operation.name(), "store failure");
+                    return Err(ApiError::internal());
+                }
+            }
+        }
+    }
+
+    async fn dispatch(
+        &self,
+        caller: &Caller,
+        operation: Operation,
+        input: &Value,
+    ) -> Outcome<Value> {
+        use Operation as Op;
+        match operation {
+            Op::CreateResourceShare => serve!(self, caller, input, create_resource_share),
+            Op::GetResourceShares => serve!(self, caller, input, get_resource_shares),
+            Op::UpdateResourceShare => serve!(self, caller, input, update_resource_share),
+            Op::DeleteResourceShare => serve!(self, caller, input, delete_resource_share),
+            Op::AssociateResourceShare => serve!(self, caller, input, associate_resource_share),
+            Op::DisassociateResourceShare => {
+                serve!(self, caller, input, disassociate_resource_share)
+            }
+            Op::GetResourceShareAssociations => {
+                serve!(self, caller, input, get_resource_share_associations)
+            }
+            Op::GetResourceShareInvitations => {
+                serve!(self, caller, input, get_resource_share_invitations)
+            }
+            Op::AcceptResourceShareInvitation => {
+                serve!(self, caller, input, accept_resource_share_invitation)
+            }
+            Op::RejectResourceShareInvitation => {
+                serve!(self, caller, input, reject_resource_share_invitation)
+            }
+            Op::ListPrincipals => serve!(self, caller, input, list_principals),
+            Op::ListResources => serve!(self, caller, input, list_resources),
+            Op::TagResource => serve!(self, caller, input, tag_resource),
+            Op::UntagResource => serve!(self, caller, input, untag_resource),
+            Op::GetResourcePolicies => serve!(self, caller, input, get_resource_policies),
+            Op::EnableSharingWithAwsOrganization => {
+                serve!(self, caller, input, enable_sharing_with_aws_organization)
+            }
+            other => Err(api_error!(
+                OperationNotPermittedException,
+                "ramd does not serve {} yet: see the README's list of supported operations.",
+                other.name()
+            )
+            .into()),
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! Opaque, tamper-evident keyset cursors. A token names the last row of its page (creation time
+//! and a unique key) and is bound by an HMAC to the caller, the operation and the query that
+//! produced it, so a forged, altered or reused-elsewhere token is `InvalidNextTokenException`.
+//! The key lives in the store, so every replica accepts every other replica's tokens.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use ram_model::{ApiError, api_error};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::{Caller, Ram};
+
+/// Page size when the caller gives no `maxResults`.
+pub const DEFAULT_PAGE_SIZE: usize = 500;
+
+pub type Cursor = (i64, String);
+
+/// Where a listing resumes and how much it returns.
+pub struct PageRequest {
+    pub after: Option<Cursor>,
+    pub limit: usize,
+    binding: String,
+}
+
+impl Ram {
+    /// Reads `nextToken`/`maxResults` of a paginated request; `query` is the request itself (its
+    /// `nextToken` and `maxResults` members are ignored when binding the token to it).
+    pub(crate) fn page_request<Q: Serialize>(
+        &self,
+        caller: &Caller,
+        operation: &str,
+        query: &Q,
+        next_token: Option<&str>,
+        max_results: Option<i32>,
+    ) -> Result<PageRequest, ApiError> {
+        let binding = binding(caller, operation, query);
+        let limit = max_results
+            .and_then(|m| usize::try_from(m).ok())
+            .unwrap_or(DEFAULT_PAGE_SIZE);
+        let after = match next_token {
+            None => None,
+            Some(token) => Some(self.open_token(token, &binding).ok_or_else(|| {
+                api_error!(
+                    InvalidNextTokenException,
+                    "The specified value for NextToken is not valid. You must specify a value you received in the NextToken response of a previous call to this operation."
+                )
+            })?),
+        };
+        Ok(PageRequest {
+            after,
+            limit,
+            binding,
+        })
+    }
+
+    /// The `nextToken` for a page whose last row is `last`, or `None` on the last page.
+    pub(crate) fn next_token(
+        &self,
+        page: &PageRequest,
+        more: bool,
+        last: Option<Cursor>,
+    ) -> Option<String> {
+        let (created, key) = last.filter(|_| more)?;
+        let body = serde_json::to_vec(&(created, key, &page.binding)).ok()?;
+        let payload = URL_SAFE_NO_PAD.encode(body);
+        Some(format!(
+            "{payload}.{}",
+            URL_SAFE_NO_PAD.encode(self.sign(payload.as_bytes()))
+        ))
+    }
+
+    fn open_token(&self, token: &str, binding: &str) -> Option<Cursor> {
+        let (payload, sig) = token.split_once('.')?;
+        let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.token_key).ok()?;
+        mac.update(payload.as_bytes());
+        mac.verify_slice(&sig).ok()?;
+        let (created, key, bound): (i64, String, String) =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+        (bound == binding).then_some((created, key))
+    }
+
+    fn sign(&self, data: &[u8]) -> Vec<u8> {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.token_key).expect("HMAC takes any key length");
+        mac.update(data);
+        mac.finalize().into_bytes()[..16].to_vec()
+    }
+}
+
+fn binding<Q: Serialize>(caller: &Caller, operation: &str, query: &Q) -> String {
+    let mut value = serde_json::to_value(query).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.remove("nextToken");
+        map.remove("maxResults");
+    }
+    let mut h = Sha256::new();
+    h.update(format!(
+        "{}\n{}\n{operation}\n{value}",
+        caller.account_id, caller.region
+    ));
+    hex::encode(&h.finalize()[..12])
+}

@@ -1,0 +1,164 @@
+//! GetResourcePolicies: the resource-based policy RAM attaches to each shared resource, made of
+//! one statement per share, naming the share's principals and the actions of its permission.
+
+use ram_model::{GetResourcePoliciesRequest, GetResourcePoliciesResponse, api_error};
+use ram_store::{AssociationFilter, Scope, ShareHolds};
+use serde_json::{Value, json};
+
+use crate::arn::Arn;
+use crate::associations::{ASSOCIATED, PRINCIPAL, RESOURCE};
+use crate::failure::Outcome;
+use crate::principal::PrincipalKind;
+use crate::{Caller, Ram};
+
+impl Ram {
+    pub(crate) async fn get_resource_policies(
+        &self,
+        caller: &Caller,
+        input: GetResourcePoliciesRequest,
+    ) -> Outcome<GetResourcePoliciesResponse> {
+        let resource_arns = input.resource_arns.clone().unwrap_or_default();
+        for arn in &resource_arns {
+            let parsed = Arn::parse(arn).ok_or_else(|| {
+                api_error!(
+                    MalformedArnException,
+                    "The specified resource ARN {arn} is not valid. Verify the ARN and try again."
+                )
+            })?;
+            if parsed.account != caller.account_id {
+                return Err(api_error!(
+                    ResourceArnNotFoundException,
+                    "The resource {arn} could not be found."
+                )
+                .into());
+            }
+        }
+        if let Some(p) = &input.principal {
+            PrincipalKind::parse(p)?;
+        }
+        let page = self.page_request(
+            caller,
+            "GetResourcePolicies",
+            &input,
+            input.next_token.as_deref(),
+            input.max_results,
+        )?;
+        let start = page.after.as_ref().map_or(0, |(position, _)| {
+            usize::try_from(*position).unwrap_or(usize::MAX)
+        });
+        let now = self.now_ms();
+        let scope = Scope::Owner(caller.account_id.clone());
+        let mut tx = self.store.read().await?;
+        let mut policies = Vec::new();
+        let mut position = start;
+        while position < resource_arns.len() && policies.len() < page.limit {
+            let resource = &resource_arns[position];
+            position += 1;
+            let shares_of_resource = AssociationFilter {
+                association_type: Some(RESOURCE.into()),
+                entities: vec![resource.clone()],
+                status: Some(ASSOCIATED.into()),
+                ..AssociationFilter::default()
+            };
+            let holdings = tx
+                .list_associations(
+                    &scope,
+                    &caller.region,
+                    &shares_of_resource,
+                    None,
+                    usize::MAX >> 1,
+                    now,
+                )
+                .await?;
+            let mut statements = Vec::new();
+            for holding in &holdings.items {
+                let principals = AssociationFilter {
+                    association_type: Some(PRINCIPAL.into()),
+                    share_arns: vec![holding.share_arn.clone()],
+                    status: Some(ASSOCIATED.into()),
+                    entities: input.principal.clone().into_iter().collect(),
+                    share_holds: None::<ShareHolds>,
+                    ..AssociationFilter::default()
+                };
+                let principals = tx
+                    .list_associations(
+                        &scope,
+                        &caller.region,
+                        &principals,
+                        None,
+                        usize::MAX >> 1,
+                        now,
+                    )
+                    .await?;
+                if principals.items.is_empty() {
+                    continue;
+                }
+                let permission = tx
+                    .share_permissions(std::slice::from_ref(&holding.share_arn))
+                    .await?
+                    .into_iter()
+                    .find(|p| Some(&p.resource_type) == holding.resource_type.as_ref());
+                let (actions, conditions) = permission
+                    .and_then(|p| self.managed_permission_template(&p.permission_arn))
+                    .unwrap_or_default();
+                let mut aws = Vec::new();
+                let mut services = Vec::new();
+                for p in &principals.items {
+                    match PrincipalKind::parse(&p.entity) {
+                        Ok(PrincipalKind::Account(a)) => {
+                            aws.push(format!("arn:{}:iam::{a}:root", caller.partition))
+                        }
+                        Ok(PrincipalKind::Service(s)) => services.push(s),
+                        _ => aws.push(p.entity.clone()),
+                    }
+                }
+                let mut principal = serde_json::Map::new();
+                if !aws.is_empty() {
+                    principal.insert("AWS".into(), json!(aws));
+                }
+                if !services.is_empty() {
+                    principal.insert("Service".into(), json!(services));
+                }
+                let mut statement = json!({
+                    "Sid": format!("RamStatement{}", statements.len() + 1),
+                    "Effect": "Allow",
+                    "Principal": principal,
+                    "Action": actions,
+                    "Resource": resource,
+                });
+                if let Some(c) = conditions {
+                    statement["Condition"] = c;
+                }
+                statements.push(statement);
+            }
+            if !statements.is_empty() {
+                policies
+                    .push(json!({"Version": "2008-10-17", "Statement": statements}).to_string());
+            }
+        }
+        tx.commit().await?;
+        let more = position < resource_arns.len();
+        let last = Some((i64::try_from(position).unwrap_or(i64::MAX), String::new()));
+        Ok(GetResourcePoliciesResponse {
+            policies: Some(policies),
+            next_token: self.next_token(&page, more, last),
+        })
+    }
+
+    /// The actions and conditions of an AWS managed permission, by ARN.
+    pub(crate) fn managed_permission_template(
+        &self,
+        permission_arn: &str,
+    ) -> Option<(Vec<String>, Option<Value>)> {
+        let name = Arn::parse(permission_arn)?
+            .resource
+            .strip_prefix("permission/")?
+            .to_owned();
+        self.catalog
+            .types()
+            .iter()
+            .flat_map(|t| &t.permissions)
+            .find(|p| p.name == name)
+            .map(|p| (p.actions.clone(), p.conditions.clone()))
+    }
+}

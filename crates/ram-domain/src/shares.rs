@@ -1,0 +1,374 @@
+//! Resource shares: CreateResourceShare, GetResourceShares, UpdateResourceShare, DeleteResourceShare.
+
+use ram_model::{
+    ApiError, CreateResourceShareRequest, CreateResourceShareResponse, DeleteResourceShareRequest,
+    DeleteResourceShareResponse, GetResourceSharesRequest, GetResourceSharesResponse,
+    ResourceOwner, ResourceShare, UpdateResourceShareRequest, UpdateResourceShareResponse,
+    api_error,
+};
+use ram_store::{AssociationFilter, Lifecycle, NewShare, Scope, ShareFilter, ShareRecord, Tx};
+
+use crate::arn::Arn;
+use crate::failure::Outcome;
+use crate::tags::{tags_by_share, validate_tags};
+use crate::{Caller, Ram, render};
+
+pub(crate) const STATUS_ACTIVE: &str = "ACTIVE";
+pub(crate) const STATUS_DELETING: &str = "DELETING";
+pub(crate) const STATUS_DELETED: &str = "DELETED";
+
+pub(crate) fn share_not_found(arn: &str) -> ApiError {
+    api_error!(
+        UnknownResourceException,
+        "ResourceShare {arn} could not be found."
+    )
+}
+
+/// Share names: RAM's model leaves them unconstrained; ramd takes AWS's usual 1-255 characters.
+fn validate_share_name(name: &str) -> Result<(), ApiError> {
+    if name.trim().is_empty() || name.chars().count() > 255 {
+        return Err(api_error!(
+            InvalidParameterException,
+            "The resource share name must be between 1 and 255 characters long."
+        ));
+    }
+    Ok(())
+}
+
+impl Ram {
+    pub(crate) async fn create_resource_share(
+        &self,
+        caller: &Caller,
+        input: CreateResourceShareRequest,
+    ) -> Outcome<CreateResourceShareResponse> {
+        let token = self.client_token(input.client_token.as_deref())?;
+        let name = input.name.clone().unwrap_or_default();
+        validate_share_name(&name)?;
+        let tags = validate_tags(
+            input.tags.as_deref().unwrap_or_default(),
+            self.config.quotas.tags_per_resource,
+        )?;
+        let plan = self.plan_entities(
+            caller,
+            input.resource_arns.as_deref().unwrap_or_default(),
+            input.principals.as_deref().unwrap_or_default(),
+            input.sources.as_deref().unwrap_or_default(),
+        )?;
+        let permissions =
+            self.requested_permissions(input.permission_arns.as_deref().unwrap_or_default())?;
+
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        if let Some(replayed) =
+            Ram::replay(&mut tx, caller, "CreateResourceShare", &token, &input).await?
+        {
+            return Ok(replayed);
+        }
+        if tx
+            .count_live_shares(&caller.account_id, &caller.region, now)
+            .await?
+            >= self.config.quotas.resource_shares
+        {
+            return Err(api_error!(
+                ResourceShareLimitExceededException,
+                "You have reached the limit on the number of resource shares you can create."
+            )
+            .into());
+        }
+        let arn = format!(
+            "arn:{}:ram:{}:{}:resource-share/{}",
+            caller.partition,
+            caller.region,
+            caller.account_id,
+            self.ids.uuid()
+        );
+        tx.insert_share(&NewShare {
+            arn: arn.clone(),
+            owner_account: caller.account_id.clone(),
+            region: caller.region.clone(),
+            name,
+            allow_external: input.allow_external_principals.unwrap_or(true),
+            feature_set: "STANDARD".to_owned(),
+            retain_on_leave: input
+                .resource_share_configuration
+                .as_ref()
+                .and_then(|c| c.retain_sharing_on_account_leave_organization),
+            lifecycle: Lifecycle::now(STATUS_ACTIVE),
+            created_ms: now,
+        })
+        .await?;
+        tx.put_share_tags(&arn, &tags).await?;
+        let share = tx
+            .get_share(&arn, now)
+            .await?
+            .ok_or_else(ApiError::internal)?;
+        self.attach_requested_permissions(&mut tx, &share, &permissions, now)
+            .await?;
+        self.add_entities(&mut tx, caller, &share, &plan, now)
+            .await?;
+        let output = CreateResourceShareResponse {
+            resource_share: Some(self.render_share(&mut tx, &share).await?),
+            client_token: Some(token.value.clone()),
+        };
+        self.remember(
+            &mut tx,
+            caller,
+            "CreateResourceShare",
+            &token,
+            &input,
+            &output,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(output)
+    }
+
+    pub(crate) async fn get_resource_shares(
+        &self,
+        caller: &Caller,
+        input: GetResourceSharesRequest,
+    ) -> Outcome<GetResourceSharesResponse> {
+        let owner = input
+            .resource_owner
+            .expect("validated: resourceOwner is required");
+        let tag_filters = input.tag_filters.clone().unwrap_or_default();
+        if owner == ResourceOwner::OtherAccounts && !tag_filters.is_empty() {
+            return Err(api_error!(
+                InvalidParameterException,
+                "You cannot specify tag filters when the resource owner is OTHER-ACCOUNTS."
+            )
+            .into());
+        }
+        let arns = input.resource_share_arns.clone().unwrap_or_default();
+        for arn in &arns {
+            Arn::parse_ram(arn, "resource-share")?;
+        }
+        let permission = match &input.permission_arn {
+            Some(p) => {
+                Arn::parse_ram(p, "permission")?;
+                Some((p.clone(), input.permission_version.map(i64::from)))
+            }
+            None => None,
+        };
+        let mut tag_filter_list = Vec::new();
+        for f in &tag_filters {
+            let key = f.tag_key.clone().unwrap_or_default();
+            if key.is_empty() {
+                return Err(api_error!(
+                    InvalidParameterException,
+                    "A tag filter must have a tag key."
+                )
+                .into());
+            }
+            tag_filter_list.push((key, f.tag_values.clone().unwrap_or_default()));
+        }
+        let filter = ShareFilter {
+            arns: arns.clone(),
+            status: input.resource_share_status.map(|s| s.as_str().to_owned()),
+            name: input.name.clone(),
+            tag_filters: tag_filter_list,
+            permission,
+        };
+        let page = self.page_request(
+            caller,
+            "GetResourceShares",
+            &input,
+            input.next_token.as_deref(),
+            input.max_results,
+        )?;
+        let scope = match owner {
+            ResourceOwner::Self_ => Scope::Owner(caller.account_id.clone()),
+            ResourceOwner::OtherAccounts => Scope::Receiver(caller.account_id.clone()),
+        };
+        let now = self.now_ms();
+        let mut tx = self.store.read().await?;
+        // An explicit ARN the caller cannot see is an error, not an empty answer (as on AWS).
+        for arn in &arns {
+            let only = ShareFilter {
+                arns: vec![arn.clone()],
+                ..ShareFilter::default()
+            };
+            if tx
+                .list_shares(&scope, &caller.region, &only, None, 1, now)
+                .await?
+                .items
+                .is_empty()
+            {
+                return Err(share_not_found(arn).into());
+            }
+        }
+        let result = tx
+            .list_shares(
+                &scope,
+                &caller.region,
+                &filter,
+                page.after.as_ref(),
+                page.limit,
+                now,
+            )
+            .await?;
+        let arns: Vec<String> = result.items.iter().map(|s| s.arn.clone()).collect();
+        let mut tags = tags_by_share(&mut tx, &arns).await?;
+        tx.commit().await?;
+        let last = result.items.last().map(|s| (s.created_ms, s.arn.clone()));
+        Ok(GetResourceSharesResponse {
+            resource_shares: Some(
+                result
+                    .items
+                    .iter()
+                    .map(|s| render::share(s, tags.remove(&s.arn).unwrap_or_default()))
+                    .collect(),
+            ),
+            next_token: self.next_token(&page, result.more, last),
+        })
+    }
+
+    pub(crate) async fn update_resource_share(
+        &self,
+        caller: &Caller,
+        input: UpdateResourceShareRequest,
+    ) -> Outcome<UpdateResourceShareResponse> {
+        let token = self.client_token(input.client_token.as_deref())?;
+        let arn = input.resource_share_arn.clone().unwrap_or_default();
+        Arn::parse_ram(&arn, "resource-share")?;
+        if let Some(name) = &input.name {
+            validate_share_name(name)?;
+        }
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        if let Some(replayed) =
+            Ram::replay(&mut tx, caller, "UpdateResourceShare", &token, &input).await?
+        {
+            return Ok(replayed);
+        }
+        let share = self.owned_share(&mut tx, caller, &arn, now).await?;
+        if share.status == STATUS_DELETED || share.status == STATUS_DELETING {
+            return Err(share_not_found(&arn).into());
+        }
+        if input.allow_external_principals == Some(false) && !share.allow_external {
+            // Nothing to re-check.
+        } else if input.allow_external_principals == Some(false) {
+            let external = AssociationFilter {
+                association_type: Some("PRINCIPAL".into()),
+                share_arns: vec![arn.clone()],
+                exclude_statuses: vec!["DISASSOCIATED".into(), "FAILED".into()],
+                ..AssociationFilter::default()
+            };
+            let live = tx
+                .list_associations(
+                    &Scope::Owner(caller.account_id.clone()),
+                    &caller.region,
+                    &external,
+                    None,
+                    usize::MAX >> 1,
+                    now,
+                )
+                .await?;
+            if live.items.iter().any(|a| a.external) {
+                return Err(api_error!(
+                    InvalidParameterException,
+                    "The resource share {arn} has external principals. Remove them before you disallow external principals."
+                )
+                .into());
+            }
+        }
+        tx.update_share(
+            &arn,
+            input.name.as_deref(),
+            input.allow_external_principals,
+            now,
+        )
+        .await?;
+        let share = tx
+            .get_share(&arn, now)
+            .await?
+            .ok_or_else(ApiError::internal)?;
+        let output = UpdateResourceShareResponse {
+            resource_share: Some(self.render_share(&mut tx, &share).await?),
+            client_token: Some(token.value.clone()),
+        };
+        self.remember(
+            &mut tx,
+            caller,
+            "UpdateResourceShare",
+            &token,
+            &input,
+            &output,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(output)
+    }
+
+    pub(crate) async fn delete_resource_share(
+        &self,
+        caller: &Caller,
+        input: DeleteResourceShareRequest,
+    ) -> Outcome<DeleteResourceShareResponse> {
+        let token = self.client_token(input.client_token.as_deref())?;
+        let arn = input.resource_share_arn.clone().unwrap_or_default();
+        Arn::parse_ram(&arn, "resource-share")?;
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        if let Some(replayed) =
+            Ram::replay(&mut tx, caller, "DeleteResourceShare", &token, &input).await?
+        {
+            return Ok(replayed);
+        }
+        let share = self.owned_share(&mut tx, caller, &arn, now).await?;
+        if share.status == STATUS_DELETED || share.status == STATUS_DELETING {
+            return Err(share_not_found(&arn).into());
+        }
+        self.end_all_associations(&mut tx, &share, now).await?;
+        let settle = now + self.config.association_delay_ms;
+        let retention = settle + self.config.deleted_share_retention_seconds * 1000;
+        tx.set_share_lifecycle(
+            &arn,
+            &Lifecycle::until(STATUS_DELETING, settle, STATUS_DELETED, now),
+            Some(retention),
+            now,
+        )
+        .await?;
+        let output = DeleteResourceShareResponse {
+            return_value: Some(true),
+            client_token: Some(token.value.clone()),
+        };
+        self.remember(
+            &mut tx,
+            caller,
+            "DeleteResourceShare",
+            &token,
+            &input,
+            &output,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(output)
+    }
+
+    /// The caller's own share; another account's share is "not found", never "forbidden".
+    pub(crate) async fn owned_share(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        arn: &str,
+        now: i64,
+    ) -> Outcome<ShareRecord> {
+        match tx.get_share(arn, now).await? {
+            Some(s) if s.owner_account == caller.account_id && s.region == caller.region => Ok(s),
+            _ => Err(share_not_found(arn).into()),
+        }
+    }
+
+    pub(crate) async fn render_share(
+        &self,
+        tx: &mut Tx,
+        share: &ShareRecord,
+    ) -> Outcome<ResourceShare> {
+        let mut tags = tags_by_share(tx, std::slice::from_ref(&share.arn)).await?;
+        Ok(render::share(
+            share,
+            tags.remove(&share.arn).unwrap_or_default(),
+        ))
+    }
+}

@@ -1,0 +1,26 @@
+//! The RAM wire contract. Shapes, enums, operations and error codes are generated from
+//! `shared/aws-model/ram/service-2.json` by `tools/gen_model.py` (see `generated.rs`); this crate adds
+//! the hand-written pieces every layer shares: the error type, timestamps and the input validator.
+
+mod error;
+mod generated;
+pub mod spec;
+mod timestamp;
+pub mod validate;
+
+pub use error::ApiError;
+pub use generated::*;
+pub use timestamp::Timestamp;
+
+impl Operation {
+    pub fn spec(self) -> &'static spec::OperationSpec {
+        OPERATIONS
+            .iter()
+            .find(|s| s.operation == self)
+            .expect("every operation has a generated spec")
+    }
+
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+}

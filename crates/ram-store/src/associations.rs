@@ -1,0 +1,237 @@
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::query::{Page, Scope, Sql, effective_status, opt_text};
+use crate::records::{AssociationFilter, AssociationRecord, Lifecycle, NewAssociation};
+use crate::shares::{receiver_access, split};
+use crate::{StoreError, Tx};
+
+/// The keyset key of an association: unique and stable for the row's lifetime.
+const ASSOCIATION_KEY: &str = "(a.share_arn || ' ' || a.association_type || ' ' || a.entity)";
+
+fn association_select(now_ms: i64) -> Sql {
+    let mut sql = Sql::new(
+        "SELECT a.share_arn, s.name AS share_name, a.association_type, a.entity, a.owner_account, a.region, a.entity_account, a.resource_type, a.external, a.status_message, a.created_ms, a.updated_ms, ",
+    );
+    effective_status(&mut sql, "a", now_ms);
+    sql.push(" AS effective_status FROM associations a JOIN resource_shares s ON s.arn = a.share_arn WHERE (s.visible_until_ms IS NULL OR s.visible_until_ms > ");
+    sql.int(now_ms).push(")");
+    sql
+}
+
+fn association_from_row(row: &AnyRow) -> Result<AssociationRecord, sqlx::Error> {
+    Ok(AssociationRecord {
+        share_arn: row.try_get("share_arn")?,
+        share_name: row.try_get("share_name")?,
+        association_type: row.try_get("association_type")?,
+        entity: row.try_get("entity")?,
+        owner_account: row.try_get("owner_account")?,
+        region: row.try_get("region")?,
+        entity_account: row.try_get("entity_account")?,
+        resource_type: row.try_get("resource_type")?,
+        external: row.try_get::<i64, _>("external")? != 0,
+        status: row.try_get("effective_status")?,
+        status_message: row.try_get("status_message")?,
+        created_ms: row.try_get("created_ms")?,
+        updated_ms: row.try_get("updated_ms")?,
+    })
+}
+
+impl Tx {
+    /// Creates the association, or starts it afresh when a row for the same entity exists
+    /// (an entity that was disassociated and is added again).
+    pub async fn upsert_association(&mut self, a: &NewAssociation) -> Result<(), StoreError> {
+        let (next, at) = split(&a.lifecycle);
+        let mut sql = Sql::new(
+            "INSERT INTO associations (share_arn, association_type, entity, owner_account, region, entity_account, resource_type, external, status, status_message, next_status, transition_ms, created_ms, updated_ms) VALUES (",
+        );
+        sql.text(&a.share_arn)
+            .push(", ")
+            .text(&a.association_type)
+            .push(", ")
+            .text(&a.entity)
+            .push(", ");
+        sql.text(&a.owner_account)
+            .push(", ")
+            .text(&a.region)
+            .push(", ")
+            .bind(opt_text(a.entity_account.as_deref()));
+        sql.push(", ")
+            .bind(opt_text(a.resource_type.as_deref()))
+            .push(", ")
+            .int(i64::from(a.external))
+            .push(", ");
+        sql.text(&a.lifecycle.status)
+            .push(", ")
+            .bind(opt_text(a.status_message.as_deref()))
+            .push(", ");
+        sql.bind(next.clone())
+            .push(", ")
+            .bind(at.clone())
+            .push(", ")
+            .int(a.now_ms)
+            .push(", ")
+            .int(a.now_ms)
+            .push(")");
+        sql.push(" ON CONFLICT (share_arn, association_type, entity) DO UPDATE SET external = ")
+            .int(i64::from(a.external));
+        sql.push(", status = ")
+            .text(&a.lifecycle.status)
+            .push(", status_message = ")
+            .bind(opt_text(a.status_message.as_deref()));
+        sql.push(", next_status = ")
+            .bind(next)
+            .push(", transition_ms = ")
+            .bind(at);
+        sql.push(", created_ms = ")
+            .int(a.now_ms)
+            .push(", updated_ms = ")
+            .int(a.now_ms);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn get_association(
+        &mut self,
+        share_arn: &str,
+        association_type: &str,
+        entity: &str,
+        now_ms: i64,
+    ) -> Result<Option<AssociationRecord>, StoreError> {
+        let mut sql = association_select(now_ms);
+        sql.push(" AND a.share_arn = ").text(share_arn);
+        sql.push(" AND a.association_type = ")
+            .text(association_type);
+        sql.push(" AND a.entity = ").text(entity);
+        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        Ok(row.as_ref().map(association_from_row).transpose()?)
+    }
+
+    pub async fn set_association_lifecycle(
+        &mut self,
+        share_arn: &str,
+        association_type: &str,
+        entity: &str,
+        lifecycle: &Lifecycle,
+        status_message: Option<&str>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let (next, at) = split(lifecycle);
+        let mut sql = Sql::new("UPDATE associations SET status = ");
+        sql.text(&lifecycle.status)
+            .push(", next_status = ")
+            .bind(next)
+            .push(", transition_ms = ")
+            .bind(at);
+        sql.push(", status_message = ")
+            .bind(opt_text(status_message))
+            .push(", updated_ms = ")
+            .int(now_ms);
+        sql.push(" WHERE share_arn = ")
+            .text(share_arn)
+            .push(" AND association_type = ")
+            .text(association_type);
+        sql.push(" AND entity = ").text(entity);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn list_associations(
+        &mut self,
+        scope: &Scope,
+        region: &str,
+        filter: &AssociationFilter,
+        after: Option<&(i64, String)>,
+        limit: usize,
+        now_ms: i64,
+    ) -> Result<Page<AssociationRecord>, StoreError> {
+        let mut sql = association_select(now_ms);
+        sql.push(" AND a.region = ").text(region);
+        match scope {
+            Scope::Owner(account) => {
+                sql.push(" AND a.owner_account = ").text(account);
+            }
+            Scope::Receiver(account) => {
+                sql.push(" AND a.owner_account <> ")
+                    .text(account)
+                    .push(" AND");
+                receiver_access(&mut sql, "s", account, now_ms);
+            }
+        }
+        if let Some(t) = &filter.association_type {
+            sql.push(" AND a.association_type = ").text(t);
+        }
+        if !filter.share_arns.is_empty() {
+            sql.push(" AND ").in_list("a.share_arn", &filter.share_arns);
+        }
+        if !filter.entities.is_empty() {
+            sql.push(" AND ").in_list("a.entity", &filter.entities);
+        }
+        if let Some(account) = &filter.entity_account {
+            sql.push(" AND a.entity_account = ").text(account);
+        }
+        if !filter.resource_types.is_empty() {
+            sql.push(" AND ")
+                .in_list("a.resource_type", &filter.resource_types);
+        }
+        if let Some(holds) = &filter.share_holds {
+            sql.push(" AND EXISTS (SELECT 1 FROM associations h WHERE h.share_arn = a.share_arn AND h.association_type = ");
+            sql.text(&holds.association_type);
+            if let Some(entity) = &holds.entity {
+                sql.push(" AND h.entity = ").text(entity);
+            }
+            if let Some(rt) = &holds.resource_type {
+                sql.push(" AND h.resource_type = ").text(rt);
+            }
+            sql.push(" AND ");
+            effective_status(&mut sql, "h", now_ms);
+            sql.push(" NOT IN ('DISASSOCIATED', 'FAILED'))");
+        }
+        if let Some(status) = &filter.status {
+            sql.push(" AND ");
+            effective_status(&mut sql, "a", now_ms);
+            sql.push(" = ").text(status);
+        }
+        if !filter.exclude_statuses.is_empty() {
+            sql.push(" AND NOT ");
+            effective_status(&mut sql, "a", now_ms);
+            sql.push(" ").in_list("", &filter.exclude_statuses);
+        }
+        sql.after("a.created_ms", ASSOCIATION_KEY, after);
+        sql.push(" ORDER BY a.created_ms, ")
+            .push(ASSOCIATION_KEY)
+            .push(" LIMIT ");
+        sql.int(i64::try_from(limit + 1).unwrap_or(i64::MAX));
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let items = rows
+            .iter()
+            .map(association_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(items, limit))
+    }
+
+    /// Associations of a type that count against quotas: not disassociated or failed.
+    pub async fn count_live_associations(
+        &mut self,
+        scope_column: &str,
+        scope_value: &str,
+        association_type: &str,
+        now_ms: i64,
+    ) -> Result<i64, StoreError> {
+        debug_assert!(matches!(scope_column, "share_arn" | "owner_account"));
+        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM associations a WHERE a.");
+        sql.push(scope_column).push(" = ").text(scope_value);
+        sql.push(" AND a.association_type = ")
+            .text(association_type)
+            .push(" AND ");
+        effective_status(&mut sql, "a", now_ms);
+        sql.push(" NOT IN ('DISASSOCIATED', 'FAILED')");
+        let row = sql.query().fetch_one(&mut *self.tx).await?;
+        Ok(row.try_get("n")?)
+    }
+}
+
+/// The keyset key of an association record, matching `ASSOCIATION_KEY`.
+pub fn association_key(a: &AssociationRecord) -> String {
+    format!("{} {} {}", a.share_arn, a.association_type, a.entity)
+}

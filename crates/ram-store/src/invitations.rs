@@ -1,0 +1,166 @@
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::query::{Page, Sql, effective_status, opt_text};
+use crate::records::{InvitationFilter, InvitationRecord, Lifecycle, NewInvitation};
+use crate::shares::split;
+use crate::{StoreError, Tx};
+
+fn invitation_select(now_ms: i64) -> Sql {
+    let mut sql = Sql::new(
+        "SELECT i.arn, i.share_arn, s.name AS share_name, i.principal, i.sender_account, i.receiver_account, i.receiver_arn, i.region, i.created_ms, i.updated_ms, ",
+    );
+    effective_status(&mut sql, "i", now_ms);
+    sql.push(" AS effective_status FROM invitations i JOIN resource_shares s ON s.arn = i.share_arn WHERE 1 = 1");
+    sql
+}
+
+fn invitation_from_row(row: &AnyRow) -> Result<InvitationRecord, sqlx::Error> {
+    Ok(InvitationRecord {
+        arn: row.try_get("arn")?,
+        share_arn: row.try_get("share_arn")?,
+        share_name: row.try_get("share_name")?,
+        principal: row.try_get("principal")?,
+        sender_account: row.try_get("sender_account")?,
+        receiver_account: row.try_get("receiver_account")?,
+        receiver_arn: row.try_get("receiver_arn")?,
+        region: row.try_get("region")?,
+        status: row.try_get("effective_status")?,
+        created_ms: row.try_get("created_ms")?,
+        updated_ms: row.try_get("updated_ms")?,
+    })
+}
+
+impl Tx {
+    pub async fn insert_invitation(&mut self, inv: &NewInvitation) -> Result<(), StoreError> {
+        let (next, at) = split(&inv.lifecycle);
+        let mut sql = Sql::new(
+            "INSERT INTO invitations (arn, share_arn, principal, sender_account, receiver_account, receiver_arn, region, status, next_status, transition_ms, created_ms, updated_ms) VALUES (",
+        );
+        sql.text(&inv.arn)
+            .push(", ")
+            .text(&inv.share_arn)
+            .push(", ")
+            .text(&inv.principal)
+            .push(", ");
+        sql.text(&inv.sender_account)
+            .push(", ")
+            .text(&inv.receiver_account)
+            .push(", ");
+        sql.bind(opt_text(inv.receiver_arn.as_deref()))
+            .push(", ")
+            .text(&inv.region)
+            .push(", ");
+        sql.text(&inv.lifecycle.status)
+            .push(", ")
+            .bind(next)
+            .push(", ")
+            .bind(at)
+            .push(", ");
+        sql.int(inv.created_ms)
+            .push(", ")
+            .int(inv.created_ms)
+            .push(")");
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn get_invitation(
+        &mut self,
+        arn: &str,
+        now_ms: i64,
+    ) -> Result<Option<InvitationRecord>, StoreError> {
+        let mut sql = invitation_select(now_ms);
+        sql.push(" AND i.arn = ").text(arn);
+        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        Ok(row.as_ref().map(invitation_from_row).transpose()?)
+    }
+
+    /// The newest invitation sent for a principal association of a share.
+    pub async fn latest_invitation(
+        &mut self,
+        share_arn: &str,
+        principal: &str,
+        now_ms: i64,
+    ) -> Result<Option<InvitationRecord>, StoreError> {
+        let mut sql = invitation_select(now_ms);
+        sql.push(" AND i.share_arn = ")
+            .text(share_arn)
+            .push(" AND i.principal = ")
+            .text(principal);
+        sql.push(" ORDER BY i.created_ms DESC, i.arn DESC LIMIT 1");
+        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        Ok(row.as_ref().map(invitation_from_row).transpose()?)
+    }
+
+    pub async fn set_invitation_lifecycle(
+        &mut self,
+        arn: &str,
+        lifecycle: &Lifecycle,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let (next, at) = split(lifecycle);
+        let mut sql = Sql::new("UPDATE invitations SET status = ");
+        sql.text(&lifecycle.status)
+            .push(", next_status = ")
+            .bind(next)
+            .push(", transition_ms = ")
+            .bind(at);
+        sql.push(", updated_ms = ")
+            .int(now_ms)
+            .push(" WHERE arn = ")
+            .text(arn);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// Invitations received by the account in the Region.
+    pub async fn list_invitations(
+        &mut self,
+        receiver_account: &str,
+        region: &str,
+        filter: &InvitationFilter,
+        after: Option<&(i64, String)>,
+        limit: usize,
+        now_ms: i64,
+    ) -> Result<Page<InvitationRecord>, StoreError> {
+        let mut sql = invitation_select(now_ms);
+        sql.push(" AND i.receiver_account = ")
+            .text(receiver_account)
+            .push(" AND i.region = ")
+            .text(region);
+        if !filter.arns.is_empty() {
+            sql.push(" AND ").in_list("i.arn", &filter.arns);
+        }
+        if !filter.share_arns.is_empty() {
+            sql.push(" AND ").in_list("i.share_arn", &filter.share_arns);
+        }
+        sql.after("i.created_ms", "i.arn", after);
+        sql.push(" ORDER BY i.created_ms, i.arn LIMIT ")
+            .int(i64::try_from(limit + 1).unwrap_or(i64::MAX));
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let items = rows
+            .iter()
+            .map(invitation_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(items, limit))
+    }
+
+    /// Pending invitations the account has sent in the Region (quota: 20 per sharing account).
+    pub async fn count_pending_invitations(
+        &mut self,
+        sender: &str,
+        region: &str,
+        now_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM invitations i WHERE i.sender_account = ");
+        sql.text(sender)
+            .push(" AND i.region = ")
+            .text(region)
+            .push(" AND ");
+        effective_status(&mut sql, "i", now_ms);
+        sql.push(" = 'PENDING'");
+        let row = sql.query().fetch_one(&mut *self.tx).await?;
+        Ok(row.try_get("n")?)
+    }
+}

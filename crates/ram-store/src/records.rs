@@ -1,0 +1,204 @@
+//! Rows as the domain sees them. Statuses are strings in RAM's own spelling; each status read from
+//! the store is the *effective* one at the `now` the query was given (see `Lifecycle`).
+
+/// A status with an optional scheduled change: `status` now, `next` once `at_ms` has passed.
+/// RAM's asynchronous transitions (ASSOCIATING → ASSOCIATED, PENDING → EXPIRED, ...) are derived
+/// from stored timestamps at read time, so nothing depends on a background sweeper.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lifecycle {
+    pub status: String,
+    pub next: Option<(String, i64)>,
+}
+
+impl Lifecycle {
+    pub fn now(status: &str) -> Self {
+        Self {
+            status: status.to_owned(),
+            next: None,
+        }
+    }
+
+    /// `status` until `at_ms`, `next` from then on; settles at once when `at_ms <= now_ms`.
+    pub fn until(status: &str, at_ms: i64, next: &str, now_ms: i64) -> Self {
+        if at_ms <= now_ms {
+            Self::now(next)
+        } else {
+            Self {
+                status: status.to_owned(),
+                next: Some((next.to_owned(), at_ms)),
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRecord {
+    pub account_id: String,
+    pub name: String,
+    pub created_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKeyRecord {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub account_id: String,
+    pub principal_arn: Option<String>,
+    pub created_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareRecord {
+    pub arn: String,
+    pub owner_account: String,
+    pub region: String,
+    pub name: String,
+    pub allow_external: bool,
+    pub feature_set: String,
+    pub retain_on_leave: Option<bool>,
+    /// Effective status at the query's `now`.
+    pub status: String,
+    pub status_message: Option<String>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewShare {
+    pub arn: String,
+    pub owner_account: String,
+    pub region: String,
+    pub name: String,
+    pub allow_external: bool,
+    pub feature_set: String,
+    pub retain_on_leave: Option<bool>,
+    pub lifecycle: Lifecycle,
+    pub created_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssociationRecord {
+    pub share_arn: String,
+    pub share_name: String,
+    pub association_type: String,
+    pub entity: String,
+    pub owner_account: String,
+    pub region: String,
+    /// The account an account or IAM principal belongs to; `None` for other entities.
+    pub entity_account: Option<String>,
+    pub resource_type: Option<String>,
+    pub external: bool,
+    /// Effective status at the query's `now`.
+    pub status: String,
+    pub status_message: Option<String>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAssociation {
+    pub share_arn: String,
+    pub association_type: String,
+    pub entity: String,
+    pub owner_account: String,
+    pub region: String,
+    pub entity_account: Option<String>,
+    pub resource_type: Option<String>,
+    pub external: bool,
+    pub lifecycle: Lifecycle,
+    pub status_message: Option<String>,
+    pub now_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationRecord {
+    pub arn: String,
+    pub share_arn: String,
+    pub share_name: String,
+    pub principal: String,
+    pub sender_account: String,
+    pub receiver_account: String,
+    pub receiver_arn: Option<String>,
+    pub region: String,
+    /// Effective status at the query's `now`.
+    pub status: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInvitation {
+    pub arn: String,
+    pub share_arn: String,
+    pub principal: String,
+    pub sender_account: String,
+    pub receiver_account: String,
+    pub receiver_arn: Option<String>,
+    pub region: String,
+    pub lifecycle: Lifecycle,
+    pub created_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharePermissionRecord {
+    pub share_arn: String,
+    pub resource_type: String,
+    pub permission_arn: String,
+    pub permission_version: i64,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    pub request_hash: String,
+    pub response: String,
+}
+
+/// Filters of a share listing. Empty lists mean "no filter".
+#[derive(Debug, Clone, Default)]
+pub struct ShareFilter {
+    pub arns: Vec<String>,
+    pub status: Option<String>,
+    pub name: Option<String>,
+    /// OR-ed: a share matches if it has any of these keys with any of the values (no values = any).
+    pub tag_filters: Vec<(String, Vec<String>)>,
+    pub permission: Option<(String, Option<i64>)>,
+}
+
+/// Filters of an association listing.
+#[derive(Debug, Clone, Default)]
+pub struct AssociationFilter {
+    pub association_type: Option<String>,
+    pub share_arns: Vec<String>,
+    pub entities: Vec<String>,
+    pub status: Option<String>,
+    /// Only resources of these types (empty: any).
+    pub resource_types: Vec<String>,
+    /// Only associations of shares that also hold this live association (type, entity, resource type).
+    pub share_holds: Option<ShareHolds>,
+    /// Only principal associations of this account (the receiver's own view of its access).
+    pub entity_account: Option<String>,
+    pub exclude_statuses: Vec<String>,
+}
+
+/// "The share also holds ...": an association of `association_type`, for `entity` if given,
+/// of a resource of `resource_type` if given, that is not disassociated or failed.
+#[derive(Debug, Clone, Default)]
+pub struct ShareHolds {
+    pub association_type: String,
+    pub entity: Option<String>,
+    pub resource_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct InvitationFilter {
+    pub arns: Vec<String>,
+    pub share_arns: Vec<String>,
+}

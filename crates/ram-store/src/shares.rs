@@ -1,0 +1,282 @@
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::query::{Bind, Page, Scope, Sql, effective_status, opt_int, opt_text};
+use crate::records::{Lifecycle, NewShare, ShareFilter, ShareRecord, Tag};
+use crate::{StoreError, Tx};
+
+const SHARE_COLUMNS: &str = "s.arn, s.owner_account, s.region, s.name, s.allow_external, s.feature_set, s.retain_on_leave, s.status_message, s.created_ms, s.updated_ms";
+
+fn share_select(now_ms: i64) -> Sql {
+    let mut sql = Sql::new("SELECT ");
+    sql.push(SHARE_COLUMNS).push(", ");
+    effective_status(&mut sql, "s", now_ms);
+    sql.push(" AS effective_status FROM resource_shares s WHERE (s.visible_until_ms IS NULL OR s.visible_until_ms > ");
+    sql.int(now_ms).push(")");
+    sql
+}
+
+fn share_from_row(row: &AnyRow) -> Result<ShareRecord, sqlx::Error> {
+    Ok(ShareRecord {
+        arn: row.try_get("arn")?,
+        owner_account: row.try_get("owner_account")?,
+        region: row.try_get("region")?,
+        name: row.try_get("name")?,
+        allow_external: row.try_get::<i64, _>("allow_external")? != 0,
+        feature_set: row.try_get("feature_set")?,
+        retain_on_leave: row
+            .try_get::<Option<i64>, _>("retain_on_leave")?
+            .map(|v| v != 0),
+        status: row.try_get("effective_status")?,
+        status_message: row.try_get("status_message")?,
+        created_ms: row.try_get("created_ms")?,
+        updated_ms: row.try_get("updated_ms")?,
+    })
+}
+
+/// `EXISTS` clause: the share has an ASSOCIATED principal association that gives `account` access.
+pub(crate) fn receiver_access(sql: &mut Sql, share_alias: &str, account: &str, now_ms: i64) {
+    sql.push(" EXISTS (SELECT 1 FROM associations r WHERE r.share_arn = ")
+        .push(share_alias)
+        .push(".arn AND r.association_type = 'PRINCIPAL' AND r.entity_account = ");
+    sql.text(account).push(" AND ");
+    effective_status(sql, "r", now_ms);
+    sql.push(" = 'ASSOCIATED')");
+}
+
+impl Tx {
+    pub async fn insert_share(&mut self, share: &NewShare) -> Result<(), StoreError> {
+        let (next, at) = split(&share.lifecycle);
+        let mut sql = Sql::new(
+            "INSERT INTO resource_shares (arn, owner_account, region, name, allow_external, feature_set, retain_on_leave, status, next_status, transition_ms, created_ms, updated_ms) VALUES (",
+        );
+        sql.text(&share.arn)
+            .push(", ")
+            .text(&share.owner_account)
+            .push(", ")
+            .text(&share.region)
+            .push(", ");
+        sql.text(&share.name)
+            .push(", ")
+            .int(i64::from(share.allow_external))
+            .push(", ")
+            .text(&share.feature_set);
+        sql.push(", ")
+            .bind(opt_int(share.retain_on_leave.map(i64::from)))
+            .push(", ")
+            .text(&share.lifecycle.status);
+        sql.push(", ")
+            .bind(next)
+            .push(", ")
+            .bind(at)
+            .push(", ")
+            .int(share.created_ms)
+            .push(", ")
+            .int(share.created_ms);
+        sql.push(")");
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// The share with this ARN, if it exists and has not yet disappeared after deletion.
+    pub async fn get_share(
+        &mut self,
+        arn: &str,
+        now_ms: i64,
+    ) -> Result<Option<ShareRecord>, StoreError> {
+        let mut sql = share_select(now_ms);
+        sql.push(" AND s.arn = ").text(arn);
+        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        Ok(row.as_ref().map(share_from_row).transpose()?)
+    }
+
+    pub async fn list_shares(
+        &mut self,
+        scope: &Scope,
+        region: &str,
+        filter: &ShareFilter,
+        after: Option<&(i64, String)>,
+        limit: usize,
+        now_ms: i64,
+    ) -> Result<Page<ShareRecord>, StoreError> {
+        let mut sql = share_select(now_ms);
+        sql.push(" AND s.region = ").text(region);
+        match scope {
+            Scope::Owner(account) => {
+                sql.push(" AND s.owner_account = ").text(account);
+            }
+            Scope::Receiver(account) => {
+                sql.push(" AND s.owner_account <> ")
+                    .text(account)
+                    .push(" AND");
+                receiver_access(&mut sql, "s", account, now_ms);
+            }
+        }
+        if !filter.arns.is_empty() {
+            sql.push(" AND ").in_list("s.arn", &filter.arns);
+        }
+        if let Some(status) = &filter.status {
+            sql.push(" AND ");
+            effective_status(&mut sql, "s", now_ms);
+            sql.push(" = ").text(status);
+        }
+        if let Some(name) = &filter.name {
+            sql.push(" AND s.name = ").text(name);
+        }
+        if !filter.tag_filters.is_empty() {
+            sql.push(" AND EXISTS (SELECT 1 FROM share_tags t WHERE t.share_arn = s.arn AND (");
+            for (i, (key, values)) in filter.tag_filters.iter().enumerate() {
+                if i > 0 {
+                    sql.push(" OR ");
+                }
+                sql.push("(t.tag_key = ").text(key);
+                if !values.is_empty() {
+                    sql.push(" AND ").in_list("t.tag_value", values);
+                }
+                sql.push(")");
+            }
+            sql.push("))");
+        }
+        if let Some((permission_arn, version)) = &filter.permission {
+            sql.push(" AND EXISTS (SELECT 1 FROM share_permissions p WHERE p.share_arn = s.arn AND p.permission_arn = ");
+            sql.text(permission_arn);
+            if let Some(v) = version {
+                sql.push(" AND p.permission_version = ").int(*v);
+            }
+            sql.push(")");
+        }
+        sql.after("s.created_ms", "s.arn", after);
+        sql.push(" ORDER BY s.created_ms, s.arn LIMIT ")
+            .int(i64::try_from(limit + 1).unwrap_or(i64::MAX));
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let items = rows
+            .iter()
+            .map(share_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(items, limit))
+    }
+
+    /// Shares of the account in the Region that count against the quota (not deleted).
+    pub async fn count_live_shares(
+        &mut self,
+        owner: &str,
+        region: &str,
+        now_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let mut sql =
+            Sql::new("SELECT COUNT(*) AS n FROM resource_shares s WHERE s.owner_account = ");
+        sql.text(owner)
+            .push(" AND s.region = ")
+            .text(region)
+            .push(" AND ");
+        effective_status(&mut sql, "s", now_ms);
+        sql.push(" NOT IN ('DELETING', 'DELETED')");
+        let row = sql.query().fetch_one(&mut *self.tx).await?;
+        Ok(row.try_get("n")?)
+    }
+
+    pub async fn update_share(
+        &mut self,
+        arn: &str,
+        name: Option<&str>,
+        allow_external: Option<bool>,
+        updated_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("UPDATE resource_shares SET updated_ms = ");
+        sql.int(updated_ms);
+        if let Some(name) = name {
+            sql.push(", name = ").text(name);
+        }
+        if let Some(allow) = allow_external {
+            sql.push(", allow_external = ").int(i64::from(allow));
+        }
+        sql.push(" WHERE arn = ").text(arn);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// Moves the share to a new status; `visible_until_ms` makes a deleted share disappear later.
+    pub async fn set_share_lifecycle(
+        &mut self,
+        arn: &str,
+        lifecycle: &Lifecycle,
+        visible_until_ms: Option<i64>,
+        updated_ms: i64,
+    ) -> Result<(), StoreError> {
+        let (next, at) = split(lifecycle);
+        let mut sql = Sql::new("UPDATE resource_shares SET status = ");
+        sql.text(&lifecycle.status)
+            .push(", next_status = ")
+            .bind(next)
+            .push(", transition_ms = ")
+            .bind(at);
+        sql.push(", visible_until_ms = ")
+            .bind(opt_int(visible_until_ms))
+            .push(", updated_ms = ")
+            .int(updated_ms);
+        sql.push(" WHERE arn = ").text(arn);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// Tags of each of the shares, in key order.
+    pub async fn share_tags(&mut self, arns: &[String]) -> Result<Vec<(String, Tag)>, StoreError> {
+        if arns.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new("SELECT share_arn, tag_key, tag_value FROM share_tags WHERE ");
+        sql.in_list("share_arn", arns)
+            .push(" ORDER BY share_arn, tag_key");
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("share_arn")?,
+                    Tag {
+                        key: r.try_get("tag_key")?,
+                        value: r.try_get("tag_value")?,
+                    },
+                ))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// Sets tags on a share, replacing the values of keys it already has.
+    pub async fn put_share_tags(&mut self, arn: &str, tags: &[Tag]) -> Result<(), StoreError> {
+        for tag in tags {
+            let mut sql =
+                Sql::new("INSERT INTO share_tags (share_arn, tag_key, tag_value) VALUES (");
+            sql.text(arn)
+                .push(", ")
+                .text(&tag.key)
+                .push(", ")
+                .text(&tag.value);
+            sql.push(") ON CONFLICT (share_arn, tag_key) DO UPDATE SET tag_value = ")
+                .text(&tag.value);
+            sql.query().execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn remove_share_tags(
+        &mut self,
+        arn: &str,
+        keys: &[String],
+    ) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let mut sql = Sql::new("DELETE FROM share_tags WHERE share_arn = ");
+        sql.text(arn).push(" AND ").in_list("tag_key", keys);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+}
+
+pub(crate) fn split(lifecycle: &Lifecycle) -> (Bind, Bind) {
+    match &lifecycle.next {
+        Some((next, at)) => (opt_text(Some(next)), Bind::Int(*at)),
+        None => (Bind::Null, Bind::Null),
+    }
+}

@@ -1,0 +1,9 @@
+//! The ramd server: configuration, authentication and the HTTP shell around `ram-domain`.
+//! `main.rs` is only the command line; everything here is usable from tests in-process.
+
+pub mod accounts;
+pub mod auth;
+pub mod server;
+
+pub use auth::AuthMode;
+pub use server::{AppState, router};

@@ -1,0 +1,257 @@
+//! `ramd`: serve RAM's API, and manage the accounts that may call it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use ram_domain::{Clock, Config, Ram, RandomIds, SystemClock};
+use ram_store::Store;
+use ramd::{AppState, AuthMode, accounts, router};
+
+#[derive(Parser)]
+#[command(
+    name = "ramd",
+    version,
+    about = "A self-hosted, wire-compatible AWS Resource Access Manager."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the state lives; every subcommand that touches it takes these.
+#[derive(clap::Args, Clone)]
+struct StoreArgs {
+    /// Directory of the embedded SQLite store.
+    #[arg(long, env = "RAMD_DATA_DIR", default_value = "./ramd-data")]
+    data_dir: PathBuf,
+}
+
+impl StoreArgs {
+    async fn open(&self) -> Result<Store, String> {
+        Store::open_dir(&self.data_dir)
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Auth {
+    /// Verify every request's SigV4 signature against stored access keys.
+    Sigv4,
+    /// Local emulation: do not check signatures; a 12-digit access key id is the account.
+    Trust,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve RAM's API (and STS GetCallerIdentity) on one HTTP endpoint.
+    Serve {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Address to listen on.
+        #[arg(long, env = "RAMD_LISTEN", default_value = "127.0.0.1:7420")]
+        listen: SocketAddr,
+        /// How callers are authenticated.
+        #[arg(long, env = "RAMD_AUTH", value_enum, default_value = "sigv4")]
+        auth: Auth,
+        /// In trust mode, the account of callers whose access key id is not 12 digits.
+        #[arg(long, env = "RAMD_DEFAULT_ACCOUNT", default_value = "000000000000")]
+        default_account: String,
+        /// In trust mode, allow listening on a non-loopback address (anyone who reaches it can act as any account).
+        #[arg(long, env = "RAMD_ALLOW_REMOTE_TRUST")]
+        allow_remote_trust: bool,
+        /// Lifetime of every invitation, overriding each resource type's (12 hours or 7 days).
+        #[arg(long, env = "RAMD_INVITATION_TTL_SECONDS")]
+        invitation_ttl_seconds: Option<i64>,
+        /// How long associations stay ASSOCIATING/DISASSOCIATING (and shares DELETING).
+        #[arg(long, env = "RAMD_ASSOCIATION_DELAY_MS", default_value_t = 0)]
+        association_delay_ms: i64,
+        /// How long a deleted share stays listed as DELETED.
+        #[arg(
+            long,
+            env = "RAMD_DELETED_SHARE_RETENTION_SECONDS",
+            default_value_t = 7200
+        )]
+        deleted_share_retention_seconds: i64,
+    },
+    /// Manage accounts and their access keys.
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountsCommand {
+    /// Create an account (or add a key to an existing one) and print its credentials as JSON.
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The 12-digit account id (random when omitted).
+        #[arg(long)]
+        account_id: Option<String>,
+        /// A name for the account.
+        #[arg(long)]
+        name: Option<String>,
+        /// Bind the key to an IAM user or role ARN of the account: that principal is the caller.
+        #[arg(long)]
+        principal_arn: Option<String>,
+    },
+    /// List accounts as JSON.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RAMD_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(reason) = run(Cli::parse()).await {
+        eprintln!("ramd: {reason}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve {
+            store,
+            listen,
+            auth,
+            default_account,
+            allow_remote_trust,
+            invitation_ttl_seconds,
+            association_delay_ms,
+            deleted_share_retention_seconds,
+        } => {
+            if auth == Auth::Trust && !listen.ip().is_loopback() && !allow_remote_trust {
+                return Err(format!(
+                    "refusing to listen on {listen} in trust mode: anyone who can reach it could act as any account (pass --allow-remote-trust to do it anyway)"
+                ));
+            }
+            let db = store.open().await?;
+            let mode = match auth {
+                Auth::Sigv4 => {
+                    bootstrap(&db, &store.data_dir).await?;
+                    AuthMode::Sigv4
+                }
+                Auth::Trust => {
+                    tracing::warn!(
+                        "trust mode: request signatures are NOT checked; use only for local testing"
+                    );
+                    AuthMode::Trust { default_account }
+                }
+            };
+            let config = Config {
+                invitation_ttl_seconds,
+                association_delay_ms,
+                deleted_share_retention_seconds,
+                ..Config::default()
+            };
+            let ram = Ram::new(
+                db.clone(),
+                config,
+                Arc::new(SystemClock),
+                Arc::new(RandomIds),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let app = router(AppState {
+                ram,
+                auth: Arc::new(mode),
+            });
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+            tracing::info!(%listen, data_dir = %store.data_dir.display(), "ramd is serving");
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+                .map_err(|e| e.to_string())?;
+            db.close().await;
+            tracing::info!("ramd stopped");
+            Ok(())
+        }
+        Command::Accounts { command } => match command {
+            AccountsCommand::Create {
+                store,
+                account_id,
+                name,
+                principal_arn,
+            } => {
+                let db = store.open().await?;
+                let created = accounts::create(
+                    &db,
+                    account_id.as_deref(),
+                    name.as_deref(),
+                    principal_arn.as_deref(),
+                    SystemClock.now_ms(),
+                )
+                .await?;
+                println!("{}", created.to_json());
+                Ok(())
+            }
+            AccountsCommand::List { store } => {
+                let db = store.open().await?;
+                let mut tx = db.read().await.map_err(|e| e.to_string())?;
+                let list = tx.list_accounts().await.map_err(|e| e.to_string())?;
+                let out: Vec<_> = list
+                    .iter()
+                    .map(|a| serde_json::json!({"accountId": a.account_id, "name": a.name}))
+                    .collect();
+                println!("{}", serde_json::Value::Array(out));
+                Ok(())
+            }
+        },
+    }
+}
+
+/// On first start with an empty store, creates one account and writes its credentials to the
+/// data directory in AWS shared-credentials format.
+async fn bootstrap(db: &Store, data_dir: &std::path::Path) -> Result<(), String> {
+    let mut tx = db.read().await.map_err(|e| e.to_string())?;
+    let count = tx.count_accounts().await.map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    if count > 0 {
+        return Ok(());
+    }
+    let created = accounts::create(db, None, Some("default"), None, SystemClock.now_ms()).await?;
+    let path = data_dir.join("credentials");
+    std::fs::write(&path, created.to_profile("ramd"))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    eprintln!(
+        "ramd: created account {} and wrote its credentials to {} (profile \"ramd\"): export AWS_SHARED_CREDENTIALS_FILE={} AWS_PROFILE=ramd",
+        created.account_id,
+        path.display(),
+        path.display()
+    );
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
