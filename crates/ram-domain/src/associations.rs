@@ -270,7 +270,7 @@ impl Ram {
 
         let mut planned_principals = Vec::new();
         for (entity, kind) in &plan.principals {
-            let external = self.check_principal(caller, share, kind, entity)?;
+            let external = Ram::check_principal(caller, share, kind, entity)?;
             principal_kinds.push((kind.clone(), external));
             planned_principals.push((entity, kind, external));
         }
@@ -425,7 +425,6 @@ impl Ram {
     /// Checks one principal against the share; returns whether it is external to the owner's
     /// organization.
     fn check_principal(
-        &self,
         caller: &Caller,
         share: &ShareRecord,
         kind: &PrincipalKind,

@@ -9,6 +9,7 @@ use crate::failure::Outcome;
 use crate::{Caller, Ram};
 
 impl Ram {
+    #[allow(clippy::unused_async)] // organizations (their own issue) make it read the store
     pub(crate) async fn enable_sharing_with_aws_organization(
         &self,
         _caller: &Caller,

@@ -106,7 +106,7 @@ impl Ram {
                 for p in &principals.items {
                     match PrincipalKind::parse(&p.entity) {
                         Ok(PrincipalKind::Account(a)) => {
-                            aws.push(format!("arn:{}:iam::{a}:root", caller.partition))
+                            aws.push(format!("arn:{}:iam::{a}:root", caller.partition));
                         }
                         Ok(PrincipalKind::Service(s)) => services.push(s),
                         _ => aws.push(p.entity.clone()),

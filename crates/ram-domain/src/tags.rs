@@ -78,15 +78,12 @@ impl Ram {
         resource_arn: Option<&String>,
         now: i64,
     ) -> Outcome<ShareRecord> {
-        let arn = match (share_arn, resource_arn) {
-            (Some(a), None) | (None, Some(a)) => a,
-            _ => {
-                return Err(api_error!(
-                    InvalidParameterException,
-                    "You must specify exactly one of resourceShareArn and resourceArn."
-                )
-                .into());
-            }
+        let ((Some(arn), None) | (None, Some(arn))) = (share_arn, resource_arn) else {
+            return Err(api_error!(
+                InvalidParameterException,
+                "You must specify exactly one of resourceShareArn and resourceArn."
+            )
+            .into());
         };
         let parsed = Arn::parse(arn)
             .filter(|a| a.service == "ram")

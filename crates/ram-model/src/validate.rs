@@ -210,13 +210,13 @@ mod tests {
 
     use super::*;
 
-    fn err(shape: &str, v: Value) -> ApiError {
-        validate_input(shape, &v, ErrorCode::InvalidParameterException).unwrap_err()
+    fn err(shape: &str, v: &Value) -> ApiError {
+        validate_input(shape, v, ErrorCode::InvalidParameterException).unwrap_err()
     }
 
     #[test]
     fn required_member_missing() {
-        let e = err("GetResourceSharesRequest", json!({}));
+        let e = err("GetResourceSharesRequest", &json!({}));
         assert_eq!(e.code, ErrorCode::MissingRequiredParameterException);
         assert!(e.message.contains("resourceOwner"));
     }
@@ -224,12 +224,12 @@ mod tests {
     #[test]
     fn enum_and_range_and_pattern() {
         assert_eq!(
-            err("GetResourceSharesRequest", json!({"resourceOwner": "ME"})).code,
+            err("GetResourceSharesRequest", &json!({"resourceOwner": "ME"})).code,
             ErrorCode::InvalidParameterException
         );
         let e = err(
             "GetResourceSharesRequest",
-            json!({"resourceOwner": "SELF", "maxResults": 501}),
+            &json!({"resourceOwner": "SELF", "maxResults": 501}),
         );
         assert_eq!(e.code, ErrorCode::InvalidParameterException);
         assert!(e.message.contains("between 1 and 500"), "{}", e.message);
@@ -242,12 +242,12 @@ mod tests {
         assert_eq!(e.code, ErrorCode::InvalidMaxResultsException);
         let e = err(
             "CreatePermissionRequest",
-            json!({"name": "a b", "resourceType": "x", "policyTemplate": "{}"}),
+            &json!({"name": "a b", "resourceType": "x", "policyTemplate": "{}"}),
         );
         assert!(e.message.contains("pattern"), "{}", e.message);
         let e = err(
             "CreatePermissionRequest",
-            json!({"name": "a".repeat(37), "resourceType": "x", "policyTemplate": "{}"}),
+            &json!({"name": "a".repeat(37), "resourceType": "x", "policyTemplate": "{}"}),
         );
         assert!(
             e.message.contains("less than or equal to 36"),
@@ -259,13 +259,13 @@ mod tests {
     #[test]
     fn wrong_types_are_serialization_errors() {
         assert_eq!(
-            err("GetResourceSharesRequest", json!({"resourceOwner": 3})).code,
+            err("GetResourceSharesRequest", &json!({"resourceOwner": 3})).code,
             ErrorCode::SerializationException
         );
         assert_eq!(
             err(
                 "CreateResourceShareRequest",
-                json!({"name": "n", "principals": "x"})
+                &json!({"name": "n", "principals": "x"})
             )
             .code,
             ErrorCode::SerializationException
@@ -273,7 +273,7 @@ mod tests {
         assert_eq!(
             err(
                 "CreateResourceShareRequest",
-                json!({"name": "n", "tags": [{"key": 1}]})
+                &json!({"name": "n", "tags": [{"key": 1}]})
             )
             .code,
             ErrorCode::SerializationException

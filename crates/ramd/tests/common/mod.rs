@@ -1,0 +1,476 @@
+//! The end-to-end harness: a ramd `Router` over a store in a temporary directory, a clock the
+//! tests move by hand, and `aws-sdk-ram` clients that reach the router in-process through a
+//! small HTTP connector (no sockets). Every test talks to ramd exactly as a user's program does.
+#![allow(dead_code)]
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_sdk_ram::Client;
+use aws_sdk_ram::config::retry::RetryConfig;
+use aws_sdk_ram::config::{Credentials, Region};
+use aws_sdk_ram::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ram::types::{ResourceOwner, ResourceShare, ResourceShareInvitation};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use axum::Router;
+use http_body_util::BodyExt;
+use ram_domain::{Clock, Config, Ram, RandomIds};
+use ram_store::Store;
+use ramd::{AppState, AuthMode, router};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+pub const A: &str = "111111111111";
+pub const B: &str = "222222222222";
+pub const C: &str = "333333333333";
+pub const US: &str = "us-east-1";
+pub const EU: &str = "eu-west-1";
+/// The account trust mode falls back to for an access key that is not 12 digits.
+pub const DEFAULT_ACCOUNT: &str = "000000000000";
+pub const ENDPOINT: &str = "http://ramd.local";
+
+pub const SECOND_MS: i64 = 1000;
+pub const HOUR_MS: i64 = 3600 * SECOND_MS;
+pub const DAY_MS: i64 = 24 * HOUR_MS;
+
+/// A transit gateway of `account` in `region` (shareable outside an organization, 7-day
+/// invitations, receivers may leave).
+pub fn tgw(account: &str, region: &str, id: &str) -> String {
+    format!("arn:aws:ec2:{region}:{account}:transit-gateway/tgw-{id}")
+}
+
+/// A License Manager configuration (shareable outside an organization, receivers may leave).
+pub fn license(account: &str, region: &str, id: &str) -> String {
+    format!("arn:aws:license-manager:{region}:{account}:license-configuration:lic-{id}")
+}
+
+/// A subnet: shareable only inside an organization.
+pub fn subnet(account: &str, region: &str, id: &str) -> String {
+    format!("arn:aws:ec2:{region}:{account}:subnet/subnet-{id}")
+}
+
+/// A CodeBuild project: shareable with IAM principals, 12-hour invitations, receivers may not
+/// leave.
+pub fn codebuild(account: &str, region: &str, id: &str) -> String {
+    format!("arn:aws:codebuild:{region}:{account}:project/p-{id}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clock
+
+/// A clock that stands still until a test moves it. It starts at the real time so that SigV4
+/// signatures (checked against the wall clock) stay valid as long as the test does not move it.
+#[derive(Debug)]
+pub struct TestClock {
+    now: AtomicI64,
+}
+
+impl TestClock {
+    pub fn new() -> TestClock {
+        TestClock {
+            now: AtomicI64::new(wall_ms()),
+        }
+    }
+
+    pub fn advance(&self, ms: i64) {
+        self.now.fetch_add(ms, Ordering::SeqCst);
+    }
+
+    pub fn get(&self) -> i64 {
+        self.now.load(Ordering::SeqCst)
+    }
+}
+
+impl Default for TestClock {
+    fn default() -> Self {
+        TestClock::new()
+    }
+}
+
+impl Clock for TestClock {
+    fn now_ms(&self) -> i64 {
+        self.get()
+    }
+}
+
+pub fn wall_ms() -> i64 {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+// ---------------------------------------------------------------------------------------------
+// In-process HTTP connector
+
+/// Hands each request the SDK sends straight to the router, as a real HTTP server would see it.
+#[derive(Clone)]
+pub struct InProcess {
+    router: Router,
+}
+
+impl fmt::Debug for InProcess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("InProcess")
+    }
+}
+
+fn connector_error(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> ConnectorError {
+    ConnectorError::other(e.into(), None)
+}
+
+impl HttpConnector for InProcess {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let router = self.router.clone();
+        HttpConnectorFuture::new(async move {
+            let request = request
+                .try_into_http1x::<SdkBody>()
+                .map_err(connector_error)?;
+            let (mut parts, body) = request.into_parts();
+            let body = body.collect().await.map_err(connector_error)?.to_bytes();
+            // The SDK signs `host` but leaves setting it to the HTTP client.
+            if !parts.headers.contains_key(http::header::HOST)
+                && let Some(authority) = parts.uri.authority()
+            {
+                let value = http::HeaderValue::from_str(authority.as_str())
+                    .map_err(connector_error)?;
+                parts.headers.insert(http::header::HOST, value);
+            }
+            let request = http::Request::from_parts(parts, axum::body::Body::from(body));
+            let response = router.oneshot(request).await.map_err(connector_error)?;
+            let (parts, body) = response.into_parts();
+            let body = body.collect().await.map_err(connector_error)?.to_bytes();
+            let response = http::Response::from_parts(parts, SdkBody::from(body));
+            HttpResponse::try_from(response).map_err(connector_error)
+        })
+    }
+}
+
+impl HttpClient for InProcess {
+    fn http_connector(
+        &self,
+        _settings: &HttpConnectorSettings,
+        _components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(self.clone())
+    }
+}
+
+/// A client configured as a user would point one at ramd, over any HTTP client.
+pub fn client_over(
+    http_client: impl HttpClient + 'static,
+    endpoint: &str,
+    access_key_id: &str,
+    secret: &str,
+    region: &str,
+) -> Client {
+    let config = aws_sdk_ram::Config::builder()
+        .behavior_version_latest()
+        .region(Region::new(region.to_owned()))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new(
+            access_key_id,
+            secret,
+            None,
+            None,
+            "test",
+        ))
+        .retry_config(RetryConfig::disabled())
+        .http_client(http_client)
+        .build();
+    Client::from_conf(config)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+
+pub struct Harness {
+    pub router: Router,
+    pub ram: Ram,
+    pub clock: Arc<TestClock>,
+    pub auth: AuthMode,
+    pub config: Config,
+    pub dir: TempDir,
+}
+
+/// ramd in trust mode (a 12-digit access key id is the account) with the default configuration.
+pub async fn trust() -> Harness {
+    start(Config::default(), trust_mode()).await
+}
+
+pub fn trust_mode() -> AuthMode {
+    AuthMode::Trust {
+        default_account: DEFAULT_ACCOUNT.to_owned(),
+    }
+}
+
+pub async fn start(config: Config, auth: AuthMode) -> Harness {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let clock = Arc::new(TestClock::new());
+    let (ram, router) = build(dir.path(), &config, &auth, clock.clone()).await;
+    Harness {
+        router,
+        ram,
+        clock,
+        auth,
+        config,
+        dir,
+    }
+}
+
+async fn build(
+    dir: &Path,
+    config: &Config,
+    auth: &AuthMode,
+    clock: Arc<TestClock>,
+) -> (Ram, Router) {
+    let store = Store::open_dir(dir).await.expect("store opens");
+    let ram = Ram::new(store, config.clone(), clock, Arc::new(RandomIds))
+        .await
+        .expect("ram starts");
+    let router = router(AppState {
+        ram: ram.clone(),
+        auth: Arc::new(auth.clone()),
+    });
+    (ram, router)
+}
+
+impl Harness {
+    /// A client of `account` in `region` (trust mode: the access key id is the account).
+    pub fn client(&self, account: &str, region: &str) -> Client {
+        self.client_with_keys(account, "not-checked-in-trust-mode", region)
+    }
+
+    pub fn client_with_keys(&self, access_key_id: &str, secret: &str, region: &str) -> Client {
+        client_over(
+            InProcess {
+                router: self.router.clone(),
+            },
+            ENDPOINT,
+            access_key_id,
+            secret,
+            region,
+        )
+    }
+
+    pub fn advance(&self, ms: i64) {
+        self.clock.advance(ms);
+    }
+
+    /// Stops this server and starts a new one over the same data directory, as after a restart
+    /// of the process (the clock carries on where it was).
+    pub async fn restart(self) -> Harness {
+        let Harness {
+            router,
+            ram,
+            clock,
+            auth,
+            config,
+            dir,
+        } = self;
+        drop(router);
+        ram.store().close().await;
+        drop(ram);
+        let (ram, router) = build(dir.path(), &config, &auth, clock.clone()).await;
+        Harness {
+            router,
+            ram,
+            clock,
+            auth,
+            config,
+            dir,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assertions and small helpers
+
+/// The error code and message of a failed call; panics (showing the output) if it succeeded.
+pub fn err<T: fmt::Debug, E: ProvideErrorMetadata + fmt::Debug, R: fmt::Debug>(
+    result: Result<T, SdkError<E, R>>,
+) -> (String, String) {
+    match result {
+        Ok(v) => panic!("expected an error, the call succeeded with {v:?}"),
+        Err(e) => {
+            let code = e
+                .code()
+                .unwrap_or_else(|| panic!("error without a code: {e:?}"))
+                .to_owned();
+            let message = e.message().unwrap_or_default().to_owned();
+            (code, message)
+        }
+    }
+}
+
+/// Asserts that a call failed with `expected` as its error code; returns the message.
+#[track_caller]
+pub fn expect_code<T: fmt::Debug, E: ProvideErrorMetadata + fmt::Debug, R: fmt::Debug>(
+    result: Result<T, SdkError<E, R>>,
+    expected: &str,
+) -> String {
+    let (code, message) = err(result);
+    assert_eq!(code, expected, "unexpected error code (message: {message})");
+    message
+}
+
+/// Asserts a share ARN of `account` in `region`: `arn:aws:ram:<region>:<account>:resource-share/<uuid>`.
+#[track_caller]
+pub fn assert_share_arn(arn: &str, account: &str, region: &str) {
+    let prefix = format!("arn:aws:ram:{region}:{account}:resource-share/");
+    let id = arn
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{arn} does not start with {prefix}"));
+    assert!(is_uuid(id), "{arn}: {id} is not a UUID");
+}
+
+/// Asserts an invitation ARN: `arn:aws:ram:<region>:<sender>:resource-share-invitation/<uuid>`.
+#[track_caller]
+pub fn assert_invitation_arn(arn: &str, sender: &str, region: &str) {
+    let prefix = format!("arn:aws:ram:{region}:{sender}:resource-share-invitation/");
+    let id = arn
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{arn} does not start with {prefix}"));
+    assert!(is_uuid(id), "{arn}: {id} is not a UUID");
+}
+
+pub fn is_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+        && s.bytes().all(|b| !b.is_ascii_uppercase())
+}
+
+/// Creates a share of `resources` with `principals`; returns its ARN.
+pub async fn create_share(
+    client: &Client,
+    name: &str,
+    resources: &[String],
+    principals: &[&str],
+) -> String {
+    let mut call = client.create_resource_share().name(name);
+    for r in resources {
+        call = call.resource_arns(r);
+    }
+    for p in principals {
+        call = call.principals(*p);
+    }
+    let out = call.send().await.expect("CreateResourceShare");
+    out.resource_share()
+        .and_then(|s| s.resource_share_arn())
+        .expect("share ARN")
+        .to_owned()
+}
+
+/// The shares `client` sees for `owner`, following every page.
+pub async fn shares(client: &Client, owner: ResourceOwner) -> Vec<ResourceShare> {
+    let pages = client
+        .get_resource_shares()
+        .resource_owner(owner)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .expect("GetResourceShares");
+    pages
+        .into_iter()
+        .flat_map(|p| p.resource_shares.unwrap_or_default())
+        .collect()
+}
+
+/// One share looked up by ARN (`resourceShareArns=[arn]`), expecting exactly one answer.
+pub async fn share(client: &Client, owner: ResourceOwner, arn: &str) -> ResourceShare {
+    let out = client
+        .get_resource_shares()
+        .resource_owner(owner)
+        .resource_share_arns(arn)
+        .send()
+        .await
+        .expect("GetResourceShares by ARN");
+    let list = out.resource_shares.unwrap_or_default();
+    assert_eq!(list.len(), 1, "exactly one share for {arn}: {list:?}");
+    list.into_iter().next().expect("one share")
+}
+
+/// The invitations `client` has received, following every page.
+pub async fn invitations(client: &Client) -> Vec<ResourceShareInvitation> {
+    let pages = client
+        .get_resource_share_invitations()
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .expect("GetResourceShareInvitations");
+    pages
+        .into_iter()
+        .flat_map(|p| p.resource_share_invitations.unwrap_or_default())
+        .collect()
+}
+
+/// The invitation `client` received for the share `share_arn` (exactly one expected).
+pub async fn invitation_for(client: &Client, share_arn: &str) -> ResourceShareInvitation {
+    let out = client
+        .get_resource_share_invitations()
+        .resource_share_arns(share_arn)
+        .send()
+        .await
+        .expect("GetResourceShareInvitations");
+    let list = out.resource_share_invitations.unwrap_or_default();
+    assert_eq!(list.len(), 1, "one invitation for {share_arn}: {list:?}");
+    list.into_iter().next().expect("one invitation")
+}
+
+/// Accepts the invitation `client` received for `share_arn`.
+pub async fn accept(client: &Client, share_arn: &str) -> ResourceShareInvitation {
+    let invitation = invitation_for(client, share_arn).await;
+    client
+        .accept_resource_share_invitation()
+        .resource_share_invitation_arn(invitation.resource_share_invitation_arn().unwrap())
+        .send()
+        .await
+        .expect("AcceptResourceShareInvitation")
+        .resource_share_invitation
+        .expect("invitation in the answer")
+}
+
+/// The status of one association of the owner's share, as GetResourceShareAssociations reports it.
+pub async fn association_status(
+    owner: &Client,
+    share_arn: &str,
+    kind: aws_sdk_ram::types::ResourceShareAssociationType,
+    entity: &str,
+) -> Option<String> {
+    let out = owner
+        .get_resource_share_associations()
+        .association_type(kind)
+        .resource_share_arns(share_arn)
+        .send()
+        .await
+        .expect("GetResourceShareAssociations");
+    let matching: Vec<_> = out
+        .resource_share_associations
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|a| a.associated_entity() == Some(entity))
+        .collect();
+    assert!(
+        matching.len() <= 1,
+        "at most one association of {entity}: {matching:?}"
+    );
+    matching
+        .first()
+        .and_then(|a| a.status())
+        .map(|s| s.as_str().to_owned())
+}
