@@ -155,7 +155,7 @@ impl Tx {
                 sql.push(" AND a.owner_account <> ")
                     .text(account)
                     .push(" AND");
-                receiver_access(&mut sql, "s", account, now_ms);
+                receiver_access(&mut sql, "s", account, region, now_ms);
             }
         }
         if let Some(t) = &filter.association_type {

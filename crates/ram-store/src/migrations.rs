@@ -111,6 +111,23 @@ CREATE TABLE idempotency (
 )];
 
 pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
+    // Several processes may start at once: whoever loses a race (on the version row, or on
+    // PostgreSQL's catalogue while creating a table) re-reads and finds the work done.
+    let mut attempt = 0;
+    loop {
+        match run_once(store).await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < 10 && !matches!(e, StoreError::Unavailable(_)) => {
+                attempt += 1;
+                tracing::debug!(error = %e, attempt, "migration raced another process; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+async fn run_once(store: &Store) -> Result<(), StoreError> {
     store
         .pool()
         .execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)")

@@ -32,7 +32,10 @@ impl<T> Page<T> {
 pub(crate) enum Bind {
     Text(String),
     Int(i64),
+    /// NULL of a text column (PostgreSQL types a NULL by its bound Rust type).
     Null,
+    /// NULL of an integer column.
+    NullInt,
 }
 
 #[derive(Debug, Default)]
@@ -114,6 +117,7 @@ impl Sql {
                 Bind::Text(s) => q.bind(s.clone()),
                 Bind::Int(i) => q.bind(*i),
                 Bind::Null => q.bind(None::<String>),
+                Bind::NullInt => q.bind(None::<i64>),
             };
         }
         q
@@ -140,5 +144,5 @@ pub(crate) fn opt_text(v: Option<&str>) -> Bind {
 }
 
 pub(crate) fn opt_int(v: Option<i64>) -> Bind {
-    v.map_or(Bind::Null, Bind::Int)
+    v.map_or(Bind::NullInt, Bind::Int)
 }

@@ -51,12 +51,12 @@ pub async fn authenticate(
     match mode {
         AuthMode::Sigv4 => {
             let parsed = ram_sigv4::parse(&request).map_err(|e| sigv4_error(&e))?;
-            let mut tx = store.read().await.map_err(|_| ApiError::unavailable())?;
+            let mut tx = store.read().await.map_err(unavailable)?;
             let key = tx
                 .get_access_key(&parsed.access_key_id)
                 .await
-                .map_err(|_| ApiError::unavailable())?;
-            tx.commit().await.map_err(|_| ApiError::unavailable())?;
+                .map_err(unavailable)?;
+            tx.commit().await.map_err(unavailable)?;
             let key = key.ok_or_else(|| {
                 ApiError::new(
                     ErrorCode::UnrecognizedClientException,
@@ -92,24 +92,29 @@ pub async fn authenticate(
     }
 }
 
-/// Trust mode creates accounts on first use.
+fn unavailable(e: ram_store::StoreError) -> ApiError {
+    tracing::error!(error = %e, "store failure during authentication");
+    ApiError::unavailable()
+}
+
+/// Trust mode creates accounts on first use; the common case (it exists) only reads.
 async fn ensure_account(store: &Store, account: &str) -> Result<(), ApiError> {
-    let record = AccountRecord {
-        account_id: account.to_owned(),
-        name: account.to_owned(),
-        created_ms: 0,
-    };
-    let mut tx = store.begin().await.map_err(|_| ApiError::unavailable())?;
-    if tx
+    let mut tx = store.read().await.map_err(unavailable)?;
+    let exists = tx
         .get_account(account)
         .await
-        .map_err(|_| ApiError::unavailable())?
-        .is_none()
-    {
-        tx.insert_account(&record)
-            .await
-            .map_err(|_| ApiError::unavailable())?;
+        .map_err(unavailable)?
+        .is_some();
+    tx.commit().await.map_err(unavailable)?;
+    if !exists {
+        let record = AccountRecord {
+            account_id: account.to_owned(),
+            name: account.to_owned(),
+            created_ms: 0,
+        };
+        let mut tx = store.begin().await.map_err(unavailable)?;
+        tx.insert_account(&record).await.map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
     }
-    tx.commit().await.map_err(|_| ApiError::unavailable())?;
     Ok(())
 }

@@ -26,13 +26,18 @@ struct StoreArgs {
     /// Directory of the embedded SQLite store.
     #[arg(long, env = "RAMD_DATA_DIR", default_value = "./ramd-data")]
     data_dir: PathBuf,
+    /// A PostgreSQL database (postgres://user@host/db) to use instead of the embedded store.
+    #[arg(long, env = "RAMD_DATABASE_URL")]
+    database_url: Option<String>,
 }
 
 impl StoreArgs {
     async fn open(&self) -> Result<Store, String> {
-        Store::open_dir(&self.data_dir)
-            .await
-            .map_err(|e| e.to_string())
+        let opened = match &self.database_url {
+            Some(url) => Store::open(url).await,
+            None => Store::open_dir(&self.data_dir).await,
+        };
+        opened.map_err(|e| e.to_string())
     }
 }
 
@@ -111,7 +116,7 @@ async fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("RAMD_LOG")
-                .unwrap_or_else(|_| "info".into()),
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -225,6 +230,8 @@ async fn bootstrap(db: &Store, data_dir: &std::path::Path) -> Result<(), String>
         return Ok(());
     }
     let created = accounts::create(db, None, Some("default"), None, SystemClock.now_ms()).await?;
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
     let path = data_dir.join("credentials");
     std::fs::write(&path, created.to_profile("ramd"))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
