@@ -7,6 +7,7 @@ Usage: tools/gen_model.py [--check] [path/to/service-2.json]
 import json
 import pathlib
 import re
+import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -203,10 +204,19 @@ def opt(v):
     return "None" if v is None else f"Some({v})"
 
 
+def rustfmt(text):
+    """Formats the output as `cargo fmt` would, so that the two never disagree."""
+    done = subprocess.run(
+        ["rustfmt", "--edition", "2024", "--emit", "stdout", "--quiet"],
+        input=text, capture_output=True, text=True, check=True, cwd=ROOT,
+    )
+    return done.stdout
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     model_path = pathlib.Path(args[0]) if args else DEFAULT_MODEL
-    text = generate(json.loads(model_path.read_text()))
+    text = rustfmt(generate(json.loads(model_path.read_text())))
     if "--check" in sys.argv:
         if not OUT.exists() or OUT.read_text() != text:
             print(f"{OUT} is stale: run tools/gen_model.py", file=sys.stderr)
