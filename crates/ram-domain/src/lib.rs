@@ -16,6 +16,7 @@ mod listings;
 mod operations;
 mod organization;
 mod pagination;
+mod permissions;
 mod policies;
 mod principal;
 mod render;

@@ -99,6 +99,13 @@ impl Ram {
             Op::EnableSharingWithAwsOrganization => {
                 serve!(self, caller, input, enable_sharing_with_aws_organization)
             }
+            Op::ListResourceTypes => serve!(self, caller, input, list_resource_types),
+            Op::ListPermissions => serve!(self, caller, input, list_permissions),
+            Op::GetPermission => serve!(self, caller, input, get_permission),
+            Op::ListPermissionVersions => serve!(self, caller, input, list_permission_versions),
+            Op::ListResourceSharePermissions => {
+                serve!(self, caller, input, list_resource_share_permissions)
+            }
             other => Err(api_error!(
                 OperationNotPermittedException,
                 "ramd does not serve {} yet: see the README's list of supported operations.",

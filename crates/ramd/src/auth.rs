@@ -92,6 +92,7 @@ pub async fn authenticate(
     }
 }
 
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(unavailable)`
 fn unavailable(e: ram_store::StoreError) -> ApiError {
     tracing::error!(error = %e, "store failure during authentication");
     ApiError::unavailable()
