@@ -16,8 +16,10 @@ The binary comes from ``$RAMD_BIN`` (default ``target/debug/ramd`` under the rep
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -44,7 +46,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 RAMD_BIN = Path(os.environ.get("RAMD_BIN", "target/debug/ramd"))
 if not RAMD_BIN.is_absolute():
     RAMD_BIN = REPO_ROOT / RAMD_BIN
-AWS_CLI = Path(sys.executable).with_name("aws")
+AWS_CLI = Path(sys.executable).with_name("aws")  # the CLI installed beside this interpreter (the venv)
+if not AWS_CLI.exists():
+    AWS_CLI = Path(shutil.which("aws") or AWS_CLI)
 
 ACCOUNT_A = "111111111111"
 ACCOUNT_B = "222222222222"
@@ -57,6 +61,7 @@ SHORT_RETENTION_S = 2
 
 # Keep any real AWS configuration of the machine out of every client this suite creates.
 _ISOLATION_DIR = Path(tempfile.mkdtemp(prefix="ramd-e2e-awsconfig-"))
+atexit.register(shutil.rmtree, _ISOLATION_DIR, ignore_errors=True)
 (_ISOLATION_DIR / "config").write_text("")
 (_ISOLATION_DIR / "credentials").write_text("")
 for _var in list(os.environ):
@@ -200,7 +205,12 @@ class RamdServer:
         except (OSError, AttributeError):
             return ""
 
+    def assert_alive(self) -> None:
+        if self.proc is not None and self.proc.poll() is not None:
+            raise AssertionError(f"ramd exited with {self.proc.returncode}; stderr tail:\n{self.stderr()}")
+
     def reset(self) -> None:
+        self.assert_alive()
         r = requests.post(f"{self.url}/_ramd/reset", timeout=10)
         assert r.status_code == 200, (r.status_code, r.text)
 
@@ -227,9 +237,10 @@ def _ramd_session(ramd_factory) -> RamdServer:
 
 @pytest.fixture(autouse=True)
 def _reset(_ramd_session):
-    """Every test starts from an empty default server."""
+    """Every test starts from an empty default server (and a crash of the server fails the test)."""
     _ramd_session.reset()
     yield
+    _ramd_session.assert_alive()
 
 
 @pytest.fixture
@@ -269,13 +280,14 @@ def ramd_short(_ramd_short_session) -> RamdServer:
 _CLIENT_CONFIG = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30)
 
 
+# One session (models loaded once); every client gets its own credentials, Region and event hooks.
+_SESSION = boto3.session.Session(botocore_session=botocore.session.Session())
+
+
 def make_client(url: str, service: str = "ram", account: str = ACCOUNT_A, region: str = REGION,
                 secret: str = "x", validate: bool = True):
-    session = boto3.session.Session(
-        aws_access_key_id=account, aws_secret_access_key=secret, region_name=region,
-        botocore_session=botocore.session.Session(),
-    )
-    client = session.client(service, endpoint_url=url, config=_CLIENT_CONFIG)
+    client = _SESSION.client(service, endpoint_url=url, region_name=region, aws_access_key_id=account,
+                             aws_secret_access_key=secret, config=_CLIENT_CONFIG)
     if validate and service == "ram":
         shape_check.install(client)
     return client

@@ -2,8 +2,6 @@
 //! DisassociateResourceShare, GetResourceShareAssociations, and the rules they share with
 //! CreateResourceShare and DeleteResourceShare.
 
-use std::collections::BTreeMap;
-
 use ram_model::{
     ApiError, AssociateResourceShareRequest, AssociateResourceShareResponse,
     DisassociateResourceShareRequest, DisassociateResourceShareResponse,
@@ -13,12 +11,13 @@ use ram_model::{
 };
 use ram_store::{
     AssociationFilter, AssociationRecord, Lifecycle, NewAssociation, NewInvitation, Scope,
-    SharePermissionRecord, ShareRecord, Tx, association_key,
+    ShareRecord, Tx, association_key,
 };
 
 use crate::arn::Arn;
 use crate::catalog::ResourceTypeInfo;
 use crate::failure::Outcome;
+use crate::permissions::PermissionView;
 use crate::principal::PrincipalKind;
 use crate::shares::{STATUS_ACTIVE, share_not_found};
 use crate::{Caller, Ram, render};
@@ -103,7 +102,11 @@ impl Ram {
 
     /// The resource type of a resource ARN the caller may share: its own, in the caller's Region
     /// (global types: from us-east-1, with an empty Region in the ARN).
-    fn resolve_resource(&self, caller: &Caller, arn: &str) -> Result<&ResourceTypeInfo, ApiError> {
+    pub(crate) fn resolve_resource(
+        &self,
+        caller: &Caller,
+        arn: &str,
+    ) -> Result<&ResourceTypeInfo, ApiError> {
         let parsed = Arn::parse(arn).ok_or_else(|| {
             api_error!(
                 MalformedArnException,
@@ -136,68 +139,6 @@ impl Ram {
             ));
         }
         Ok(info)
-    }
-
-    /// The AWS managed permissions named by `permissionArns`, one per resource type at most.
-    pub(crate) fn requested_permissions(
-        &self,
-        arns: &[String],
-    ) -> Result<Vec<(String, String, i64)>, ApiError> {
-        let mut by_type: BTreeMap<String, (String, i64)> = BTreeMap::new();
-        for arn in dedup(arns) {
-            let parsed = Arn::parse_ram(&arn, "permission")?;
-            let name = parsed.resource_id();
-            let found = (parsed.account == "aws")
-                .then(|| {
-                    self.catalog.types().iter().find_map(|t| {
-                        t.permissions
-                            .iter()
-                            .find(|p| p.name == name)
-                            .map(|p| (t.resource_type.clone(), p.version))
-                    })
-                })
-                .flatten();
-            let (resource_type, version) = found.ok_or_else(|| {
-                api_error!(
-                    UnknownResourceException,
-                    "Permission {arn} could not be found."
-                )
-            })?;
-            if by_type
-                .insert(resource_type.clone(), (arn.clone(), version))
-                .is_some()
-            {
-                return Err(api_error!(
-                    InvalidParameterException,
-                    "You can associate only one permission with each resource type, and {resource_type} has more than one."
-                ));
-            }
-        }
-        Ok(by_type
-            .into_iter()
-            .map(|(t, (arn, v))| (t, arn, v))
-            .collect())
-    }
-
-    pub(crate) async fn attach_requested_permissions(
-        &self,
-        tx: &mut Tx,
-        share: &ShareRecord,
-        permissions: &[(String, String, i64)],
-        now: i64,
-    ) -> Outcome<()> {
-        for (resource_type, arn, version) in permissions {
-            tx.set_share_permission(&SharePermissionRecord {
-                share_arn: share.arn.clone(),
-                resource_type: resource_type.clone(),
-                permission_arn: arn.clone(),
-                permission_version: *version,
-                created_ms: now,
-                updated_ms: now,
-            })
-            .await?;
-        }
-        Ok(())
     }
 
     /// The share's associations that still exist (not disassociated or failed).
@@ -316,18 +257,8 @@ impl Ram {
                 .any(|p| p.resource_type == info.resource_type)
             {
                 let default = info.default_permission();
-                tx.set_share_permission(&SharePermissionRecord {
-                    share_arn: share.arn.clone(),
-                    resource_type: info.resource_type.clone(),
-                    permission_arn: format!(
-                        "arn:{}:ram::aws:permission/{}",
-                        caller.partition, default.name
-                    ),
-                    permission_version: default.version,
-                    created_ms: now,
-                    updated_ms: now,
-                })
-                .await?;
+                let view = PermissionView::managed(&caller.partition, info, default);
+                self.attach_permission(tx, share, &view, now).await?;
             }
             if has(RESOURCE, arn) {
                 answered.push(
@@ -337,17 +268,8 @@ impl Ram {
                 continue;
             }
             let new = NewAssociation {
-                share_arn: share.arn.clone(),
-                association_type: RESOURCE.into(),
-                entity: arn.clone(),
-                owner_account: share.owner_account.clone(),
-                region: share.region.clone(),
-                entity_account: None,
                 resource_type: Some(info.resource_type.clone()),
-                external: false,
-                lifecycle: settling.clone(),
-                status_message: None,
-                now_ms: now,
+                ..new_association(share, RESOURCE, arn, settling.clone(), now)
             };
             tx.upsert_association(&new).await?;
             answered.push(answered_association(share, &new, ASSOCIATING));
@@ -380,17 +302,9 @@ impl Ram {
                 settling.clone()
             };
             let new = NewAssociation {
-                share_arn: share.arn.clone(),
-                association_type: PRINCIPAL.into(),
-                entity: entity.clone(),
-                owner_account: share.owner_account.clone(),
-                region: share.region.clone(),
                 entity_account: kind.account().map(str::to_owned),
-                resource_type: None,
                 external,
-                lifecycle,
-                status_message: None,
-                now_ms: now,
+                ..new_association(share, PRINCIPAL, entity, lifecycle, now)
             };
             tx.upsert_association(&new).await?;
             answered.push(answered_association(share, &new, ASSOCIATING));
@@ -403,19 +317,7 @@ impl Ram {
                 );
                 continue;
             }
-            let new = NewAssociation {
-                share_arn: share.arn.clone(),
-                association_type: SOURCE.into(),
-                entity: source.clone(),
-                owner_account: share.owner_account.clone(),
-                region: share.region.clone(),
-                entity_account: None,
-                resource_type: None,
-                external: false,
-                lifecycle: settling.clone(),
-                status_message: None,
-                now_ms: now,
-            };
+            let new = new_association(share, SOURCE, source, settling.clone(), now);
             tx.upsert_association(&new).await?;
             answered.push(answered_association(share, &new, ASSOCIATING));
         }
@@ -553,6 +455,7 @@ impl Ram {
             return Ok(replayed);
         }
         let share = self.owned_share(&mut tx, caller, &arn, now).await?;
+        crate::resource_policies::refuse_policy_share(&share.feature_set, &arn)?;
         let associations = self
             .add_entities(&mut tx, caller, &share, &plan, now)
             .await?;
@@ -613,6 +516,7 @@ impl Ram {
             .filter(|s| s.region == caller.region)
             .ok_or_else(|| share_not_found(&arn))?;
         let associations = if share.owner_account == caller.account_id {
+            crate::resource_policies::refuse_policy_share(&share.feature_set, &arn)?;
             if share.status != STATUS_ACTIVE {
                 return Err(api_error!(
                     InvalidStateTransitionException,
@@ -948,6 +852,29 @@ impl Ram {
         })
         .await?;
         Ok(())
+    }
+}
+
+/// A new association of `kind` with the share, as nothing more specific than `entity`.
+pub(crate) fn new_association(
+    share: &ShareRecord,
+    kind: &str,
+    entity: &str,
+    lifecycle: Lifecycle,
+    now: i64,
+) -> NewAssociation {
+    NewAssociation {
+        share_arn: share.arn.clone(),
+        association_type: kind.to_owned(),
+        entity: entity.to_owned(),
+        owner_account: share.owner_account.clone(),
+        region: share.region.clone(),
+        entity_account: None,
+        resource_type: None,
+        external: false,
+        lifecycle,
+        status_message: None,
+        now_ms: now,
     }
 }
 

@@ -48,3 +48,48 @@ impl Default for Quotas {
         }
     }
 }
+
+impl Quotas {
+    /// The quota names `ramd serve --quota NAME=VALUE` accepts.
+    pub const NAMES: &'static [&'static str] = &[
+        "resource-shares",
+        "resources-per-share",
+        "principals-per-share",
+        "resource-associations",
+        "principal-associations",
+        "pending-invitations",
+        "entities-per-call",
+        "tags-per-resource",
+    ];
+
+    /// Sets one quota from `NAME=VALUE`.
+    pub fn set(&mut self, assignment: &str) -> Result<(), String> {
+        let (name, value) = assignment
+            .split_once('=')
+            .ok_or_else(|| format!("{assignment}: expected NAME=VALUE"))?;
+        let value: i64 = value
+            .trim()
+            .parse()
+            .ok()
+            .filter(|v| *v >= 0)
+            .ok_or_else(|| format!("{assignment}: the value must be a whole number"))?;
+        let small = || usize::try_from(value).map_err(|_| format!("{assignment}: too large"));
+        match name.trim() {
+            "resource-shares" => self.resource_shares = value,
+            "resources-per-share" => self.resources_per_share = value,
+            "principals-per-share" => self.principals_per_share = value,
+            "resource-associations" => self.resource_associations = value,
+            "principal-associations" => self.principal_associations = value,
+            "pending-invitations" => self.pending_invitations = value,
+            "entities-per-call" => self.entities_per_call = small()?,
+            "tags-per-resource" => self.tags_per_resource = small()?,
+            other => {
+                return Err(format!(
+                    "unknown quota {other}; known: {}",
+                    Quotas::NAMES.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,17 +1,23 @@
 //! Invitations: GetResourceShareInvitations, AcceptResourceShareInvitation,
-//! RejectResourceShareInvitation. An account outside the owner's organization gets a PENDING
+//! RejectResourceShareInvitation, ListPendingInvitationResources. An account outside the owner's organization gets a PENDING
 //! invitation; it sees the share only after accepting.
 
 use ram_model::{
     AcceptResourceShareInvitationRequest, AcceptResourceShareInvitationResponse, ApiError,
     GetResourceShareInvitationsRequest, GetResourceShareInvitationsResponse,
+    ListPendingInvitationResourcesRequest, ListPendingInvitationResourcesResponse,
     RejectResourceShareInvitationRequest, RejectResourceShareInvitationResponse,
-    ResourceShareInvitationStatus, api_error,
+    ResourceRegionScopeFilter, ResourceShareInvitationStatus, api_error,
 };
-use ram_store::{InvitationFilter, InvitationRecord, Lifecycle, ShareRecord, Tx};
+use ram_store::{
+    AssociationFilter, InvitationFilter, InvitationRecord, Lifecycle, Scope, ShareRecord, Tx,
+    association_key,
+};
 
 use crate::arn::Arn;
-use crate::associations::{ASSOCIATED, ASSOCIATING, DISASSOCIATED, PRINCIPAL};
+use crate::associations::{
+    ASSOCIATED, ASSOCIATING, DISASSOCIATED, DISASSOCIATING, ENDED, PRINCIPAL, RESOURCE,
+};
 use crate::failure::Outcome;
 use crate::{Caller, Ram, render};
 
@@ -246,5 +252,87 @@ impl Ram {
         .await?;
         tx.commit().await?;
         Ok(output)
+    }
+}
+
+impl Ram {
+    pub(crate) async fn list_pending_invitation_resources(
+        &self,
+        caller: &Caller,
+        input: ListPendingInvitationResourcesRequest,
+    ) -> Outcome<ListPendingInvitationResourcesResponse> {
+        let arn = input
+            .resource_share_invitation_arn
+            .clone()
+            .unwrap_or_default();
+        Arn::parse_ram(&arn, "resource-share-invitation")?;
+        let page = self.page_request(
+            caller,
+            "ListPendingInvitationResources",
+            &input,
+            input.next_token.as_deref(),
+            input.max_results,
+        )?;
+        let now = self.now_ms();
+        let mut tx = self.store.read().await?;
+        let invitation = self.received_invitation(&mut tx, caller, &arn, now).await?;
+        match invitation.status.as_str() {
+            REJECTED => {
+                return Err(api_error!(
+                    ResourceShareInvitationAlreadyRejectedException,
+                    "The invitation {arn} has already been rejected."
+                )
+                .into());
+            }
+            EXPIRED => {
+                return Err(api_error!(
+                    ResourceShareInvitationExpiredException,
+                    "The invitation {arn} has expired."
+                )
+                .into());
+            }
+            _ => {}
+        }
+        let filter = AssociationFilter {
+            association_type: Some(RESOURCE.into()),
+            share_arns: vec![invitation.share_arn.clone()],
+            resource_types: self.types_in_scope(
+                input
+                    .resource_region_scope
+                    .unwrap_or(ResourceRegionScopeFilter::All),
+            ),
+            exclude_statuses: ENDED
+                .iter()
+                .chain(&[DISASSOCIATING])
+                .map(|s| (*s).to_owned())
+                .collect(),
+            ..AssociationFilter::default()
+        };
+        let scope = Scope::Owner(invitation.sender_account.clone());
+        let result = tx
+            .list_associations(
+                &scope,
+                &invitation.region,
+                &filter,
+                page.after.as_ref(),
+                page.limit,
+                now,
+            )
+            .await?;
+        tx.commit().await?;
+        let last = result
+            .items
+            .last()
+            .map(|a| (a.created_ms, association_key(a)));
+        Ok(ListPendingInvitationResourcesResponse {
+            resources: Some(
+                result
+                    .items
+                    .iter()
+                    .map(|a| render::resource(a, &self.catalog))
+                    .collect(),
+            ),
+            next_token: self.next_token(&page, result.more, last),
+        })
     }
 }

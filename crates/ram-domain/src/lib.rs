@@ -3,12 +3,15 @@
 //! after what it works on (shares, associations, invitations, ...). The domain never sees HTTP
 //! and never writes SQL: it talks to `ram_store::Tx`.
 
+mod access;
 mod arn;
 mod associations;
 mod caller;
 mod catalog;
 mod clock;
 mod config;
+mod customer_permissions;
+mod decisions;
 mod failure;
 mod idempotency;
 mod invitations;
@@ -20,6 +23,8 @@ mod permissions;
 mod policies;
 mod principal;
 mod render;
+mod resource_policies;
+mod share_permissions;
 mod shares;
 mod tags;
 
@@ -28,7 +33,9 @@ pub use caller::Caller;
 pub use catalog::{Catalog, ResourceTypeInfo};
 pub use clock::{Clock, Ids, RandomIds, SystemClock};
 pub use config::{Config, Quotas};
+pub use decisions::{CheckAccessRequest, CheckAccessResponse, Decision, Grant};
 pub use principal::PrincipalKind;
+pub use resource_policies::{PutResourcePolicyRequest, PutResourcePolicyResponse};
 
 use std::sync::Arc;
 

@@ -1,14 +1,15 @@
-//! ListPrincipals and ListResources: who a share reaches and what it holds, from the owner's side
-//! (SELF) or the receiver's (OTHER-ACCOUNTS).
+//! ListPrincipals, ListResources and ListSourceAssociations: who a share reaches and what it holds,
+//! from the owner's side (SELF) or the receiver's (OTHER-ACCOUNTS).
 
 use ram_model::{
-    ListPrincipalsRequest, ListPrincipalsResponse, ListResourcesRequest, ListResourcesResponse,
-    ResourceOwner, ResourceRegionScopeFilter, api_error,
+    AssociatedSource, ListPrincipalsRequest, ListPrincipalsResponse, ListResourcesRequest,
+    ListResourcesResponse, ListSourceAssociationsRequest, ListSourceAssociationsResponse,
+    ResourceOwner, ResourceRegionScopeFilter, Timestamp, api_error,
 };
 use ram_store::{AssociationFilter, AssociationRecord, Page, Scope, ShareHolds, association_key};
 
 use crate::arn::Arn;
-use crate::associations::{ASSOCIATED, DISASSOCIATING, ENDED, PRINCIPAL, RESOURCE};
+use crate::associations::{ASSOCIATED, DISASSOCIATING, ENDED, PRINCIPAL, RESOURCE, SOURCE};
 use crate::failure::Outcome;
 use crate::pagination::PageRequest;
 use crate::principal::PrincipalKind;
@@ -165,20 +166,11 @@ impl Ram {
                 resource_type: None,
             });
         }
-        let scope_filter = input
-            .resource_region_scope
-            .unwrap_or(ResourceRegionScopeFilter::All);
-        let in_scope: Vec<String> = self
-            .catalog
-            .types()
-            .iter()
-            .filter(|t| match scope_filter {
-                ResourceRegionScopeFilter::All => true,
-                ResourceRegionScopeFilter::Global => t.is_global(),
-                ResourceRegionScopeFilter::Regional => !t.is_global(),
-            })
-            .map(|t| t.resource_type.clone())
-            .collect();
+        let in_scope = self.types_in_scope(
+            input
+                .resource_region_scope
+                .unwrap_or(ResourceRegionScopeFilter::All),
+        );
         filter.resource_types = match &input.resource_type {
             Some(rt) => {
                 let rt = self.known_resource_type(rt).ok_or_else(|| {
@@ -187,13 +179,13 @@ impl Ram {
                         "The specified resource type {rt} is not valid."
                     )
                 })?;
-                if in_scope.contains(&rt) {
+                // A type outside the Region scope matches nothing.
+                if in_scope.is_empty() || in_scope.contains(&rt) {
                     vec![rt]
                 } else {
                     vec![String::new()]
                 }
             }
-            None if scope_filter == ResourceRegionScopeFilter::All => Vec::new(),
             None => in_scope,
         };
         let page = self.page_request(
@@ -217,6 +209,109 @@ impl Ram {
                     .collect(),
             ),
             next_token: self.next_token(&page, result.more, last),
+        })
+    }
+}
+
+/// The kind of a `sources` entry, as ListSourceAssociations reports it.
+pub(crate) fn source_type(source: &str) -> &'static str {
+    if crate::arn::is_account_id(source) {
+        "ACCOUNT"
+    } else if source.starts_with("arn:") {
+        "ARN"
+    } else if source.contains('/') {
+        "ORGANIZATION_PATH"
+    } else {
+        "ORGANIZATION"
+    }
+}
+
+impl Ram {
+    /// The resource types a `resourceRegionScope` filter keeps (empty: no filter).
+    pub(crate) fn types_in_scope(&self, scope: ResourceRegionScopeFilter) -> Vec<String> {
+        if scope == ResourceRegionScopeFilter::All {
+            return Vec::new();
+        }
+        self.catalog
+            .types()
+            .iter()
+            .filter(|t| t.is_global() == (scope == ResourceRegionScopeFilter::Global))
+            .map(|t| t.resource_type.clone())
+            .collect()
+    }
+
+    pub(crate) async fn list_source_associations(
+        &self,
+        caller: &Caller,
+        input: ListSourceAssociationsRequest,
+    ) -> Outcome<ListSourceAssociationsResponse> {
+        let share_arns = input.resource_share_arns.clone().unwrap_or_default();
+        for arn in &share_arns {
+            Arn::parse_ram(arn, "resource-share")?;
+        }
+        let filter = AssociationFilter {
+            association_type: Some(SOURCE.into()),
+            share_arns,
+            entities: input.source_id.clone().into_iter().collect(),
+            status: input.association_status.map(|s| s.as_str().to_owned()),
+            ..AssociationFilter::default()
+        };
+        let page = self.page_request(
+            caller,
+            "ListSourceAssociations",
+            &input,
+            input.next_token.as_deref(),
+            input.max_results,
+        )?;
+        let scope = Scope::Owner(caller.account_id.clone());
+        let now = self.now_ms();
+        let mut tx = self.store.read().await?;
+        for arn in &filter.share_arns {
+            self.owned_share(&mut tx, caller, arn, now).await?;
+        }
+        let mut after = page.after.clone();
+        let mut items = Vec::new();
+        let mut more = true;
+        // `sourceType` is derived from the source, so it filters after the query.
+        while more && items.len() < page.limit {
+            let batch = tx
+                .list_associations(
+                    &scope,
+                    &caller.region,
+                    &filter,
+                    after.as_ref(),
+                    page.limit,
+                    now,
+                )
+                .await?;
+            more = batch.more;
+            for a in batch.items {
+                after = Some((a.created_ms, association_key(&a)));
+                if input
+                    .source_type
+                    .as_deref()
+                    .is_some_and(|t| !t.eq_ignore_ascii_case(source_type(&a.entity)))
+                {
+                    continue;
+                }
+                items.push(AssociatedSource {
+                    resource_share_arn: Some(a.share_arn.clone()),
+                    source_id: Some(a.entity.clone()),
+                    source_type: Some(source_type(&a.entity).to_owned()),
+                    status: Some(a.status.clone()),
+                    last_updated_time: Some(Timestamp(a.updated_ms)),
+                    creation_time: Some(Timestamp(a.created_ms)),
+                    status_message: a.status_message.clone(),
+                });
+                if items.len() == page.limit {
+                    break;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(ListSourceAssociationsResponse {
+            source_associations: Some(items),
+            next_token: self.next_token(&page, more, after),
         })
     }
 }

@@ -40,23 +40,34 @@ impl Ram {
         operation: Operation,
         input: &Value,
     ) -> Result<Value, ApiError> {
-        let mut attempt = 0;
+        self.with_retries(operation.name(), || self.dispatch(caller, operation, input))
+            .await
+    }
+
+    /// Runs `attempt` until it answers, re-running it after a transaction conflict (a bounded
+    /// number of times), and turns store failures into the AWS errors a caller may see.
+    pub async fn with_retries<T, F, Fut>(&self, operation: &str, attempt: F) -> Result<T, ApiError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Outcome<T>>,
+    {
+        let mut tries = 0;
         loop {
-            match self.dispatch(caller, operation, input).await {
+            match attempt().await {
                 Ok(v) => return Ok(v),
                 Err(Failure::Api(e)) => return Err(e),
-                Err(Failure::Store(StoreError::Conflict(e))) if attempt < CONFLICT_RETRIES => {
-                    attempt += 1;
-                    tracing::debug!(error = %e, attempt, "retrying after a transaction conflict");
-                    tokio::time::sleep(std::time::Duration::from_millis(2u64 << attempt.min(6)))
+                Err(Failure::Store(StoreError::Conflict(e))) if tries < CONFLICT_RETRIES => {
+                    tries += 1;
+                    tracing::debug!(error = %e, tries, operation, "retrying after a transaction conflict");
+                    tokio::time::sleep(std::time::Duration::from_millis(2u64 << tries.min(6)))
                         .await;
                 }
                 Err(Failure::Store(StoreError::Unavailable(e))) => {
-                    tracing::error!(error = %e, operation = operation.name(), "store unavailable");
+                    tracing::error!(error = %e, operation, "store unavailable");
                     return Err(ApiError::unavailable());
                 }
                 Err(Failure::Store(e)) => {
-                    tracing::error!(error = %e, operation = operation.name(), "store failure");
+                    tracing::error!(error = %e, operation, "store failure");
                     return Err(ApiError::internal());
                 }
             }
@@ -106,12 +117,44 @@ impl Ram {
             Op::ListResourceSharePermissions => {
                 serve!(self, caller, input, list_resource_share_permissions)
             }
-            other => Err(api_error!(
-                OperationNotPermittedException,
-                "ramd does not serve {} yet: see the README's list of supported operations.",
-                other.name()
-            )
-            .into()),
+            Op::CreatePermission => serve!(self, caller, input, create_permission),
+            Op::CreatePermissionVersion => serve!(self, caller, input, create_permission_version),
+            Op::SetDefaultPermissionVersion => {
+                serve!(self, caller, input, set_default_permission_version)
+            }
+            Op::DeletePermissionVersion => serve!(self, caller, input, delete_permission_version),
+            Op::DeletePermission => serve!(self, caller, input, delete_permission),
+            Op::AssociateResourceSharePermission => {
+                serve!(self, caller, input, associate_resource_share_permission)
+            }
+            Op::DisassociateResourceSharePermission => {
+                serve!(self, caller, input, disassociate_resource_share_permission)
+            }
+            Op::ListPermissionAssociations => {
+                serve!(self, caller, input, list_permission_associations)
+            }
+            Op::ReplacePermissionAssociations => {
+                serve!(self, caller, input, replace_permission_associations)
+            }
+            Op::ListReplacePermissionAssociationsWork => serve!(
+                self,
+                caller,
+                input,
+                list_replace_permission_associations_work
+            ),
+            Op::ListPendingInvitationResources => {
+                serve!(self, caller, input, list_pending_invitation_resources)
+            }
+            Op::ListSourceAssociations => serve!(self, caller, input, list_source_associations),
+            Op::PromotePermissionCreatedFromPolicy => {
+                serve!(self, caller, input, promote_permission_created_from_policy)
+            }
+            Op::PromoteResourceShareCreatedFromPolicy => serve!(
+                self,
+                caller,
+                input,
+                promote_resource_share_created_from_policy
+            ),
         }
     }
 }

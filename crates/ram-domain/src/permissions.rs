@@ -1,93 +1,172 @@
-//! Managed permissions as RAM lists them: ListResourceTypes, ListPermissions, GetPermission,
-//! ListPermissionVersions and ListResourceSharePermissions. AWS managed permissions come from the
-//! catalogue (`data/resource-types.json`).
-
-// The catalogue needs no store; customer managed permissions, stored per account, will.
-#![allow(clippy::unused_async)]
+//! Managed permissions as RAM shows them, whoever defines them: AWS managed ones from the
+//! catalogue (`data/resource-types.json`), customer managed ones (and those created from resource
+//! policies) from the store. Read operations: ListResourceTypes, ListPermissions, GetPermission,
+//! ListPermissionVersions.
 
 use ram_model::{
     ApiError, GetPermissionRequest, GetPermissionResponse, ListPermissionVersionsRequest,
     ListPermissionVersionsResponse, ListPermissionsRequest, ListPermissionsResponse,
-    ListResourceSharePermissionsRequest, ListResourceSharePermissionsResponse,
     ListResourceTypesRequest, ListResourceTypesResponse, PermissionFeatureSet, PermissionStatus,
     PermissionType, PermissionTypeFilter, ResourceRegionScope, ResourceRegionScopeFilter,
-    ResourceSharePermissionDetail, ResourceSharePermissionSummary, ServiceNameAndResourceType,
+    ResourceSharePermissionDetail, ResourceSharePermissionSummary, ServiceNameAndResourceType, Tag,
     Timestamp, api_error,
 };
+use ram_store::{PermissionRecord, Tx};
 use serde_json::json;
 
 use crate::arn::Arn;
 use crate::catalog::{ManagedPermission, ResourceTypeInfo};
 use crate::failure::Outcome;
 use crate::pagination::PageRequest;
-use crate::shares::share_not_found;
+use crate::tags::tags_by_permission;
 use crate::{Caller, Ram};
 
-/// One version of a permission, wherever it is defined.
-struct PermissionVersion<'a> {
-    arn: String,
-    resource_type: &'a ResourceTypeInfo,
-    managed: &'a ManagedPermission,
+pub(crate) const ATTACHABLE: &str = "ATTACHABLE";
+pub(crate) const UNATTACHABLE: &str = "UNATTACHABLE";
+pub(crate) const DELETING: &str = "DELETING";
+pub(crate) const DELETED: &str = "DELETED";
+/// How long deleted permissions and versions stay listed (two hours, as on AWS).
+pub(crate) const DELETED_RETENTION_MS: i64 = 2 * 3600 * 1000;
+
+/// One version of a permission.
+#[derive(Debug, Clone)]
+pub(crate) struct VersionView {
+    pub version: i64,
+    pub template: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub deleted_ms: Option<i64>,
 }
 
-impl PermissionVersion<'_> {
-    fn created(&self) -> Timestamp {
-        let parsed = time::OffsetDateTime::parse(
-            &self.managed.creation_time,
-            &time::format_description::well_known::Rfc3339,
-        );
-        let millis = parsed.map_or(0, |t| t.unix_timestamp_nanos() / 1_000_000);
-        Timestamp(i64::try_from(millis).unwrap_or(0))
+/// A permission with all its versions, as every permission operation sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct PermissionView {
+    pub arn: String,
+    pub name: String,
+    pub resource_type: String,
+    pub aws_managed: bool,
+    pub feature_set: PermissionFeatureSet,
+    pub is_resource_type_default: bool,
+    pub default_version: i64,
+    /// ATTACHABLE, DELETING or DELETED: the permission's own status.
+    pub status: String,
+    pub updated_ms: i64,
+    pub versions: Vec<VersionView>,
+    pub tags: Vec<Tag>,
+}
+
+/// The policy template of an AWS managed permission: the statement its principals get.
+pub(crate) fn managed_template(p: &ManagedPermission) -> String {
+    let mut statement = json!({"Effect": "Allow", "Action": p.actions});
+    if let Some(c) = &p.conditions {
+        statement["Condition"] = c.clone();
+    }
+    statement.to_string()
+}
+
+fn creation_ms(p: &ManagedPermission) -> i64 {
+    let parsed = time::OffsetDateTime::parse(
+        &p.creation_time,
+        &time::format_description::well_known::Rfc3339,
+    );
+    i64::try_from(parsed.map_or(0, |t| t.unix_timestamp_nanos() / 1_000_000)).unwrap_or(0)
+}
+
+impl PermissionView {
+    pub fn managed(partition: &str, t: &ResourceTypeInfo, p: &ManagedPermission) -> PermissionView {
+        let created = creation_ms(p);
+        PermissionView {
+            arn: format!("arn:{partition}:ram::aws:permission/{}", p.name),
+            name: p.name.clone(),
+            resource_type: t.resource_type.clone(),
+            aws_managed: true,
+            feature_set: PermissionFeatureSet::Standard,
+            is_resource_type_default: p.is_resource_type_default,
+            default_version: p.version,
+            status: ATTACHABLE.into(),
+            updated_ms: created,
+            versions: vec![VersionView {
+                version: p.version,
+                template: managed_template(p),
+                created_ms: created,
+                updated_ms: created,
+                deleted_ms: None,
+            }],
+            tags: Vec::new(),
+        }
     }
 
-    fn summary(&self) -> ResourceSharePermissionSummary {
+    pub fn version(&self, version: Option<i64>) -> Option<&VersionView> {
+        let wanted = version.unwrap_or(self.default_version);
+        self.versions.iter().find(|v| v.version == wanted)
+    }
+
+    pub fn default(&self) -> &VersionView {
+        self.version(None)
+            .expect("a permission has its default version")
+    }
+
+    /// The status of one version: the permission's own while it is being deleted; otherwise
+    /// only the default version can be attached.
+    fn version_status(&self, v: &VersionView) -> &'static str {
+        if self.status == DELETED || v.deleted_ms.is_some() {
+            DELETED
+        } else if self.status == DELETING {
+            DELETING
+        } else if v.version == self.default_version {
+            ATTACHABLE
+        } else {
+            UNATTACHABLE
+        }
+    }
+
+    pub fn is_attachable(&self) -> bool {
+        self.status == ATTACHABLE
+    }
+
+    pub fn summary(&self, v: &VersionView) -> ResourceSharePermissionSummary {
         ResourceSharePermissionSummary {
             arn: Some(self.arn.clone()),
-            version: Some(self.managed.version.to_string()),
-            default_version: Some(true),
-            name: Some(self.managed.name.clone()),
-            resource_type: Some(self.resource_type.resource_type.clone()),
-            status: Some(PermissionStatus::Attachable.as_str().to_owned()),
-            creation_time: Some(self.created()),
-            last_updated_time: Some(self.created()),
-            is_resource_type_default: Some(self.managed.is_resource_type_default),
-            permission_type: Some(PermissionType::AwsManaged),
-            feature_set: Some(PermissionFeatureSet::Standard),
-            tags: None,
+            version: Some(v.version.to_string()),
+            default_version: Some(v.version == self.default_version),
+            name: Some(self.name.clone()),
+            resource_type: Some(self.resource_type.clone()),
+            status: Some(self.version_status(v).to_owned()),
+            creation_time: Some(Timestamp(v.created_ms)),
+            last_updated_time: Some(Timestamp(v.updated_ms.max(self.updated_ms))),
+            is_resource_type_default: Some(self.is_resource_type_default),
+            permission_type: Some(if self.aws_managed {
+                PermissionType::AwsManaged
+            } else {
+                PermissionType::CustomerManaged
+            }),
+            feature_set: Some(self.feature_set),
+            tags: (!self.tags.is_empty()).then(|| self.tags.clone()),
         }
     }
 
-    /// The policy template: the statement a share's principals get on each resource.
-    fn template(&self) -> String {
-        let mut statement = json!({"Effect": "Allow", "Action": self.managed.actions});
-        if let Some(c) = &self.managed.conditions {
-            statement["Condition"] = c.clone();
-        }
-        statement.to_string()
-    }
-
-    fn detail(&self) -> ResourceSharePermissionDetail {
-        let s = self.summary();
+    pub fn detail(&self, v: &VersionView) -> ResourceSharePermissionDetail {
+        let s = self.summary(v);
         ResourceSharePermissionDetail {
             arn: s.arn,
             version: s.version,
             default_version: s.default_version,
             name: s.name,
             resource_type: s.resource_type,
-            permission: Some(self.template()),
+            permission: Some(v.template.clone()),
             creation_time: s.creation_time,
             last_updated_time: s.last_updated_time,
             is_resource_type_default: s.is_resource_type_default,
             permission_type: s.permission_type,
             feature_set: s.feature_set,
-            status: Some(PermissionStatus::Attachable),
-            tags: None,
+            status: PermissionStatus::parse(self.version_status(v)),
+            tags: s.tags,
         }
     }
 }
 
 /// Keyset pagination over an in-memory list sorted by `key`.
-fn page_of<T>(
+pub(crate) fn page_of<T>(
     items: Vec<T>,
     page: &PageRequest,
     key: impl Fn(&T) -> String,
@@ -102,43 +181,114 @@ fn page_of<T>(
     (rest, more, last)
 }
 
+pub(crate) fn permission_not_found(arn: &str) -> ApiError {
+    api_error!(
+        UnknownResourceException,
+        "Permission {arn} could not be found."
+    )
+}
+
 impl Ram {
     /// Every AWS managed permission, sorted by ARN.
-    fn managed_permissions(&self, caller: &Caller) -> Vec<PermissionVersion<'_>> {
-        let mut all: Vec<PermissionVersion<'_>> = self
+    fn managed_permissions(&self, partition: &str) -> Vec<PermissionView> {
+        let mut all: Vec<PermissionView> = self
             .catalog
             .types()
             .iter()
             .flat_map(|t| {
-                t.permissions.iter().map(move |p| PermissionVersion {
-                    arn: format!("arn:{}:ram::aws:permission/{}", caller.partition, p.name),
-                    resource_type: t,
-                    managed: p,
-                })
+                t.permissions
+                    .iter()
+                    .map(move |p| PermissionView::managed(partition, t, p))
             })
             .collect();
         all.sort_by(|a, b| a.arn.cmp(&b.arn));
         all
     }
 
-    /// The permission an ARN names, or `UnknownResourceException` as RAM answers.
-    fn find_permission<'a>(
-        &'a self,
-        caller: &Caller,
-        arn: &str,
-    ) -> Result<PermissionVersion<'a>, ApiError> {
-        Arn::parse_ram(arn, "permission")?;
-        self.managed_permissions(caller)
-            .into_iter()
-            .find(|p| p.arn == arn)
-            .ok_or_else(|| {
-                api_error!(
-                    UnknownResourceException,
-                    "Permission {arn} could not be found."
-                )
-            })
+    /// A stored permission with its versions (deleted ones while they are still listed) and tags.
+    pub(crate) async fn stored_permission(
+        &self,
+        tx: &mut Tx,
+        record: PermissionRecord,
+    ) -> Outcome<PermissionView> {
+        let now = self.now_ms();
+        let mut versions = tx.permission_versions(&record.arn).await?;
+        versions.retain(|v| v.deleted_ms.is_none_or(|d| d + DELETED_RETENTION_MS > now));
+        let mut tags = tags_by_permission(tx, std::slice::from_ref(&record.arn)).await?;
+        Ok(PermissionView {
+            tags: tags.remove(&record.arn).unwrap_or_default(),
+            arn: record.arn,
+            name: record.name,
+            resource_type: record.resource_type,
+            aws_managed: false,
+            feature_set: PermissionFeatureSet::parse(&record.feature_set)
+                .unwrap_or(PermissionFeatureSet::Standard),
+            is_resource_type_default: false,
+            default_version: record.default_version,
+            status: record.status,
+            updated_ms: record.updated_ms,
+            versions: versions
+                .into_iter()
+                .map(|v| VersionView {
+                    version: v.version,
+                    template: v.template,
+                    created_ms: v.created_ms,
+                    updated_ms: v.updated_ms,
+                    deleted_ms: v.deleted_ms,
+                })
+                .collect(),
+        })
     }
 
+    /// The permission an ARN names as the caller may see it: an AWS managed one, or one of the
+    /// caller's own in its Region; anything else is `UnknownResourceException`.
+    pub(crate) async fn load_permission(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        arn: &str,
+        now: i64,
+    ) -> Outcome<PermissionView> {
+        let parsed = Arn::parse_ram(arn, "permission")?;
+        if parsed.account == "aws" && parsed.region.is_empty() {
+            let name = parsed.resource_id();
+            let found = self.catalog.types().iter().find_map(|t| {
+                t.permissions
+                    .iter()
+                    .find(|p| p.name == name)
+                    .map(|p| PermissionView::managed(&parsed.partition, t, p))
+            });
+            return found.ok_or_else(|| permission_not_found(arn).into());
+        }
+        if parsed.account != caller.account_id || parsed.region != caller.region {
+            return Err(permission_not_found(arn).into());
+        }
+        match tx.get_permission(arn, now).await? {
+            Some(record) => self.stored_permission(tx, record).await,
+            None => Err(permission_not_found(arn).into()),
+        }
+    }
+
+    /// The caller's own permission, for the operations that change one.
+    pub(crate) async fn own_permission(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        arn: &str,
+        now: i64,
+    ) -> Outcome<PermissionView> {
+        let view = self.load_permission(tx, caller, arn, now).await?;
+        if view.aws_managed {
+            return Err(api_error!(
+                OperationNotPermittedException,
+                "{arn} is an AWS managed permission; only customer managed permissions can be changed."
+            )
+            .into());
+        }
+        Ok(view)
+    }
+
+    #[allow(clippy::unused_async)] // served from the catalogue alone
     pub(crate) async fn list_resource_types(
         &self,
         caller: &Caller,
@@ -212,23 +362,33 @@ impl Ram {
             ),
             None => None,
         };
-        let aws_managed = !matches!(
-            input.permission_type,
-            Some(PermissionTypeFilter::CustomerManaged)
-        );
-        let permissions: Vec<PermissionVersion<'_>> = self
-            .managed_permissions(caller)
-            .into_iter()
-            .filter(|_| aws_managed)
-            .filter(|p| {
-                wanted_type
-                    .as_ref()
-                    .is_none_or(|t| *t == p.resource_type.resource_type)
-            })
-            .collect();
-        let (items, more, last) = page_of(permissions, &page, |p| p.arn.clone());
+        let kind = input.permission_type.unwrap_or(PermissionTypeFilter::All);
+        let mut all = Vec::new();
+        if kind != PermissionTypeFilter::CustomerManaged {
+            all.extend(self.managed_permissions(&caller.partition));
+        }
+        if kind != PermissionTypeFilter::AwsManaged {
+            let now = self.now_ms();
+            let mut tx = self.store.read().await?;
+            let records = tx
+                .list_permissions(
+                    &caller.account_id,
+                    &caller.region,
+                    None,
+                    usize::MAX >> 1,
+                    now,
+                )
+                .await?;
+            for record in records.items {
+                all.push(self.stored_permission(&mut tx, record).await?);
+            }
+            tx.commit().await?;
+        }
+        all.retain(|p| wanted_type.as_ref().is_none_or(|t| *t == p.resource_type));
+        all.sort_by(|a, b| a.arn.cmp(&b.arn));
+        let (items, more, last) = page_of(all, &page, |p| p.arn.clone());
         Ok(ListPermissionsResponse {
-            permissions: Some(items.iter().map(PermissionVersion::summary).collect()),
+            permissions: Some(items.iter().map(|p| p.summary(p.default())).collect()),
             next_token: self.next_token(&page, more, last),
         })
     }
@@ -239,18 +399,20 @@ impl Ram {
         input: GetPermissionRequest,
     ) -> Outcome<GetPermissionResponse> {
         let arn = input.permission_arn.clone().unwrap_or_default();
-        let permission = self.find_permission(caller, &arn)?;
-        if let Some(v) = input.permission_version
-            && i64::from(v) != permission.managed.version
-        {
-            return Err(api_error!(
+        let now = self.now_ms();
+        let mut tx = self.store.read().await?;
+        let view = self.load_permission(&mut tx, caller, &arn, now).await?;
+        tx.commit().await?;
+        let version = input.permission_version.map(i64::from);
+        let v = view.version(version).ok_or_else(|| {
+            api_error!(
                 InvalidParameterException,
-                "Permission {arn} has no version {v}."
+                "Permission {arn} has no version {}.",
+                version.unwrap_or_default()
             )
-            .into());
-        }
+        })?;
         Ok(GetPermissionResponse {
-            permission: Some(permission.detail()),
+            permission: Some(view.detail(v)),
         })
     }
 
@@ -260,7 +422,6 @@ impl Ram {
         input: ListPermissionVersionsRequest,
     ) -> Outcome<ListPermissionVersionsResponse> {
         let arn = input.permission_arn.clone().unwrap_or_default();
-        let permission = self.find_permission(caller, &arn)?;
         let page = self.page_request(
             caller,
             "ListPermissionVersions",
@@ -268,71 +429,15 @@ impl Ram {
             input.next_token.as_deref(),
             input.max_results,
         )?;
-        let (items, more, last) = page_of(vec![permission], &page, |p| {
-            format!("{:010}", p.managed.version)
-        });
-        Ok(ListPermissionVersionsResponse {
-            permissions: Some(items.iter().map(PermissionVersion::summary).collect()),
-            next_token: self.next_token(&page, more, last),
-        })
-    }
-
-    pub(crate) async fn list_resource_share_permissions(
-        &self,
-        caller: &Caller,
-        input: ListResourceSharePermissionsRequest,
-    ) -> Outcome<ListResourceSharePermissionsResponse> {
-        let arn = input.resource_share_arn.clone().unwrap_or_default();
-        Arn::parse_ram(&arn, "resource-share")?;
-        let page = self.page_request(
-            caller,
-            "ListResourceSharePermissions",
-            &input,
-            input.next_token.as_deref(),
-            input.max_results,
-        )?;
         let now = self.now_ms();
         let mut tx = self.store.read().await?;
-        // The owner, and accounts the share is shared with, may see its permissions.
-        let visible = match tx.get_share(&arn, now).await? {
-            Some(share)
-                if share.region == caller.region && share.owner_account == caller.account_id =>
-            {
-                true
-            }
-            Some(share) if share.region == caller.region => {
-                let only = ram_store::ShareFilter {
-                    arns: vec![arn.clone()],
-                    ..ram_store::ShareFilter::default()
-                };
-                let receiver = ram_store::Scope::Receiver(caller.account_id.clone());
-                !tx.list_shares(&receiver, &caller.region, &only, None, 1, now)
-                    .await?
-                    .items
-                    .is_empty()
-            }
-            _ => false,
-        };
-        if !visible {
-            return Err(share_not_found(&arn).into());
-        }
-        let attached = tx.share_permissions(std::slice::from_ref(&arn)).await?;
+        let view = self.load_permission(&mut tx, caller, &arn, now).await?;
         tx.commit().await?;
-        let mut summaries = Vec::new();
-        for record in attached {
-            let Ok(permission) = self.find_permission(caller, &record.permission_arn) else {
-                continue;
-            };
-            let mut summary = permission.summary();
-            // Here `status` is the association's, not the permission's (as on AWS).
-            summary.status = Some("ASSOCIATED".to_owned());
-            summary.version = Some(record.permission_version.to_string());
-            summary.last_updated_time = Some(Timestamp(record.updated_ms));
-            summaries.push(summary);
-        }
-        let (items, more, last) = page_of(summaries, &page, |s| s.arn.clone().unwrap_or_default());
-        Ok(ListResourceSharePermissionsResponse {
-            permissions: Some(items),
+        let (items, more, last) = page_of(view.versions.clone(), &page, |v| {
+            format!("{:010}", v.version)
+        });
+        Ok(ListPermissionVersionsResponse {
+            permissions: Some(items.iter().map(|v| view.summary(v)).collect()),
             next_token: self.next_token(&page, more, last),
         })
     }

@@ -54,8 +54,6 @@ impl Ram {
             input.principals.as_deref().unwrap_or_default(),
             input.sources.as_deref().unwrap_or_default(),
         )?;
-        let permissions =
-            self.requested_permissions(input.permission_arns.as_deref().unwrap_or_default())?;
 
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
@@ -102,8 +100,14 @@ impl Ram {
             .get_share(&arn, now)
             .await?
             .ok_or_else(ApiError::internal)?;
-        self.attach_requested_permissions(&mut tx, &share, &permissions, now)
-            .await?;
+        let permission_arns = input.permission_arns.as_deref().unwrap_or_default();
+        for permission in self
+            .requested_permissions(&mut tx, caller, permission_arns, now)
+            .await?
+        {
+            self.attach_permission(&mut tx, &share, &permission, now)
+                .await?;
+        }
         self.add_entities(&mut tx, caller, &share, &plan, now)
             .await?;
         let output = CreateResourceShareResponse {
@@ -242,6 +246,7 @@ impl Ram {
             return Ok(replayed);
         }
         let share = self.owned_share(&mut tx, caller, &arn, now).await?;
+        crate::resource_policies::refuse_policy_share(&share.feature_set, &arn)?;
         if share.status == STATUS_DELETED || share.status == STATUS_DELETING {
             return Err(share_not_found(&arn).into());
         }
@@ -316,6 +321,7 @@ impl Ram {
             return Ok(replayed);
         }
         let share = self.owned_share(&mut tx, caller, &arn, now).await?;
+        crate::resource_policies::refuse_policy_share(&share.feature_set, &arn)?;
         if share.status == STATUS_DELETED || share.status == STATUS_DELETING {
             return Err(share_not_found(&arn).into());
         }

@@ -1,15 +1,17 @@
-//! Tags on resource shares: TagResource, UntagResource, and tag validation for CreateResourceShare.
+//! Tags on resource shares and customer managed permissions: TagResource, UntagResource, and tag
+//! validation for CreateResourceShare and CreatePermission.
 
 use std::collections::HashMap;
 
 use ram_model::{
-    ApiError, Tag, TagResourceRequest, TagResourceResponse, UntagResourceRequest,
+    ApiError, ErrorCode, Tag, TagResourceRequest, TagResourceResponse, UntagResourceRequest,
     UntagResourceResponse, api_error,
 };
-use ram_store::{ShareRecord, Tx};
+use ram_store::Tx;
 
 use crate::arn::Arn;
-use crate::failure::Outcome;
+use crate::failure::{Failure, Outcome};
+use crate::permissions::{DELETED, DELETING};
 use crate::shares::{STATUS_DELETED, STATUS_DELETING, share_not_found};
 use crate::{Caller, Ram};
 
@@ -53,31 +55,51 @@ pub(crate) fn validate_tags(tags: &[Tag], limit: usize) -> Result<Vec<ram_store:
     Ok(out)
 }
 
-/// Tags of each share, rendered for output.
-pub(crate) async fn tags_by_share(
-    tx: &mut Tx,
-    arns: &[String],
-) -> Outcome<HashMap<String, Vec<Tag>>> {
+/// Store tags rendered for output, grouped by the ARN they belong to.
+fn group(rows: Vec<(String, ram_store::Tag)>) -> HashMap<String, Vec<Tag>> {
     let mut map: HashMap<String, Vec<Tag>> = HashMap::new();
-    for (arn, tag) in tx.share_tags(arns).await? {
+    for (arn, tag) in rows {
         map.entry(arn).or_default().push(Tag {
             key: Some(tag.key),
             value: Some(tag.value),
         });
     }
-    Ok(map)
+    map
+}
+
+/// Tags of each share, rendered for output.
+pub(crate) async fn tags_by_share(
+    tx: &mut Tx,
+    arns: &[String],
+) -> Outcome<HashMap<String, Vec<Tag>>> {
+    Ok(group(tx.share_tags(arns).await?))
+}
+
+/// Tags of each permission (shared by all its versions), rendered for output.
+pub(crate) async fn tags_by_permission(
+    tx: &mut Tx,
+    arns: &[String],
+) -> Outcome<HashMap<String, Vec<Tag>>> {
+    Ok(group(tx.permission_tags(arns).await?))
+}
+
+/// What a Tag/Untag call names: a resource share or a customer managed permission.
+enum Tagged {
+    Share(String),
+    Permission(String),
 }
 
 impl Ram {
-    /// The share a Tag/Untag call names: exactly one of `resourceShareArn` and `resourceArn`.
-    async fn tagged_share(
+    /// The taggable resource a Tag/Untag call names: exactly one of `resourceShareArn` and
+    /// `resourceArn`; either names a share, `resourceArn` may also name a permission.
+    async fn tagged(
         &self,
         tx: &mut Tx,
         caller: &Caller,
         share_arn: Option<&String>,
         resource_arn: Option<&String>,
         now: i64,
-    ) -> Outcome<ShareRecord> {
+    ) -> Outcome<Tagged> {
         let ((Some(arn), None) | (None, Some(arn))) = (share_arn, resource_arn) else {
             return Err(api_error!(
                 InvalidParameterException,
@@ -93,8 +115,27 @@ impl Ram {
                     "The specified ARN {arn} is not valid. Verify the ARN and try again."
                 )
             })?;
+        if parsed.resource.starts_with("permission/") && resource_arn.is_some() {
+            let view = match self.own_permission(tx, caller, arn, now).await {
+                Err(Failure::Api(e)) if e.code == ErrorCode::UnknownResourceException => {
+                    return Err(api_error!(
+                        ResourceArnNotFoundException,
+                        "The resource {arn} could not be found."
+                    )
+                    .into());
+                }
+                other => other?,
+            };
+            if view.status == DELETED || view.status == DELETING {
+                return Err(api_error!(
+                    ResourceArnNotFoundException,
+                    "The resource {arn} could not be found."
+                )
+                .into());
+            }
+            return Ok(Tagged::Permission(view.arn));
+        }
         if !parsed.resource.starts_with("resource-share/") {
-            // Customer managed permissions are the other taggable resource; ramd has none yet.
             return Err(api_error!(
                 ResourceArnNotFoundException,
                 "The resource {arn} could not be found."
@@ -105,7 +146,7 @@ impl Ram {
         if share.status == STATUS_DELETED || share.status == STATUS_DELETING {
             return Err(share_not_found(arn).into());
         }
-        Ok(share)
+        Ok(Tagged::Share(share.arn))
     }
 
     pub(crate) async fn tag_resource(
@@ -114,13 +155,11 @@ impl Ram {
         input: TagResourceRequest,
     ) -> Outcome<TagResourceResponse> {
         let now = self.now_ms();
-        let tags = validate_tags(
-            input.tags.as_deref().unwrap_or_default(),
-            self.config.quotas.tags_per_resource,
-        )?;
+        let limit = self.config.quotas.tags_per_resource;
+        let tags = validate_tags(input.tags.as_deref().unwrap_or_default(), limit)?;
         let mut tx = self.store.begin().await?;
-        let share = self
-            .tagged_share(
+        let target = self
+            .tagged(
                 &mut tx,
                 caller,
                 input.resource_share_arn.as_ref(),
@@ -128,21 +167,26 @@ impl Ram {
                 now,
             )
             .await?;
-        let existing = tx.share_tags(std::slice::from_ref(&share.arn)).await?;
+        let existing = match &target {
+            Tagged::Share(arn) => tx.share_tags(std::slice::from_ref(arn)).await?,
+            Tagged::Permission(arn) => tx.permission_tags(std::slice::from_ref(arn)).await?,
+        };
         let total = existing
             .iter()
             .filter(|(_, t)| !tags.iter().any(|n| n.key == t.key))
             .count()
             + tags.len();
-        if total > self.config.quotas.tags_per_resource {
+        if total > limit {
             return Err(api_error!(
                 TagLimitExceededException,
-                "A resource can have at most {} tags.",
-                self.config.quotas.tags_per_resource
+                "A resource can have at most {limit} tags."
             )
             .into());
         }
-        tx.put_share_tags(&share.arn, &tags).await?;
+        match &target {
+            Tagged::Share(arn) => tx.put_share_tags(arn, &tags).await?,
+            Tagged::Permission(arn) => tx.put_permission_tags(arn, &tags).await?,
+        }
         tx.commit().await?;
         Ok(TagResourceResponse::default())
     }
@@ -165,16 +209,19 @@ impl Ram {
             .into());
         }
         let mut tx = self.store.begin().await?;
-        let share = self
-            .tagged_share(
+        match self
+            .tagged(
                 &mut tx,
                 caller,
                 input.resource_share_arn.as_ref(),
                 input.resource_arn.as_ref(),
                 now,
             )
-            .await?;
-        tx.remove_share_tags(&share.arn, &keys).await?;
+            .await?
+        {
+            Tagged::Share(arn) => tx.remove_share_tags(&arn, &keys).await?,
+            Tagged::Permission(arn) => tx.remove_permission_tags(&arn, &keys).await?,
+        }
         tx.commit().await?;
         Ok(UntagResourceResponse::default())
     }

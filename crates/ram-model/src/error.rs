@@ -4,10 +4,13 @@ use crate::ErrorCode;
 
 /// The one error type of the API surface: an AWS error code (which knows its HTTP status) and
 /// the message clients show. Everything a caller can see as an error goes through this.
+/// Some services qualify a code with a `Reason` (Organizations' `ConstraintViolationException`,
+/// `InvalidInputException`, ...); protocols whose errors have no such member leave it out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    pub reason: Option<&'static str>,
 }
 
 impl ApiError {
@@ -15,7 +18,15 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            reason: None,
         }
+    }
+
+    /// The same error qualified by a reason (e.g. `OU_DEPTH_LIMIT_EXCEEDED`).
+    #[must_use]
+    pub fn with_reason(mut self, reason: &'static str) -> Self {
+        self.reason = Some(reason);
+        self
     }
 
     pub fn status(&self) -> u16 {

@@ -46,8 +46,14 @@ pub struct ShapeSpec {
     pub kind: Kind,
 }
 
+/// A shape of RAM's model.
 pub fn shape(name: &str) -> &'static ShapeSpec {
-    crate::SHAPES
+    shape_in(crate::SHAPES, name)
+}
+
+/// A shape of the model whose table is `shapes` (`crate::SHAPES`, `crate::organizations::SHAPES`, ...).
+pub fn shape_in(shapes: &'static [ShapeSpec], name: &str) -> &'static ShapeSpec {
+    shapes
         .iter()
         .find(|s| s.name == name)
         .unwrap_or_else(|| panic!("shape {name} is not in the model"))

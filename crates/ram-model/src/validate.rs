@@ -1,42 +1,79 @@
 //! Checks an input document against the model before it is turned into a typed request, so that
 //! every constraint of `service-2.json` answers with an AWS error instead of a serde message.
 //! botocore checks only required members and numeric minimums; everything else is ours to check.
+//! Every violation carries the reason Organizations names it with (`INPUT_REQUIRED`,
+//! `INVALID_PATTERN`, ...); services whose errors have no reason ignore it.
 
 use std::sync::OnceLock;
 
 use regex::Regex;
 use serde_json::Value;
 
-use crate::spec::{Kind, shape};
+use crate::spec::{Kind, ShapeSpec, shape_in};
 use crate::{ApiError, ErrorCode, api_error};
 
-/// Validates `value` as an instance of the structure `input_shape`.
-/// `range_code` is the error for an out-of-range `maxResults` (RAM models
-/// `InvalidMaxResultsException` on one operation and `InvalidParameterException` elsewhere).
+/// Which error each kind of violation is, in the service being validated for.
+#[derive(Clone, Copy)]
+pub struct Rules {
+    /// The model's shapes (`crate::SHAPES`, `crate::organizations::SHAPES`, ...).
+    pub shapes: &'static [ShapeSpec],
+    /// A required member is missing.
+    pub missing: ErrorCode,
+    /// A string or list breaks a constraint (enum, length, pattern), or an integer its range.
+    pub constraint: ErrorCode,
+    /// An out-of-range `MaxResults` (RAM models `InvalidMaxResultsException` on one operation
+    /// and `InvalidParameterException` elsewhere).
+    pub max_results: ErrorCode,
+}
+
+impl Rules {
+    /// One error code for every violation (Organizations: `InvalidInputException`; IAM:
+    /// `ValidationError`).
+    pub fn uniform(shapes: &'static [ShapeSpec], code: ErrorCode) -> Rules {
+        Rules {
+            shapes,
+            missing: code,
+            constraint: code,
+            max_results: code,
+        }
+    }
+}
+
+/// Validates `value` as an instance of RAM's structure `input_shape`.
+/// `range_code` is the error for an out-of-range `maxResults`.
 pub fn validate_input(
     input_shape: &str,
     value: &Value,
     range_code: ErrorCode,
 ) -> Result<(), ApiError> {
+    validate_with(
+        &Rules {
+            shapes: crate::SHAPES,
+            missing: ErrorCode::MissingRequiredParameterException,
+            constraint: ErrorCode::InvalidParameterException,
+            max_results: range_code,
+        },
+        input_shape,
+        value,
+    )
+}
+
+/// Validates `value` as an instance of the structure `input_shape` of `rules.shapes`.
+pub fn validate_with(rules: &Rules, input_shape: &str, value: &Value) -> Result<(), ApiError> {
     if !value.is_object() {
         return Err(api_error!(
             SerializationException,
             "Start of structure or map found where not expected."
         ));
     }
-    check(input_shape, value, "", range_code)
+    check(rules, input_shape, value, "")
 }
 
-fn check(
-    shape_name: &str,
-    value: &Value,
-    path: &str,
-    range_code: ErrorCode,
-) -> Result<(), ApiError> {
+fn check(rules: &Rules, shape_name: &str, value: &Value, path: &str) -> Result<(), ApiError> {
     if value.is_null() {
         return Ok(());
     }
-    match &shape(shape_name).kind {
+    match &shape_in(rules.shapes, shape_name).kind {
         Kind::Structure(members) => {
             let Some(object) = value.as_object() else {
                 return Err(type_error(path, "structure"));
@@ -46,12 +83,13 @@ fn check(
                 match object.get(member.name) {
                     None | Some(Value::Null) if member.required => {
                         return Err(ApiError::new(
-                            ErrorCode::MissingRequiredParameterException,
+                            rules.missing,
                             format!("The request is missing the required parameter {member_path}."),
-                        ));
+                        )
+                        .with_reason("INPUT_REQUIRED"));
                     }
                     None => {}
-                    Some(v) => check(member.shape, v, &member_path, range_code)?,
+                    Some(v) => check(rules, member.shape, v, &member_path)?,
                 }
             }
             Ok(())
@@ -62,12 +100,13 @@ fn check(
             };
             for (i, item) in items.iter().enumerate() {
                 if item.is_null() {
-                    return Err(api_error!(
-                        InvalidParameterException,
-                        "The list {path} must not contain null values."
-                    ));
+                    return Err(ApiError::new(
+                        rules.constraint,
+                        format!("The list {path} must not contain null values."),
+                    )
+                    .with_reason("INVALID_LIST_MEMBER"));
                 }
-                check(member_shape, item, &format!("{path}.{}", i + 1), range_code)?;
+                check(rules, member_shape, item, &format!("{path}.{}", i + 1))?;
             }
             Ok(())
         }
@@ -81,43 +120,42 @@ fn check(
                 return Err(type_error(path, "string"));
             };
             let len = s.chars().count();
+            let violation = |rule: &str, reason: &'static str| {
+                ApiError::new(rules.constraint, constraint_text(path, s, rule)).with_reason(reason)
+            };
             if let Some(values) = values
                 && !values.contains(&s)
             {
-                return Err(constraint(
-                    path,
-                    s,
+                return Err(violation(
                     &format!(
                         "Member must satisfy enum value set: [{}]",
                         values.join(", ")
                     ),
+                    "INVALID_ENUM",
                 ));
             }
             if let Some(min) = min
                 && len < *min
             {
-                return Err(constraint(
-                    path,
-                    s,
+                return Err(violation(
                     &format!("Member must have length greater than or equal to {min}"),
+                    "MIN_LENGTH_EXCEEDED",
                 ));
             }
             if let Some(max) = max
                 && len > *max
             {
-                return Err(constraint(
-                    path,
-                    s,
+                return Err(violation(
                     &format!("Member must have length less than or equal to {max}"),
+                    "MAX_LENGTH_EXCEEDED",
                 ));
             }
             if let Some(pattern) = pattern
                 && !anchored(pattern).is_match(s)
             {
-                return Err(constraint(
-                    path,
-                    s,
+                return Err(violation(
                     &format!("Member must satisfy regular expression pattern: {pattern}"),
+                    "INVALID_PATTERN",
                 ));
             }
             Ok(())
@@ -126,12 +164,12 @@ fn check(
             let Some(n) = value.as_i64().filter(|n| i32::try_from(*n).is_ok()) else {
                 return Err(type_error(path, "integer"));
             };
-            let out_of_range = min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m);
-            if out_of_range {
+            let below = min.is_some_and(|m| n < m);
+            if below || max.is_some_and(|m| n > m) {
                 let code = if shape_name == "MaxResults" {
-                    range_code
+                    rules.max_results
                 } else {
-                    ErrorCode::InvalidParameterException
+                    rules.constraint
                 };
                 let bound = match (min, max) {
                     (Some(lo), Some(hi)) => format!("Member must have value between {lo} and {hi}"),
@@ -143,10 +181,15 @@ fn check(
                     }
                     (None, None) => unreachable!("out of range needs a bound"),
                 };
-                return Err(ApiError::new(
-                    code,
-                    constraint_text(path, &n.to_string(), &bound),
-                ));
+                let reason = if below {
+                    "MIN_VALUE_EXCEEDED"
+                } else {
+                    "MAX_VALUE_EXCEEDED"
+                };
+                return Err(
+                    ApiError::new(code, constraint_text(path, &n.to_string(), &bound))
+                        .with_reason(reason),
+                );
             }
             Ok(())
         }
@@ -173,13 +216,6 @@ fn type_error(path: &str, expected: &str) -> ApiError {
     api_error!(
         SerializationException,
         "Unexpected value type for '{path}': expected {expected}."
-    )
-}
-
-fn constraint(path: &str, value: &str, rule: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::InvalidParameterException,
-        constraint_text(path, value, rule),
     )
 }
 
@@ -296,5 +332,83 @@ mod tests {
             ErrorCode::InvalidParameterException,
         )
         .unwrap();
+    }
+
+    #[test]
+    fn every_model_pattern_compiles() {
+        for shapes in [
+            crate::SHAPES,
+            crate::organizations::SHAPES,
+            crate::iam::SHAPES,
+        ] {
+            for spec in shapes {
+                if let Kind::String {
+                    pattern: Some(p), ..
+                } = spec.kind
+                {
+                    let _ = anchored(p);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn other_services_get_their_codes_and_reasons() {
+        let rules = Rules::uniform(
+            crate::organizations::SHAPES,
+            ErrorCode::InvalidInputException,
+        );
+        let reason = |shape: &str, v: Value| {
+            let e = validate_with(&rules, shape, &v).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidInputException, "{e}");
+            e.reason
+        };
+        assert_eq!(
+            reason("CreateOrganizationalUnitRequest", json!({"Name": "x"})),
+            Some("INPUT_REQUIRED")
+        );
+        assert_eq!(
+            reason(
+                "CreateOrganizationalUnitRequest",
+                json!({"Name": "x", "ParentId": "o-abcdefghij"})
+            ),
+            Some("INVALID_PATTERN")
+        );
+        assert_eq!(
+            reason("ListAccountsRequest", json!({"MaxResults": 21})),
+            Some("MAX_VALUE_EXCEEDED")
+        );
+        assert_eq!(
+            reason("ListAccountsRequest", json!({"MaxResults": 0})),
+            Some("MIN_VALUE_EXCEEDED")
+        );
+        assert_eq!(
+            reason(
+                "ListChildrenRequest",
+                json!({"ParentId": "r-ab12", "ChildType": "ROOT"})
+            ),
+            Some("INVALID_ENUM")
+        );
+        for parent in ["r-ab12", "ou-ab12-abcdefgh"] {
+            validate_with(
+                &rules,
+                "CreateOrganizationalUnitRequest",
+                &json!({"Name": "x", "ParentId": parent}),
+            )
+            .unwrap();
+        }
+        let iam = Rules::uniform(crate::iam::SHAPES, ErrorCode::ValidationError);
+        validate_with(
+            &iam,
+            "CreateServiceLinkedRoleRequest",
+            &json!({"AWSServiceName": "ram.amazonaws.com"}),
+        )
+        .unwrap();
+        assert_eq!(
+            validate_with(&iam, "GetRoleRequest", &json!({"RoleName": "a b"}))
+                .unwrap_err()
+                .code,
+            ErrorCode::ValidationError
+        );
     }
 }

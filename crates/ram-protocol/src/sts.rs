@@ -1,28 +1,21 @@
 //! The one STS call every client makes first: GetCallerIdentity, in the query protocol (form
-//! body in, XML out). Terraform and `aws sts get-caller-identity` call it on the same endpoint.
+//! body in, XML out; see `query`). Terraform and `aws sts get-caller-identity` call it on the same
+//! endpoint.
 
 use crate::Reply;
+use crate::query::{Form, error_reply, escape, xml};
+
+pub const XMLNS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
+pub const VERSION: &str = "2011-06-15";
 
 /// The `Action` of a query-protocol form body, if the body is one.
 pub fn action(content_type: Option<&str>, body: &[u8]) -> Option<String> {
-    if !content_type.is_some_and(|c| c.starts_with("application/x-www-form-urlencoded")) {
-        return None;
-    }
-    form_urlencoded::parse(body)
-        .find(|(k, _)| k == "Action")
-        .map(|(_, v)| v.into_owned())
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    Form::parse(content_type, body).and_then(|f| f.action().map(str::to_owned))
 }
 
 pub fn get_caller_identity(account: &str, arn: &str, user_id: &str, request_id: &str) -> Reply {
     let body = format!(
-        "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <GetCallerIdentityResult>\n    <Arn>{}</Arn>\n    <UserId>{}</UserId>\n    <Account>{}</Account>\n  </GetCallerIdentityResult>\n  <ResponseMetadata>\n    <RequestId>{}</RequestId>\n  </ResponseMetadata>\n</GetCallerIdentityResponse>\n",
+        "<GetCallerIdentityResponse xmlns=\"{XMLNS}\">\n  <GetCallerIdentityResult>\n    <Arn>{}</Arn>\n    <UserId>{}</UserId>\n    <Account>{}</Account>\n  </GetCallerIdentityResult>\n  <ResponseMetadata>\n    <RequestId>{}</RequestId>\n  </ResponseMetadata>\n</GetCallerIdentityResponse>\n",
         escape(arn),
         escape(user_id),
         escape(account),
@@ -31,26 +24,9 @@ pub fn get_caller_identity(account: &str, arn: &str, user_id: &str, request_id: 
     xml(200, body, request_id)
 }
 
-/// A query-protocol error (`<ErrorResponse>`), as STS, IAM and the other query services answer.
+/// An STS error (`<ErrorResponse>` in STS's namespace).
 pub fn error(status: u16, code: &str, message: &str, request_id: &str) -> Reply {
-    let body = format!(
-        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <Error>\n    <Type>Sender</Type>\n    <Code>{}</Code>\n    <Message>{}</Message>\n  </Error>\n  <RequestId>{}</RequestId>\n</ErrorResponse>\n",
-        escape(code),
-        escape(message),
-        escape(request_id)
-    );
-    xml(status, body, request_id)
-}
-
-fn xml(status: u16, body: String, request_id: &str) -> Reply {
-    Reply {
-        status,
-        headers: vec![
-            ("content-type", "text/xml".into()),
-            ("x-amzn-requestid", request_id.to_owned()),
-        ],
-        body: body.into_bytes(),
-    }
+    error_reply(XMLNS, status, code, message, request_id)
 }
 
 #[cfg(test)]

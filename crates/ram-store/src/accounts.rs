@@ -108,7 +108,16 @@ impl Tx {
 impl Tx {
     /// Deletes every row of every table but the settings (the emulator's reset).
     pub async fn reset(&mut self) -> Result<(), StoreError> {
+        for table in crate::organizations::TABLES {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+                .execute(&mut *self.tx)
+                .await?;
+        }
         for table in [
+            "replace_permission_works",
+            "permission_tags",
+            "permission_versions",
+            "permissions",
             "idempotency",
             "share_permissions",
             "invitations",

@@ -37,11 +37,17 @@ impl From<sqlx::Error> for StoreError {
         match &e {
             sqlx::Error::Database(db) => {
                 let code = db.code().map(|c| c.to_string()).unwrap_or_default();
-                // 40001 serialization_failure, 40P01 deadlock (PostgreSQL); 5/6/517 busy/locked (SQLite).
-                if matches!(code.as_str(), "40001" | "40P01" | "5" | "6" | "517" | "261") {
-                    StoreError::Conflict(e.to_string())
-                } else {
-                    StoreError::Other(e.to_string())
+                match code.as_str() {
+                    // PostgreSQL: serialization failure, deadlock, and a unique key taken by a
+                    // concurrent transaction (a retry then sees the other's row). SQLite: busy/locked.
+                    "40001" | "40P01" | "23505" | "5" | "6" | "517" | "261" => {
+                        StoreError::Conflict(e.to_string())
+                    }
+                    // PostgreSQL shutting down or starting up, or a connection failure.
+                    c if c.starts_with("57P") || c.starts_with("08") => {
+                        StoreError::Unavailable(e.to_string())
+                    }
+                    _ => StoreError::Other(e.to_string()),
                 }
             }
             sqlx::Error::Io(_)

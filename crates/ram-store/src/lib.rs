@@ -5,10 +5,13 @@
 
 mod accounts;
 mod associations;
+mod customer_permissions;
 mod db;
+mod iam;
 mod idempotency;
 mod invitations;
 mod migrations;
+mod organizations;
 mod permissions;
 mod query;
 mod records;
@@ -16,6 +19,15 @@ mod settings;
 mod shares;
 
 pub use associations::association_key;
+pub use customer_permissions::{
+    NewPermission, PermissionRecord, PermissionVersionRecord, WorkRecord,
+};
 pub use db::{Backend, Store, StoreError, Tx};
+pub use iam::{DeletionTaskRecord, RoleRecord};
+pub use organizations::{
+    CreateAccountRecord, HandshakeRecord, HandshakeScope, Membership, OrgAccountRecord,
+    OrgUnitRecord, OrganizationRecord, PARENT_OU, PARENT_ROOT, ServiceAccessRecord,
+};
+pub use permissions::{SharePermissionFilter, share_permission_key};
 pub use query::{Page, Scope};
 pub use records::*;

@@ -7,9 +7,10 @@ use sqlx::{AssertSqlSafe, Executor};
 
 use crate::{Store, StoreError};
 
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    r"
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        r"
 CREATE TABLE accounts (
     account_id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -108,7 +109,10 @@ CREATE TABLE idempotency (
     PRIMARY KEY (account_id, region, operation, client_token)
 );
 ",
-)];
+    ),
+    (2, crate::organizations::SCHEMA),
+    (3, crate::customer_permissions::SCHEMA),
+];
 
 pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
     // Several processes may start at once: whoever loses a race (on the version row, or on

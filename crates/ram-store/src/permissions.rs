@@ -1,6 +1,6 @@
 use sqlx::Row;
 
-use crate::query::Sql;
+use crate::query::{Page, Sql, effective_status};
 use crate::records::SharePermissionRecord;
 use crate::{StoreError, Tx};
 
@@ -48,18 +48,125 @@ impl Tx {
         sql.in_list("share_arn", share_arns)
             .push(" ORDER BY share_arn, resource_type");
         let rows = sql.query().fetch_all(&mut *self.tx).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SharePermissionRecord {
-                    share_arn: r.try_get("share_arn")?,
-                    resource_type: r.try_get("resource_type")?,
-                    permission_arn: r.try_get("permission_arn")?,
-                    permission_version: r.try_get("permission_version")?,
-                    created_ms: r.try_get("created_ms")?,
-                    updated_ms: r.try_get("updated_ms")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        Ok(rows
+            .iter()
+            .map(share_permission_from_row)
+            .collect::<Result<Vec<_>, _>>()?)
     }
+}
+
+/// Filters of ListPermissionAssociations.
+#[derive(Debug, Clone, Default)]
+pub struct SharePermissionFilter {
+    pub permission_arn: Option<String>,
+    pub permission_version: Option<i64>,
+    pub resource_type: Option<String>,
+}
+
+impl Tx {
+    /// Permissions attached to the account's shares that still exist, oldest attachment first.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn list_share_permissions(
+        &mut self,
+        owner: &str,
+        region: &str,
+        filter: &SharePermissionFilter,
+        after: Option<&(i64, String)>,
+        limit: usize,
+        now_ms: i64,
+    ) -> Result<Page<SharePermissionRecord>, StoreError> {
+        let mut sql = Sql::new(
+            "SELECT sp.share_arn, sp.resource_type, sp.permission_arn, sp.permission_version, sp.created_ms, sp.updated_ms FROM share_permissions sp JOIN resource_shares s ON s.arn = sp.share_arn WHERE s.owner_account = ",
+        );
+        sql.text(owner)
+            .push(" AND s.region = ")
+            .text(region)
+            .push(" AND ");
+        effective_status(&mut sql, "s", now_ms);
+        sql.push(" NOT IN ('DELETING', 'DELETED')");
+        if let Some(arn) = &filter.permission_arn {
+            sql.push(" AND sp.permission_arn = ").text(arn);
+        }
+        if let Some(v) = filter.permission_version {
+            sql.push(" AND sp.permission_version = ").int(v);
+        }
+        if let Some(rt) = &filter.resource_type {
+            sql.push(" AND sp.resource_type = ").text(rt);
+        }
+        sql.after("sp.created_ms", SHARE_PERMISSION_KEY, after);
+        sql.push(" ORDER BY sp.created_ms, ")
+            .push(SHARE_PERMISSION_KEY)
+            .push(" LIMIT ");
+        sql.int(i64::try_from(limit + 1).unwrap_or(i64::MAX));
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let items = rows
+            .iter()
+            .map(share_permission_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(items, limit))
+    }
+
+    /// Moves every attachment of `from` (at `from_version` if given) on the account's live
+    /// shares to `to` at `to_version`; returns how many shares changed.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn replace_share_permissions(
+        &mut self,
+        owner: &str,
+        region: &str,
+        from: &str,
+        from_version: Option<i64>,
+        to: &str,
+        to_version: i64,
+        now_ms: i64,
+    ) -> Result<u64, StoreError> {
+        let mut sql = Sql::new("UPDATE share_permissions SET permission_arn = ");
+        sql.text(to)
+            .push(", permission_version = ")
+            .int(to_version)
+            .push(", updated_ms = ")
+            .int(now_ms);
+        sql.push(" WHERE permission_arn = ").text(from);
+        if let Some(v) = from_version {
+            sql.push(" AND permission_version = ").int(v);
+        }
+        sql.push(" AND share_arn IN (SELECT s.arn FROM resource_shares s WHERE s.owner_account = ")
+            .text(owner);
+        sql.push(" AND s.region = ").text(region).push(" AND ");
+        effective_status(&mut sql, "s", now_ms);
+        sql.push(" NOT IN ('DELETING', 'DELETED'))");
+        let done = sql.query().execute(&mut *self.tx).await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Detaches the permission of one resource type from a share.
+    pub async fn remove_share_permission(
+        &mut self,
+        share_arn: &str,
+        resource_type: &str,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("DELETE FROM share_permissions WHERE share_arn = ");
+        sql.text(share_arn)
+            .push(" AND resource_type = ")
+            .text(resource_type);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+}
+
+const SHARE_PERMISSION_KEY: &str = "(sp.share_arn || ' ' || sp.resource_type)";
+
+/// The keyset key of a share permission, matching `SHARE_PERMISSION_KEY`.
+pub fn share_permission_key(p: &SharePermissionRecord) -> String {
+    format!("{} {}", p.share_arn, p.resource_type)
+}
+
+fn share_permission_from_row(r: &sqlx::any::AnyRow) -> Result<SharePermissionRecord, sqlx::Error> {
+    Ok(SharePermissionRecord {
+        share_arn: r.try_get("share_arn")?,
+        resource_type: r.try_get("resource_type")?,
+        permission_arn: r.try_get("permission_arn")?,
+        permission_version: r.try_get("permission_version")?,
+        created_ms: r.try_get("created_ms")?,
+        updated_ms: r.try_get("updated_ms")?,
+    })
 }

@@ -206,6 +206,22 @@ impl Tx {
         Ok(())
     }
 
+    pub async fn set_share_feature_set(
+        &mut self,
+        arn: &str,
+        feature_set: &str,
+        updated_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("UPDATE resource_shares SET feature_set = ");
+        sql.text(feature_set)
+            .push(", updated_ms = ")
+            .int(updated_ms)
+            .push(" WHERE arn = ")
+            .text(arn);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
     /// Moves the share to a new status; `visible_until_ms` makes a deleted share disappear later.
     pub async fn set_share_lifecycle(
         &mut self,

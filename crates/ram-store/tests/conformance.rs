@@ -539,3 +539,609 @@ async fn reopening_keeps_data_and_migrations_run_once() {
     );
     tx.commit().await.unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Organizations and IAM (migration 2)
+// ---------------------------------------------------------------------------------------------
+
+const ORG: &str = "o-abcdef1234";
+const ROOT: &str = "r-ab12";
+
+fn org_unit(
+    id: &str,
+    parent: Option<&str>,
+    depth: i64,
+    created_ms: i64,
+) -> ram_store::OrgUnitRecord {
+    ram_store::OrgUnitRecord {
+        id: id.into(),
+        org_id: ORG.into(),
+        kind: if parent.is_some() {
+            ram_store::PARENT_OU
+        } else {
+            ram_store::PARENT_ROOT
+        }
+        .into(),
+        parent_id: parent.map(Into::into),
+        arn: format!("arn:aws:organizations::{OWNER}:ou/{ORG}/{id}"),
+        name: format!("name-{id}"),
+        depth,
+        created_ms,
+    }
+}
+
+fn org_account(account: &str, parent: &str, joined_ms: i64) -> ram_store::OrgAccountRecord {
+    ram_store::OrgAccountRecord {
+        account_id: account.into(),
+        org_id: ORG.into(),
+        parent_id: parent.into(),
+        arn: format!("arn:aws:organizations::{OWNER}:account/{ORG}/{account}"),
+        name: format!("acct-{account}"),
+        email: format!("{account}@example.com"),
+        joined_method: "CREATED".into(),
+        joined_ms,
+    }
+}
+
+/// An organization of OWNER: root, ou-1 > ou-2 > ou-3, ou-4 under the root; OWNER in the root,
+/// OTHER in ou-3, 333333333333 in ou-4.
+async fn seed_organization(store: &Store) {
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_organization(&ram_store::OrganizationRecord {
+        org_id: ORG.into(),
+        arn: format!("arn:aws:organizations::{OWNER}:organization/{ORG}"),
+        management_account: OWNER.into(),
+        feature_set: "ALL".into(),
+        created_ms: 1,
+    })
+    .await
+    .unwrap();
+    tx.insert_org_unit(&org_unit(ROOT, None, 0, 1))
+        .await
+        .unwrap();
+    tx.insert_org_unit(&org_unit("ou-ab12-00000001", Some(ROOT), 1, 2))
+        .await
+        .unwrap();
+    tx.insert_org_unit(&org_unit(
+        "ou-ab12-00000002",
+        Some("ou-ab12-00000001"),
+        2,
+        3,
+    ))
+    .await
+    .unwrap();
+    tx.insert_org_unit(&org_unit(
+        "ou-ab12-00000003",
+        Some("ou-ab12-00000002"),
+        3,
+        4,
+    ))
+    .await
+    .unwrap();
+    tx.insert_org_unit(&org_unit("ou-ab12-00000004", Some(ROOT), 1, 5))
+        .await
+        .unwrap();
+    tx.insert_org_account(&org_account(OWNER, ROOT, 1))
+        .await
+        .unwrap();
+    tx.insert_org_account(&org_account(OTHER, "ou-ab12-00000003", 2))
+        .await
+        .unwrap();
+    tx.insert_org_account(&org_account("333333333333", "ou-ab12-00000004", 3))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn organizations_units_accounts_and_membership() {
+    let (stores, _turn) = backends().await;
+    for (name, store, _dir) in stores {
+        seed_organization(&store).await;
+
+        let mut tx = store.read().await.unwrap();
+        // The view RAM's sharing is built on: the chain from the root down, the trusted services.
+        let m = tx.organization_of_account(OTHER).await.unwrap().unwrap();
+        assert_eq!(m.org_id, ORG, "{name}");
+        assert_eq!(m.management_account, OWNER);
+        assert!(!m.is_management_account());
+        let chain: Vec<&str> = m.parents.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(
+            chain,
+            [
+                ROOT,
+                "ou-ab12-00000001",
+                "ou-ab12-00000002",
+                "ou-ab12-00000003"
+            ],
+            "{name}"
+        );
+        assert_eq!(m.containing_arns().len(), 5);
+        assert!(m.containing_arns()[0].ends_with(&format!("organization/{ORG}")));
+        assert!(m.enabled_services.is_empty());
+        let owner = tx.organization_of_account(OWNER).await.unwrap().unwrap();
+        assert!(owner.is_management_account());
+        assert_eq!(owner.parents.len(), 1);
+        assert!(
+            tx.organization_of_account("444444444444")
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        assert!(tx.get_organization(ORG).await.unwrap().is_some());
+        assert!(tx.get_organization("o-nothere000").await.unwrap().is_none());
+        assert_eq!(tx.list_roots(ORG).await.unwrap().len(), 1);
+        let ou = tx
+            .get_organizational_unit("ou-ab12-00000002")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(ou.parent_id.as_deref(), Some("ou-ab12-00000001"));
+        assert_eq!(ou.depth, 2);
+        assert!(
+            tx.get_organizational_unit(ROOT).await.unwrap().is_none(),
+            "{name}: a root is no OU"
+        );
+        assert!(tx.get_org_unit(ROOT).await.unwrap().unwrap().is_root());
+
+        // Children pages, the subtree, names.
+        let page = tx.list_child_units(ROOT, None, 1).await.unwrap();
+        assert_eq!(page.items[0].id, "ou-ab12-00000001");
+        assert!(page.more);
+        let last = page.items.last().unwrap();
+        let page = tx
+            .list_child_units(ROOT, Some(&(last.created_ms, last.id.clone())), 1)
+            .await
+            .unwrap();
+        assert_eq!(page.items[0].id, "ou-ab12-00000004");
+        assert!(!page.more, "{name}");
+        assert_eq!(
+            tx.accounts_under(ORG, None).await.unwrap(),
+            [OWNER, OTHER, "333333333333"]
+        );
+        assert_eq!(
+            tx.accounts_under(ORG, Some("ou-ab12-00000001"))
+                .await
+                .unwrap(),
+            [OTHER],
+            "{name}"
+        );
+        assert!(
+            tx.accounts_under(ORG, Some("ou-ab12-00000004"))
+                .await
+                .unwrap()
+                .len()
+                == 1
+        );
+        assert!(
+            tx.find_child_unit("ou-ab12-00000001", "name-ou-ab12-00000002")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(tx.org_unit_has_children("ou-ab12-00000003").await.unwrap());
+        assert!(tx.org_unit_has_children("ou-ab12-00000002").await.unwrap());
+        assert_eq!(tx.count_org_units(ORG).await.unwrap(), 4);
+        assert_eq!(tx.count_org_accounts(ORG).await.unwrap(), 3);
+        let all = tx.list_org_accounts(ORG, None, None, 2).await.unwrap();
+        assert_eq!(all.items.len(), 2);
+        assert!(all.more);
+        let in_ou = tx
+            .list_org_accounts(ORG, Some("ou-ab12-00000004"), None, 20)
+            .await
+            .unwrap();
+        assert_eq!(in_ou.items[0].account_id, "333333333333");
+        tx.commit().await.unwrap();
+
+        // An account is in one organization at most; one organization per management account.
+        let mut tx = store.begin().await.unwrap();
+        assert!(
+            tx.insert_org_account(&org_account(OTHER, ROOT, 9))
+                .await
+                .is_err(),
+            "{name}"
+        );
+        tx.rollback().await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let second = tx
+            .insert_organization(&ram_store::OrganizationRecord {
+                org_id: "o-zzzzzzzzzz".into(),
+                arn: "arn".into(),
+                management_account: OWNER.into(),
+                feature_set: "ALL".into(),
+                created_ms: 1,
+            })
+            .await;
+        assert!(second.is_err(), "{name}");
+        tx.rollback().await.unwrap();
+
+        // Moves, renames, removal; service access; tags; emails.
+        let mut tx = store.begin().await.unwrap();
+        tx.move_org_account(OTHER, "ou-ab12-00000004")
+            .await
+            .unwrap();
+        tx.rename_org_unit("ou-ab12-00000004", "renamed")
+            .await
+            .unwrap();
+        tx.enable_service_access(ORG, "ram.amazonaws.com", 10)
+            .await
+            .unwrap();
+        tx.enable_service_access(ORG, "ram.amazonaws.com", 20)
+            .await
+            .unwrap();
+        tx.enable_service_access(ORG, "config.amazonaws.com", 15)
+            .await
+            .unwrap();
+        let tag = |k: &str, v: &str| Tag {
+            key: k.into(),
+            value: v.into(),
+        };
+        tx.put_org_tags(OTHER, &[tag("a", "1"), tag("b", "2")])
+            .await
+            .unwrap();
+        tx.put_org_tags(OTHER, &[tag("a", "3")]).await.unwrap();
+        tx.put_org_tags("ou-ab12-00000004", &[tag("team", "x")])
+            .await
+            .unwrap();
+        tx.remove_org_tags(OTHER, &["b".into(), "zz".into()])
+            .await
+            .unwrap();
+        tx.put_account_email(OTHER, "b@example.com").await.unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        assert!(
+            tx.put_account_email("333333333333", "b@example.com")
+                .await
+                .is_err(),
+            "{name}: an email belongs to one account"
+        );
+        tx.rollback().await.unwrap();
+
+        let mut tx = store.read().await.unwrap();
+        let m = tx.organization_of_account(OTHER).await.unwrap().unwrap();
+        assert_eq!(m.parents.last().unwrap().id, "ou-ab12-00000004");
+        assert_eq!(m.parents.last().unwrap().name, "renamed");
+        assert_eq!(
+            m.enabled_services,
+            ["config.amazonaws.com", "ram.amazonaws.com"],
+            "{name}"
+        );
+        assert!(
+            tx.service_access_enabled(ORG, "ram.amazonaws.com")
+                .await
+                .unwrap()
+        );
+        let listed = tx.list_service_access(ORG, None, 1).await.unwrap();
+        assert_eq!(listed.items[0].service_principal, "ram.amazonaws.com");
+        assert_eq!(
+            listed.items[0].enabled_ms, 10,
+            "{name}: enabling again keeps the date"
+        );
+        assert!(listed.more);
+        assert_eq!(tx.list_org_tags(OTHER).await.unwrap(), [tag("a", "3")]);
+        assert_eq!(
+            tx.account_with_email("b@example.com")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(OTHER)
+        );
+        assert_eq!(
+            tx.get_account_email(OTHER).await.unwrap().as_deref(),
+            Some("b@example.com")
+        );
+        assert!(
+            tx.account_with_email("nobody@example.com")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        tx.disable_service_access(ORG, "config.amazonaws.com")
+            .await
+            .unwrap();
+        tx.delete_org_account(OTHER).await.unwrap();
+        tx.delete_org_unit("ou-ab12-00000003").await.unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = store.read().await.unwrap();
+        assert!(
+            !tx.service_access_enabled(ORG, "config.amazonaws.com")
+                .await
+                .unwrap()
+        );
+        assert!(
+            tx.organization_of_account(OTHER).await.unwrap().is_none(),
+            "{name}"
+        );
+        assert!(
+            tx.list_org_tags(OTHER).await.unwrap().is_empty(),
+            "{name}: a leaving account loses its tags"
+        );
+        assert!(tx.get_org_unit("ou-ab12-00000003").await.unwrap().is_none());
+        assert_eq!(
+            tx.get_account_email(OTHER).await.unwrap().as_deref(),
+            Some("b@example.com"),
+            "{name}: an account keeps its email"
+        );
+        tx.commit().await.unwrap();
+
+        // Deleting the organization takes everything in it.
+        let mut tx = store.begin().await.unwrap();
+        tx.delete_organization(ORG).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = store.read().await.unwrap();
+        assert!(tx.get_organization(ORG).await.unwrap().is_none());
+        assert!(tx.organization_of_account(OWNER).await.unwrap().is_none());
+        assert!(tx.get_org_unit(ROOT).await.unwrap().is_none());
+        assert!(
+            tx.list_org_tags("ou-ab12-00000004")
+                .await
+                .unwrap()
+                .is_empty(),
+            "{name}"
+        );
+        assert!(
+            !tx.service_access_enabled(ORG, "ram.amazonaws.com")
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+    }
+}
+
+fn handshake(id: &str, target: &str, requested_ms: i64) -> ram_store::HandshakeRecord {
+    ram_store::HandshakeRecord {
+        id: id.into(),
+        org_id: ORG.into(),
+        arn: format!("arn:aws:organizations::{OWNER}:handshake/{ORG}/invite/{id}"),
+        action: "INVITE".into(),
+        target_type: "ACCOUNT".into(),
+        target: target.into(),
+        target_account: Some(target.into()),
+        notes: None,
+        state: "OPEN".into(),
+        requested_ms,
+        expires_ms: requested_ms + 1000,
+        updated_ms: requested_ms,
+        visible_until_ms: requested_ms + 5000,
+    }
+}
+
+#[tokio::test]
+async fn handshakes_create_account_requests_and_iam_roles() {
+    let (stores, _turn) = backends().await;
+    for (name, store, _dir) in stores {
+        seed_organization(&store).await;
+        let mut tx = store.begin().await.unwrap();
+        for (n, state) in ["SUCCEEDED", "FAILED", "SUCCEEDED"].iter().enumerate() {
+            let n = i64::try_from(n).unwrap();
+            tx.insert_create_account_request(&ram_store::CreateAccountRecord {
+                id: format!("car-{n:032}"),
+                org_id: ORG.into(),
+                account_name: format!("n{n}"),
+                account_id: (*state == "SUCCEEDED").then(|| format!("44444444444{n}")),
+                state: (*state).into(),
+                failure_reason: (*state == "FAILED").then(|| "EMAIL_ALREADY_EXISTS".into()),
+                requested_ms: 100 + n,
+                completed_ms: Some(100 + n),
+            })
+            .await
+            .unwrap();
+        }
+        tx.insert_handshake(&handshake("h-0000000001", "444444444444", 100))
+            .await
+            .unwrap();
+        tx.insert_handshake(&handshake("h-0000000002", "444444444444", 200))
+            .await
+            .unwrap();
+        tx.insert_handshake(&handshake("h-0000000003", "555555555555", 300))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = store.read().await.unwrap();
+        let car = tx
+            .get_create_account_request(&format!("car-{:032}", 1))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(car.failure_reason.as_deref(), Some("EMAIL_ALREADY_EXISTS"));
+        assert!(car.account_id.is_none());
+        let ok = tx
+            .list_create_account_requests(ORG, &["SUCCEEDED".into()], None, 1)
+            .await
+            .unwrap();
+        assert_eq!(ok.items.len(), 1);
+        assert!(ok.more, "{name}");
+        let last = &ok.items[0];
+        let rest = tx
+            .list_create_account_requests(
+                ORG,
+                &["SUCCEEDED".into()],
+                Some(&(last.requested_ms, last.id.clone())),
+                1,
+            )
+            .await
+            .unwrap();
+        assert_eq!(rest.items[0].account_id.as_deref(), Some("444444444442"));
+        assert!(!rest.more);
+        assert_eq!(
+            tx.list_create_account_requests(ORG, &[], None, 20)
+                .await
+                .unwrap()
+                .items
+                .len(),
+            3
+        );
+
+        // An OPEN handshake reads as EXPIRED once its expiry has passed.
+        assert_eq!(
+            tx.get_handshake("h-0000000001", 500)
+                .await
+                .unwrap()
+                .unwrap()
+                .state,
+            "OPEN"
+        );
+        assert_eq!(
+            tx.get_handshake("h-0000000001", 1100)
+                .await
+                .unwrap()
+                .unwrap()
+                .state,
+            "EXPIRED",
+            "{name}"
+        );
+        assert!(
+            tx.find_open_handshake(ORG, "INVITE", "444444444444", 1150)
+                .await
+                .unwrap()
+                .is_some_and(|h| h.id == "h-0000000002")
+        );
+        assert!(
+            tx.find_open_handshake(ORG, "INVITE", "444444444444", 1250)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let mine = ram_store::HandshakeScope::Target("444444444444".into());
+        let page = tx
+            .list_handshakes(&mine, Some("INVITE"), None, 1, 500)
+            .await
+            .unwrap();
+        assert_eq!(page.items[0].id, "h-0000000001");
+        assert!(page.more);
+        let org = ram_store::HandshakeScope::Organization(ORG.into());
+        assert_eq!(
+            tx.list_handshakes(&org, None, None, 20, 500)
+                .await
+                .unwrap()
+                .items
+                .len(),
+            3
+        );
+        assert!(
+            tx.list_handshakes(&org, Some("ENABLE_ALL_FEATURES"), None, 20, 500)
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
+        // Listed until visible_until_ms.
+        assert_eq!(
+            tx.list_handshakes(&org, None, None, 20, 5150)
+                .await
+                .unwrap()
+                .items
+                .len(),
+            2,
+            "{name}"
+        );
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        tx.set_handshake_state("h-0000000002", "ACCEPTED", 250, 9999)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = store.read().await.unwrap();
+        let h = tx
+            .get_handshake("h-0000000002", 5000)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (h.state.as_str(), h.updated_ms),
+            ("ACCEPTED", 250),
+            "{name}: a closed handshake does not expire"
+        );
+        tx.commit().await.unwrap();
+
+        // IAM roles: names unique per account regardless of case.
+        let role = ram_store::RoleRecord {
+            account_id: OWNER.into(),
+            role_name: "AWSServiceRoleForResourceAccessManager".into(),
+            role_id: "AROAABCDEFGHIJKLMNOPQ".into(),
+            path: "/aws-service-role/ram.amazonaws.com/".into(),
+            service: Some("ram.amazonaws.com".into()),
+            assume_role_policy: "{}".into(),
+            description: None,
+            max_session_seconds: 3600,
+            created_ms: 7,
+        };
+        let mut tx = store.begin().await.unwrap();
+        assert!(tx.insert_role(&role).await.unwrap());
+        let shouting = ram_store::RoleRecord {
+            role_name: role.role_name.to_uppercase(),
+            ..role.clone()
+        };
+        assert!(!tx.insert_role(&shouting).await.unwrap(), "{name}");
+        assert!(
+            tx.insert_role(&ram_store::RoleRecord {
+                account_id: OTHER.into(),
+                ..role.clone()
+            })
+            .await
+            .unwrap()
+        );
+        tx.insert_deletion_task(&ram_store::DeletionTaskRecord {
+            account_id: OWNER.into(),
+            task_id: "task/x".into(),
+            role_name: role.role_name.clone(),
+            status: "SUCCEEDED".into(),
+            created_ms: 8,
+        })
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        assert_eq!(
+            tx.get_role(OWNER, "awsserviceroleforresourceaccessmanager")
+                .await
+                .unwrap(),
+            Some(role.clone()),
+            "{name}"
+        );
+        tx.delete_role(OWNER, &role.role_name).await.unwrap();
+        assert!(tx.get_role(OWNER, &role.role_name).await.unwrap().is_none());
+        assert!(tx.get_role(OTHER, &role.role_name).await.unwrap().is_some());
+        assert_eq!(
+            tx.get_deletion_task(OWNER, "task/x")
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            "SUCCEEDED"
+        );
+        assert!(
+            tx.get_deletion_task(OTHER, "task/x")
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        // reset() empties every Organizations and IAM table.
+        tx.reset().await.unwrap();
+        assert!(tx.get_organization(ORG).await.unwrap().is_none(), "{name}");
+        assert!(tx.get_org_unit(ROOT).await.unwrap().is_none());
+        assert!(tx.get_org_account(OWNER).await.unwrap().is_none());
+        assert!(tx.get_handshake("h-0000000001", 0).await.unwrap().is_none());
+        assert!(
+            tx.get_create_account_request(&format!("car-{:032}", 0))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(tx.get_role(OTHER, &role.role_name).await.unwrap().is_none());
+        assert!(
+            tx.get_deletion_task(OWNER, "task/x")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        tx.commit().await.unwrap();
+    }
+}

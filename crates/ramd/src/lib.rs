@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod extensions;
 pub mod server;
 
 pub use auth::AuthMode;

@@ -73,6 +73,11 @@ enum Command {
         /// How long associations stay ASSOCIATING/DISASSOCIATING (and shares DELETING).
         #[arg(long, env = "RAMD_ASSOCIATION_DELAY_MS", default_value_t = 0)]
         association_delay_ms: i64,
+        /// Change a service quota, e.g. `--quota resource-shares=100` (repeatable; names: resource-shares,
+        /// resources-per-share, principals-per-share, resource-associations, principal-associations,
+        /// pending-invitations, entities-per-call, tags-per-resource).
+        #[arg(long = "quota", env = "RAMD_QUOTAS", value_delimiter = ',')]
+        quotas: Vec<String>,
         /// How long a deleted share stays listed as DELETED.
         #[arg(
             long,
@@ -80,6 +85,26 @@ enum Command {
             default_value_t = 7200
         )]
         deleted_share_retention_seconds: i64,
+    },
+    /// Decide whether a principal may perform an action on a resource, and why (JSON on stdout).
+    CheckAccess {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// A 12-digit account, an IAM role or user ARN, or a service principal.
+        #[arg(long)]
+        principal: String,
+        /// The IAM action, e.g. ec2:RunInstances.
+        #[arg(long)]
+        action: String,
+        /// The resource's ARN.
+        #[arg(long)]
+        resource_arn: String,
+        /// The request's condition keys as a JSON object, e.g. '{"aws:RequestTag/env": "prod"}'.
+        #[arg(long)]
+        context: Option<String>,
+        /// The Region whose shares are consulted.
+        #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+        region: String,
     },
     /// Manage accounts and their access keys.
     Accounts {
@@ -137,6 +162,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             invitation_ttl_seconds,
             association_delay_ms,
             deleted_share_retention_seconds,
+            quotas,
         } => {
             if auth == Auth::Trust && !listen.ip().is_loopback() && !allow_remote_trust {
                 return Err(format!(
@@ -156,7 +182,12 @@ async fn run(cli: Cli) -> Result<(), String> {
                     AuthMode::Trust { default_account }
                 }
             };
+            let mut limits = ram_domain::Quotas::default();
+            for q in &quotas {
+                limits.set(q)?;
+            }
             let config = Config {
+                quotas: limits,
                 invitation_ttl_seconds,
                 association_delay_ms,
                 deleted_share_retention_seconds,
@@ -184,6 +215,44 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             db.close().await;
             tracing::info!("ramd stopped");
+            Ok(())
+        }
+        Command::CheckAccess {
+            store,
+            principal,
+            action,
+            resource_arn,
+            context,
+            region,
+        } => {
+            let context = context
+                .map(|c| {
+                    serde_json::from_str(&c).map_err(|e| format!("--context is not JSON: {e}"))
+                })
+                .transpose()?;
+            let db = store.open().await?;
+            let ram = Ram::new(
+                db,
+                Config::default(),
+                Arc::new(SystemClock),
+                Arc::new(RandomIds),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let request = ram_domain::CheckAccessRequest {
+                principal,
+                action,
+                resource_arn,
+                context,
+            };
+            let answer = ram
+                .check_access_as_operator(&region, request)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&answer).map_err(|e| e.to_string())?
+            );
             Ok(())
         }
         Command::Accounts { command } => match command {

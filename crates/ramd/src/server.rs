@@ -13,6 +13,7 @@ use ram_model::{ApiError, ErrorCode};
 use ram_protocol::{Reply, rest_json, sts};
 
 use crate::auth::{AuthMode, Signed, authenticate};
+use crate::extensions;
 
 /// Requests larger than this are refused before they are hashed or parsed.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -27,7 +28,7 @@ pub fn router(state: AppState) -> Router {
     Router::new().fallback(handle).with_state(state)
 }
 
-fn now_secs() -> u64 {
+pub(crate) fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -93,6 +94,9 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
 }
 
 async fn serve_ram(state: &AppState, req: &Signed<'_>) -> Result<serde_json::Value, ApiError> {
+    if let Some(extension) = extensions::route(req.method, req.path) {
+        return extensions::serve(state, req, extension).await;
+    }
     let operation = rest_json::route(req.method, req.path)?;
     let caller = authenticate(&state.auth, state.ram.store(), req, "ram", now_secs()).await?;
     let input = rest_json::decode(operation, req.query, req.body)?;

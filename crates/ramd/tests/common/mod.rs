@@ -12,7 +12,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use aws_sdk_ram::Client;
 use aws_sdk_ram::config::retry::RetryConfig;
 use aws_sdk_ram::config::{Credentials, Region};
-use aws_sdk_ram::error::{ProvideErrorMetadata, SdkError};
+pub use aws_sdk_ram::error::ProvideErrorMetadata;
+use aws_sdk_ram::error::SdkError;
 use aws_sdk_ram::types::{ResourceOwner, ResourceShare, ResourceShareInvitation};
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
@@ -132,17 +133,15 @@ impl HttpConnector for InProcess {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let router = self.router.clone();
         HttpConnectorFuture::new(async move {
-            let request = request
-                .try_into_http1x::<SdkBody>()
-                .map_err(connector_error)?;
+            let request = request.try_into_http1x().map_err(connector_error)?;
             let (mut parts, body) = request.into_parts();
             let body = body.collect().await.map_err(connector_error)?.to_bytes();
             // The SDK signs `host` but leaves setting it to the HTTP client.
             if !parts.headers.contains_key(http::header::HOST)
                 && let Some(authority) = parts.uri.authority()
             {
-                let value = http::HeaderValue::from_str(authority.as_str())
-                    .map_err(connector_error)?;
+                let value =
+                    http::HeaderValue::from_str(authority.as_str()).map_err(connector_error)?;
                 parts.headers.insert(http::header::HOST, value);
             }
             let request = http::Request::from_parts(parts, axum::body::Body::from(body));
@@ -177,13 +176,7 @@ pub fn client_over(
         .behavior_version_latest()
         .region(Region::new(region.to_owned()))
         .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new(
-            access_key_id,
-            secret,
-            None,
-            None,
-            "test",
-        ))
+        .credentials_provider(Credentials::new(access_key_id, secret, None, None, "test"))
         .retry_config(RetryConfig::disabled())
         .http_client(http_client)
         .build();

@@ -1,0 +1,367 @@
+//! Access decisions, beyond RAM's public API: may principal P perform action A on resource R, and
+//! why. Only ASSOCIATED principals and resources of ACTIVE shares count; the share's permission
+//! for R's type is evaluated with IAM semantics (`crate::access`) against the request context.
+//! Served as `POST /checkaccess` and `ramd check-access`.
+
+use ram_model::{ApiError, ErrorCode, api_error};
+use ram_store::{AssociationFilter, Scope, ShareRecord, Tx};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::access::{Context, StatementOutcome, evaluate, parse_stored};
+use crate::arn::Arn;
+use crate::associations::{ASSOCIATED, PRINCIPAL, RESOURCE, SOURCE};
+use crate::failure::Outcome;
+use crate::listings::source_type;
+use crate::principal::PrincipalKind;
+use crate::shares::STATUS_ACTIVE;
+use crate::{Caller, Ram};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckAccessRequest {
+    /// A 12-digit account, an IAM role or user ARN, or a service principal.
+    pub principal: String,
+    /// An IAM action, `service:Action`.
+    pub action: String,
+    pub resource_arn: String,
+    /// Condition keys of the request, e.g. `{"aws:RequestTag/env": "prod"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Decision {
+    Allow,
+    Deny,
+}
+
+/// What granted access: the share, the association that names the principal, the permission
+/// version and its statement.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Grant {
+    pub resource_share_arn: String,
+    pub resource_share_name: String,
+    pub associated_principal: String,
+    pub association_status: String,
+    pub permission_arn: String,
+    pub permission_version: String,
+    pub statement: Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckAccessResponse {
+    pub decision: Decision,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant: Option<Grant>,
+    /// For a DENY, why each share that holds the resource did not allow it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+}
+
+/// A request whose parts have been checked.
+struct Question {
+    principal: String,
+    kind: PrincipalKind,
+    action: String,
+    resource: Arn,
+    resource_arn: String,
+    context: Context,
+}
+
+fn parse_question(input: &CheckAccessRequest) -> Result<Question, ApiError> {
+    let kind = PrincipalKind::parse(&input.principal)?;
+    if matches!(
+        kind,
+        PrincipalKind::Organization { .. } | PrincipalKind::OrganizationalUnit { .. }
+    ) {
+        return Err(api_error!(
+            InvalidParameterException,
+            "Ask about an account, an IAM role or user, or a service principal, not {}.",
+            input.principal
+        ));
+    }
+    let valid_action = input.action.split_once(':').is_some_and(|(service, name)| {
+        !service.is_empty()
+            && !name.is_empty()
+            && !name.contains(':')
+            && !input.action.contains(char::is_whitespace)
+    });
+    if !valid_action {
+        return Err(api_error!(
+            InvalidParameterException,
+            "The action {} is not of the form service:Action.",
+            input.action
+        ));
+    }
+    let resource = Arn::parse(&input.resource_arn).ok_or_else(|| {
+        api_error!(
+            MalformedArnException,
+            "The specified resource ARN {} is not valid. Verify the ARN and try again.",
+            input.resource_arn
+        )
+    })?;
+    let mut context = match &input.context {
+        Some(v) => {
+            Context::from_json(v).map_err(|e| api_error!(InvalidParameterException, "{e}"))?
+        }
+        None => Context::new(),
+    };
+    // Keys IAM fills in for every request, unless the caller supplied its own.
+    if let Some(account) = kind.account() {
+        let arn = if kind.is_iam() {
+            input.principal.clone()
+        } else {
+            format!("arn:{}:iam::{account}:root", resource.partition)
+        };
+        default_key(&mut context, "aws:PrincipalAccount", account);
+        default_key(&mut context, "aws:PrincipalArn", &arn);
+    }
+    default_key(&mut context, "aws:ResourceAccount", &resource.account);
+    Ok(Question {
+        principal: input.principal.clone(),
+        kind,
+        action: input.action.clone(),
+        resource,
+        resource_arn: input.resource_arn.clone(),
+        context,
+    })
+}
+
+fn default_key(ctx: &mut Context, key: &str, value: &str) {
+    if ctx.get(key).is_none() {
+        ctx.insert(key, vec![value.to_owned()]);
+    }
+}
+
+impl Ram {
+    /// `POST /checkaccess`: the caller must own the resource or be in the principal's account.
+    pub async fn check_access(
+        &self,
+        caller: &Caller,
+        input: CheckAccessRequest,
+    ) -> Result<CheckAccessResponse, ApiError> {
+        let question = parse_question(&input)?;
+        let own_resource = question.resource.account == caller.account_id;
+        let own_principal = question.kind.account() == Some(caller.account_id.as_str());
+        if !own_resource && !own_principal {
+            return Err(ApiError::new(
+                ErrorCode::AccessDeniedException,
+                "You can ask only about resources your account owns or principals of your account.",
+            ));
+        }
+        self.with_retries("CheckAccess", || {
+            self.decide(&question, &caller.region, &caller.partition)
+        })
+        .await
+    }
+
+    /// `ramd check-access`: the operator's view, with no caller to restrict it.
+    pub async fn check_access_as_operator(
+        &self,
+        region: &str,
+        input: CheckAccessRequest,
+    ) -> Result<CheckAccessResponse, ApiError> {
+        let question = parse_question(&input)?;
+        let partition = question.resource.partition.clone();
+        self.with_retries("CheckAccess", || self.decide(&question, region, &partition))
+            .await
+    }
+
+    async fn decide(
+        &self,
+        q: &Question,
+        region: &str,
+        partition: &str,
+    ) -> Outcome<CheckAccessResponse> {
+        let now = self.now_ms();
+        let mut tx = self.store.read().await?;
+        let owner = Scope::Owner(q.resource.account.clone());
+        let holdings = AssociationFilter {
+            association_type: Some(RESOURCE.into()),
+            entities: vec![q.resource_arn.clone()],
+            status: Some(ASSOCIATED.into()),
+            ..AssociationFilter::default()
+        };
+        let holdings = tx
+            .list_associations(&owner, region, &holdings, None, usize::MAX >> 1, now)
+            .await?;
+        let mut reasons = Vec::new();
+        for holding in &holdings.items {
+            let Some(share) = tx.get_share(&holding.share_arn, now).await? else {
+                continue;
+            };
+            if share.status != STATUS_ACTIVE {
+                reasons.push(format!(
+                    "{}: the resource share is {}.",
+                    share.arn, share.status
+                ));
+                continue;
+            }
+            match self
+                .share_decision(
+                    &mut tx,
+                    q,
+                    &share,
+                    holding.resource_type.as_deref(),
+                    region,
+                    partition,
+                    now,
+                )
+                .await?
+            {
+                Ok(grant) => {
+                    tx.commit().await?;
+                    return Ok(CheckAccessResponse {
+                        decision: Decision::Allow,
+                        grant: Some(grant),
+                        reasons: Vec::new(),
+                    });
+                }
+                Err(reason) => reasons.push(format!("{}: {reason}", share.arn)),
+            }
+        }
+        tx.commit().await?;
+        if reasons.is_empty() {
+            reasons.push(format!(
+                "No resource share in {region} holds {} in status ASSOCIATED.",
+                q.resource_arn
+            ));
+        }
+        Ok(CheckAccessResponse {
+            decision: Decision::Deny,
+            grant: None,
+            reasons,
+        })
+    }
+
+    /// Whether one share allows the request: the grant, or why not.
+    #[allow(clippy::too_many_arguments)]
+    async fn share_decision(
+        &self,
+        tx: &mut Tx,
+        q: &Question,
+        share: &ShareRecord,
+        resource_type: Option<&str>,
+        region: &str,
+        partition: &str,
+        now: i64,
+    ) -> Outcome<Result<Grant, String>> {
+        let scope = Scope::Owner(share.owner_account.clone());
+        let entities = self.entities_denoting(&q.kind, &q.principal);
+        let principals = AssociationFilter {
+            association_type: Some(PRINCIPAL.into()),
+            share_arns: vec![share.arn.clone()],
+            entities,
+            status: Some(ASSOCIATED.into()),
+            ..AssociationFilter::default()
+        };
+        let named = tx
+            .list_associations(&scope, region, &principals, None, 1, now)
+            .await?;
+        let Some(association) = named.items.first() else {
+            return Ok(Err(format!(
+                "the resource share does not name {} in status ASSOCIATED.",
+                q.principal
+            )));
+        };
+        if matches!(q.kind, PrincipalKind::Service(_)) {
+            let sources = AssociationFilter {
+                association_type: Some(SOURCE.into()),
+                share_arns: vec![share.arn.clone()],
+                status: Some(ASSOCIATED.into()),
+                ..AssociationFilter::default()
+            };
+            let sources = tx
+                .list_associations(&scope, region, &sources, None, usize::MAX >> 1, now)
+                .await?;
+            if !sources.items.is_empty()
+                && !sources
+                    .items
+                    .iter()
+                    .any(|s| source_matches(&s.entity, &q.context))
+            {
+                return Ok(Err("the request's aws:SourceAccount / aws:SourceArn match none of the share's sources.".to_owned()));
+            }
+        }
+        let attached = tx
+            .share_permissions(std::slice::from_ref(&share.arn))
+            .await?;
+        let Some(attached) = attached
+            .into_iter()
+            .find(|p| Some(p.resource_type.as_str()) == resource_type)
+        else {
+            return Ok(Err(
+                "the resource share has no permission for the resource's type.".to_owned(),
+            ));
+        };
+        let owner = Caller {
+            account_id: share.owner_account.clone(),
+            principal_arn: String::new(),
+            region: region.to_owned(),
+            partition: partition.to_owned(),
+        };
+        let view = self
+            .load_permission(tx, &owner, &attached.permission_arn, now)
+            .await?;
+        let Some(version) = view.version(Some(attached.permission_version)) else {
+            return Ok(Err(format!(
+                "version {} of {} no longer exists.",
+                attached.permission_version, view.arn
+            )));
+        };
+        let template = parse_stored(&version.template).map_err(|_| ApiError::internal())?;
+        let statement: Value = serde_json::from_str(&version.template).unwrap_or(Value::Null);
+        Ok(match evaluate(&template, &q.action, &q.context) {
+            StatementOutcome::Allows => Ok(Grant {
+                resource_share_arn: share.arn.clone(),
+                resource_share_name: share.name.clone(),
+                associated_principal: association.entity.clone(),
+                association_status: association.status.clone(),
+                permission_arn: view.arn.clone(),
+                permission_version: version.version.to_string(),
+                statement,
+            }),
+            StatementOutcome::ActionNotListed => Err(format!(
+                "version {} of {} does not allow {}.",
+                version.version, view.arn, q.action
+            )),
+            StatementOutcome::ConditionFailed { operator, key } => Err(format!(
+                "version {} of {} allows {} only when its condition {operator} on {key} holds, and it does not.",
+                version.version, view.arn, q.action
+            )),
+        })
+    }
+
+    /// The principal entities of a share that give `principal` access: the principal itself and,
+    /// for an IAM role or user, its account.
+    fn entities_denoting(&self, kind: &PrincipalKind, principal: &str) -> Vec<String> {
+        let _ = self;
+        let mut entities = vec![principal.to_owned()];
+        if kind.is_iam()
+            && let Some(account) = kind.account()
+        {
+            entities.push(account.to_owned());
+        }
+        entities
+    }
+}
+
+/// Whether a share's `sources` entry admits the request (by aws:SourceAccount or aws:SourceArn).
+fn source_matches(source: &str, ctx: &Context) -> bool {
+    let has = |key: &str, wanted: &str| {
+        ctx.get(key)
+            .is_some_and(|values| values.iter().any(|v| v == wanted))
+    };
+    match source_type(source) {
+        "ACCOUNT" => has("aws:SourceAccount", source),
+        "ARN" => has("aws:SourceArn", source),
+        "ORGANIZATION" => has("aws:SourceOrgID", source),
+        _ => ctx
+            .get("aws:SourceOrgPaths")
+            .is_some_and(|paths| paths.iter().any(|p| p.starts_with(source))),
+    }
+}

@@ -1,0 +1,318 @@
+//! AWS Organizations, and the IAM calls RAM's clients make (service-linked roles). Like RAM's
+//! operations, each is a function `(Caller, typed input) -> Outcome<output>` over one store
+//! transaction; `Ram::execute_organizations` and `Ram::execute_iam` dispatch to them and retry
+//! store conflicts with `Ram::with_retries`.
+//!
+//! Organizations is global: an account is in at most one organization; only its management
+//! account may call the management operations (others get `AccessDeniedException`), a member
+//! may describe its own organization and leave it, and an account outside any organization gets
+//! `AWSOrganizationsNotInUseException`. Nothing of another organization is ever visible: an id
+//! of another organization's root, OU or account answers as if it did not exist.
+
+mod accounts;
+mod handshakes;
+mod iam;
+mod organization;
+mod service_access;
+mod tags;
+mod units;
+
+use ram_model::organizations::{self as org_model, ChildType, Operation as OrgOp};
+use ram_model::{ApiError, ErrorCode, api_error};
+use ram_store::{Membership, OrgAccountRecord, OrgUnitRecord, Tx};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::failure::{Failure, Outcome};
+use crate::pagination::PageRequest;
+use crate::{Caller, Ram};
+
+/// Page size of a listing without `MaxResults` (the model's maximum).
+const DEFAULT_PAGE_SIZE: i32 = 20;
+
+/// Deepest level of nesting for an OU below the root.
+pub(crate) const MAX_OU_DEPTH: i64 = 5;
+
+fn typed<I: DeserializeOwned>(input: &Value) -> Result<I, Failure> {
+    serde_json::from_value(input.clone()).map_err(|e| {
+        api_error!(
+            SerializationException,
+            "The request body could not be read: {e}"
+        )
+        .into()
+    })
+}
+
+fn untyped<O: Serialize>(output: &O) -> Result<Value, Failure> {
+    serde_json::to_value(output).map_err(|_| ApiError::internal().into())
+}
+
+macro_rules! serve {
+    ($self:ident, $caller:ident, $input:ident, $method:ident) => {
+        untyped(&$self.$method($caller, typed($input)?).await?)
+    };
+}
+
+macro_rules! serve_no_input {
+    ($self:ident, $caller:ident, $method:ident) => {
+        untyped(&$self.$method($caller).await?)
+    };
+}
+
+/// The internal failure of a service, as its own error code says it.
+fn service_failure(e: ApiError, code: ErrorCode, message: &str) -> ApiError {
+    match e.code {
+        ErrorCode::ServerInternalException | ErrorCode::ServiceUnavailableException => {
+            ApiError::new(code, message)
+        }
+        _ => e,
+    }
+}
+
+impl Ram {
+    /// Runs one Organizations operation for `caller`; `input` has passed the validator against
+    /// `ram_model::organizations::SHAPES`.
+    pub async fn execute_organizations(
+        &self,
+        caller: &Caller,
+        operation: OrgOp,
+        input: &Value,
+    ) -> Result<Value, ApiError> {
+        self.with_retries(operation.name(), || {
+            self.dispatch_organizations(caller, operation, input)
+        })
+        .await
+        .map_err(|e| {
+            service_failure(
+                e,
+                ErrorCode::ServiceException,
+                "AWS Organizations can't complete your request because of an internal service error. Try again later.",
+            )
+        })
+    }
+
+    async fn dispatch_organizations(
+        &self,
+        caller: &Caller,
+        operation: OrgOp,
+        input: &Value,
+    ) -> Outcome<Value> {
+        match operation {
+            OrgOp::CreateOrganization => serve!(self, caller, input, create_organization),
+            OrgOp::DescribeOrganization => serve_no_input!(self, caller, describe_organization),
+            OrgOp::DeleteOrganization => serve_no_input!(self, caller, delete_organization),
+            OrgOp::ListRoots => serve!(self, caller, input, list_roots),
+            OrgOp::CreateOrganizationalUnit => {
+                serve!(self, caller, input, create_organizational_unit)
+            }
+            OrgOp::UpdateOrganizationalUnit => {
+                serve!(self, caller, input, update_organizational_unit)
+            }
+            OrgOp::DeleteOrganizationalUnit => {
+                serve!(self, caller, input, delete_organizational_unit)
+            }
+            OrgOp::DescribeOrganizationalUnit => {
+                serve!(self, caller, input, describe_organizational_unit)
+            }
+            OrgOp::ListOrganizationalUnitsForParent => {
+                serve!(self, caller, input, list_organizational_units_for_parent)
+            }
+            OrgOp::ListChildren => serve!(self, caller, input, list_children),
+            OrgOp::ListParents => serve!(self, caller, input, list_parents),
+            OrgOp::CreateAccount => serve!(self, caller, input, create_account),
+            OrgOp::DescribeCreateAccountStatus => {
+                serve!(self, caller, input, describe_create_account_status)
+            }
+            OrgOp::ListCreateAccountStatus => serve!(self, caller, input, list_create_account_status),
+            OrgOp::DescribeAccount => serve!(self, caller, input, describe_account),
+            OrgOp::ListAccounts => serve!(self, caller, input, list_accounts),
+            OrgOp::ListAccountsForParent => serve!(self, caller, input, list_accounts_for_parent),
+            OrgOp::MoveAccount => serve!(self, caller, input, move_account),
+            OrgOp::RemoveAccountFromOrganization => {
+                serve!(self, caller, input, remove_account_from_organization)
+            }
+            OrgOp::LeaveOrganization => serve_no_input!(self, caller, leave_organization),
+            OrgOp::InviteAccountToOrganization => {
+                serve!(self, caller, input, invite_account_to_organization)
+            }
+            OrgOp::AcceptHandshake => serve!(self, caller, input, accept_handshake),
+            OrgOp::DeclineHandshake => serve!(self, caller, input, decline_handshake),
+            OrgOp::CancelHandshake => serve!(self, caller, input, cancel_handshake),
+            OrgOp::DescribeHandshake => serve!(self, caller, input, describe_handshake),
+            OrgOp::ListHandshakesForAccount => {
+                serve!(self, caller, input, list_handshakes_for_account)
+            }
+            OrgOp::ListHandshakesForOrganization => {
+                serve!(self, caller, input, list_handshakes_for_organization)
+            }
+            OrgOp::EnableAwsServiceAccess => serve!(self, caller, input, enable_aws_service_access),
+            OrgOp::DisableAwsServiceAccess => {
+                serve!(self, caller, input, disable_aws_service_access)
+            }
+            OrgOp::ListAwsServiceAccessForOrganization => {
+                serve!(self, caller, input, list_aws_service_access_for_organization)
+            }
+            OrgOp::TagResource => serve!(self, caller, input, tag_org_resource),
+            OrgOp::UntagResource => serve!(self, caller, input, untag_org_resource),
+            OrgOp::ListTagsForResource => serve!(self, caller, input, list_org_resource_tags),
+        }
+    }
+
+    /// Reads `NextToken`/`MaxResults` of an Organizations listing; `query` is the request (its
+    /// paging members are left out of the token's binding).
+    pub(crate) fn org_page<Q: Serialize>(
+        &self,
+        caller: &Caller,
+        operation: &str,
+        query: &Q,
+        next_token: Option<&str>,
+        max_results: Option<i32>,
+    ) -> Result<PageRequest, ApiError> {
+        let mut binding = serde_json::to_value(query).unwrap_or_default();
+        if let Some(map) = binding.as_object_mut() {
+            map.remove("NextToken");
+            map.remove("MaxResults");
+        }
+        self.page_request(
+            caller,
+            operation,
+            &binding,
+            next_token,
+            Some(max_results.unwrap_or(DEFAULT_PAGE_SIZE)),
+        )
+        .map_err(|_| {
+            api_error!(
+                InvalidInputException,
+                "The specified NextToken is not valid. You must specify a value you received in the NextToken response of a previous call to this operation."
+            )
+            .with_reason("INVALID_PAGINATION_TOKEN")
+        })
+    }
+
+    /// A fresh id of `len` lowercase alphanumeric characters.
+    pub(crate) fn org_id_part(&self, len: usize) -> String {
+        let mut out = String::with_capacity(len);
+        while out.len() < len {
+            out.extend(self.ids.uuid().chars().filter(char::is_ascii_alphanumeric));
+        }
+        out.truncate(len);
+        out
+    }
+}
+
+/// Who the caller is in Organizations.
+pub(crate) async fn membership_of(tx: &mut Tx, caller: &Caller) -> Outcome<Membership> {
+    tx.organization_of_account(&caller.account_id)
+        .await?
+        .ok_or_else(|| not_in_use().into())
+}
+
+/// The caller's organization, if the caller is its management account.
+pub(crate) async fn managed_by(tx: &mut Tx, caller: &Caller) -> Outcome<Membership> {
+    let m = membership_of(tx, caller).await?;
+    if !m.is_management_account() {
+        return Err(access_denied().into());
+    }
+    Ok(m)
+}
+
+pub(crate) fn not_in_use() -> ApiError {
+    api_error!(
+        AWSOrganizationsNotInUseException,
+        "Your account is not a member of an organization."
+    )
+}
+
+pub(crate) fn access_denied() -> ApiError {
+    api_error!(
+        AccessDeniedException,
+        "You don't have permissions to access this resource."
+    )
+}
+
+pub(crate) fn parent_not_found() -> ApiError {
+    api_error!(
+        ParentNotFoundException,
+        "We can't find a root or OU with the ParentId that you specified."
+    )
+}
+
+pub(crate) fn account_not_found() -> ApiError {
+    api_error!(
+        AccountNotFoundException,
+        "You specified an account that doesn't exist."
+    )
+}
+
+/// `arn:<partition>:organizations::<management account>` of the organization whose ARN is given.
+fn arn_prefix(org_arn: &str) -> &str {
+    org_arn
+        .rsplit_once(":organization/")
+        .map_or(org_arn, |(prefix, _)| prefix)
+}
+
+/// The ARN of something in the organization: `<prefix>:<kind>/<org id>/<rest>`.
+pub(crate) fn org_arn(m_org_arn: &str, org_id: &str, kind: &str, rest: &str) -> String {
+    format!("{}:{kind}/{org_id}/{rest}", arn_prefix(m_org_arn))
+}
+
+/// A root or OU of the caller's organization (others answer as missing).
+pub(crate) async fn unit_in(
+    tx: &mut Tx,
+    m: &Membership,
+    id: &str,
+) -> Outcome<Option<OrgUnitRecord>> {
+    Ok(tx.get_org_unit(id).await?.filter(|u| u.org_id == m.org_id))
+}
+
+/// A member account of the caller's organization (others answer as missing).
+pub(crate) async fn account_in(
+    tx: &mut Tx,
+    m: &Membership,
+    id: &str,
+) -> Outcome<Option<OrgAccountRecord>> {
+    Ok(tx.get_org_account(id).await?.filter(|a| a.org_id == m.org_id))
+}
+
+/// The ids from the root down to `parent_id` (inclusive).
+pub(crate) async fn chain_to(tx: &mut Tx, parent_id: &str) -> Outcome<Vec<OrgUnitRecord>> {
+    let mut chain = Vec::new();
+    let mut next = Some(parent_id.to_owned());
+    while let Some(id) = next {
+        let Some(unit) = tx.get_org_unit(&id).await? else {
+            break;
+        };
+        next = unit.parent_id.clone();
+        chain.push(unit);
+        if chain.len() > 16 {
+            return Err(ApiError::internal().into());
+        }
+    }
+    chain.reverse();
+    Ok(chain)
+}
+
+/// The entity path of something under `parent_id`: `o-x/r-x/ou-a/.../<leaf>/`.
+pub(crate) async fn entity_path(
+    tx: &mut Tx,
+    org_id: &str,
+    parent_id: &str,
+    leaf: &str,
+) -> Outcome<String> {
+    let mut path = format!("{org_id}/");
+    for unit in chain_to(tx, parent_id).await? {
+        path.push_str(&unit.id);
+        path.push('/');
+    }
+    path.push_str(leaf);
+    path.push('/');
+    Ok(path)
+}
+
+/// `ChildType` of a `ParentType`-like kind string.
+pub(crate) fn child_type_of_unit() -> ChildType {
+    ChildType::OrganizationalUnit
+}
+
+pub(crate) use org_model::Tag as OrgTag;

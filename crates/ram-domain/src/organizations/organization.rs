@@ -1,0 +1,182 @@
+//! The organization itself: CreateOrganization, DescribeOrganization, DeleteOrganization,
+//! ListRoots.
+
+use ram_model::Timestamp;
+use ram_model::api_error;
+use ram_model::organizations::{
+    CreateOrganizationRequest, CreateOrganizationResponse, DescribeOrganizationResponse,
+    ListRootsRequest, ListRootsResponse, Organization, OrganizationFeatureSet, Root,
+};
+use ram_store::{
+    OrgAccountRecord, OrgUnitRecord, OrganizationRecord, PARENT_ROOT, Tx,
+};
+
+use super::{managed_by, membership_of, org_arn};
+use crate::failure::Outcome;
+use crate::{Caller, Ram};
+
+/// The name AWS gives the root of every organization.
+const ROOT_NAME: &str = "Root";
+
+/// The root email address of an account ramd was not told one for.
+pub(crate) fn default_email(account_id: &str) -> String {
+    format!("{account_id}@example.com")
+}
+
+/// The account's name and email as an organization shows them.
+pub(crate) async fn account_profile(tx: &mut Tx, account_id: &str) -> Outcome<(String, String)> {
+    let name = tx
+        .get_account(account_id)
+        .await?
+        .map_or_else(|| account_id.to_owned(), |a| a.name);
+    let email = tx
+        .get_account_email(account_id)
+        .await?
+        .unwrap_or_else(|| default_email(account_id));
+    Ok((name, email))
+}
+
+pub(crate) fn render_organization(org: &OrganizationRecord, management: &OrgAccountRecord) -> Organization {
+    Organization {
+        id: Some(org.org_id.clone()),
+        arn: Some(org.arn.clone()),
+        feature_set: OrganizationFeatureSet::parse(&org.feature_set),
+        master_account_arn: Some(management.arn.clone()),
+        master_account_id: Some(org.management_account.clone()),
+        master_account_email: Some(management.email.clone()),
+        available_policy_types: Some(Vec::new()),
+    }
+}
+
+pub(crate) fn render_root(root: &OrgUnitRecord) -> Root {
+    Root {
+        id: Some(root.id.clone()),
+        arn: Some(root.arn.clone()),
+        name: Some(root.name.clone()),
+        policy_types: Some(Vec::new()),
+    }
+}
+
+impl Ram {
+    pub(crate) async fn create_organization(
+        &self,
+        caller: &Caller,
+        input: CreateOrganizationRequest,
+    ) -> Outcome<CreateOrganizationResponse> {
+        let feature_set = input.feature_set.unwrap_or(OrganizationFeatureSet::All);
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        if tx.get_org_account(&caller.account_id).await?.is_some() {
+            return Err(api_error!(
+                AlreadyInOrganizationException,
+                "The AWS account is already a member of an organization."
+            )
+            .into());
+        }
+        let org_id = format!("o-{}", self.org_id_part(10));
+        let org = OrganizationRecord {
+            arn: format!(
+                "arn:{}:organizations::{}:organization/{org_id}",
+                caller.partition, caller.account_id
+            ),
+            org_id,
+            management_account: caller.account_id.clone(),
+            feature_set: feature_set.as_str().to_owned(),
+            created_ms: now,
+        };
+        tx.insert_organization(&org).await?;
+        let root_id = format!("r-{}", self.org_id_part(4));
+        tx.insert_org_unit(&OrgUnitRecord {
+            arn: org_arn(&org.arn, &org.org_id, "root", &root_id),
+            id: root_id.clone(),
+            org_id: org.org_id.clone(),
+            kind: PARENT_ROOT.to_owned(),
+            parent_id: None,
+            name: ROOT_NAME.to_owned(),
+            depth: 0,
+            created_ms: now,
+        })
+        .await?;
+        let (name, email) = account_profile(&mut tx, &caller.account_id).await?;
+        let management = OrgAccountRecord {
+            account_id: caller.account_id.clone(),
+            org_id: org.org_id.clone(),
+            parent_id: root_id,
+            arn: org_arn(&org.arn, &org.org_id, "account", &caller.account_id),
+            name,
+            email,
+            // AWS lists the management account as having joined by invitation.
+            joined_method: "INVITED".to_owned(),
+            joined_ms: now,
+        };
+        tx.insert_org_account(&management).await?;
+        tx.commit().await?;
+        Ok(CreateOrganizationResponse {
+            organization: Some(render_organization(&org, &management)),
+        })
+    }
+
+    pub(crate) async fn describe_organization(
+        &self,
+        caller: &Caller,
+    ) -> Outcome<DescribeOrganizationResponse> {
+        let mut tx = self.store.read().await?;
+        let m = membership_of(&mut tx, caller).await?;
+        let org = tx
+            .get_organization(&m.org_id)
+            .await?
+            .ok_or_else(super::not_in_use)?;
+        let management = tx
+            .get_org_account(&org.management_account)
+            .await?
+            .ok_or_else(ram_model::ApiError::internal)?;
+        tx.commit().await?;
+        Ok(DescribeOrganizationResponse {
+            organization: Some(render_organization(&org, &management)),
+        })
+    }
+
+    pub(crate) async fn delete_organization(&self, caller: &Caller) -> Outcome<()> {
+        let mut tx = self.store.begin().await?;
+        let m = managed_by(&mut tx, caller).await?;
+        if tx.count_org_accounts(&m.org_id).await? > 1 {
+            return Err(api_error!(
+                OrganizationNotEmptyException,
+                "To delete an organization you must first remove all member accounts (except the management account)."
+            )
+            .into());
+        }
+        tx.delete_organization(&m.org_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn list_roots(
+        &self,
+        caller: &Caller,
+        input: ListRootsRequest,
+    ) -> Outcome<ListRootsResponse> {
+        let page = self.org_page(
+            caller,
+            "ListRoots",
+            &input,
+            input.next_token.as_deref(),
+            input.max_results,
+        )?;
+        let mut tx = self.store.read().await?;
+        let m = managed_by(&mut tx, caller).await?;
+        let roots = tx.list_roots(&m.org_id).await?;
+        tx.commit().await?;
+        // One root per organization: a single page whatever MaxResults says.
+        let _ = page;
+        Ok(ListRootsResponse {
+            roots: Some(roots.iter().map(render_root).collect()),
+            next_token: None,
+        })
+    }
+}
+
+/// Epoch-milliseconds as the model's timestamp.
+pub(crate) fn ts(ms: i64) -> Timestamp {
+    Timestamp(ms)
+}

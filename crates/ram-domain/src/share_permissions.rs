@@ -1,0 +1,566 @@
+//! Which permission each share grants for each resource type: AssociateResourceSharePermission,
+//! DisassociateResourceSharePermission, ListResourceSharePermissions, ListPermissionAssociations,
+//! ReplacePermissionAssociations and ListReplacePermissionAssociationsWork.
+
+use ram_model::{
+    AssociateResourceSharePermissionRequest, AssociateResourceSharePermissionResponse,
+    AssociatedPermission, DisassociateResourceSharePermissionRequest,
+    DisassociateResourceSharePermissionResponse, ListPermissionAssociationsRequest,
+    ListPermissionAssociationsResponse, ListReplacePermissionAssociationsWorkRequest,
+    ListReplacePermissionAssociationsWorkResponse, ListResourceSharePermissionsRequest,
+    ListResourceSharePermissionsResponse, ReplacePermissionAssociationsRequest,
+    ReplacePermissionAssociationsResponse, ReplacePermissionAssociationsWork,
+    ReplacePermissionAssociationsWorkStatus, ResourceShareAssociationStatus, Timestamp, api_error,
+};
+use ram_store::{
+    AssociationFilter, Lifecycle, Scope, ShareFilter, SharePermissionFilter, SharePermissionRecord,
+    ShareRecord, Tx, WorkRecord, share_permission_key,
+};
+
+use crate::arn::Arn;
+use crate::associations::{ENDED, RESOURCE};
+use crate::failure::Outcome;
+use crate::permissions::{PermissionView, page_of};
+use crate::shares::{STATUS_ACTIVE, share_not_found};
+use crate::{Caller, Ram};
+
+impl Ram {
+    /// The permissions named by CreateResourceShare's `permissionArns`: attachable, one per
+    /// resource type at most, each at its default version.
+    pub(crate) async fn requested_permissions(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        arns: &[String],
+        now: i64,
+    ) -> Outcome<Vec<PermissionView>> {
+        let mut chosen: Vec<PermissionView> = Vec::new();
+        for arn in arns {
+            if chosen.iter().any(|p| p.arn == *arn) {
+                continue;
+            }
+            let view = self
+                .attachable_permission(tx, caller, arn, None, now)
+                .await?;
+            if chosen.iter().any(|p| p.resource_type == view.resource_type) {
+                return Err(api_error!(
+                    InvalidParameterException,
+                    "You can associate only one permission with each resource type, and {} has more than one.",
+                    view.resource_type
+                )
+                .into());
+            }
+            chosen.push(view);
+        }
+        Ok(chosen)
+    }
+
+    /// A permission that can be attached to a share now (only its default version can).
+    async fn attachable_permission(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        arn: &str,
+        version: Option<i64>,
+        now: i64,
+    ) -> Outcome<PermissionView> {
+        let view = self.load_permission(tx, caller, arn, now).await?;
+        if !view.is_attachable() {
+            return Err(api_error!(
+                OperationNotPermittedException,
+                "The permission {arn} is being deleted and can't be attached."
+            )
+            .into());
+        }
+        if let Some(v) = version
+            && v != view.default_version
+        {
+            return Err(api_error!(
+                InvalidParameterException,
+                "Only the default version ({}) of {arn} can be associated with a resource share, not version {v}.",
+                view.default_version
+            )
+            .into());
+        }
+        Ok(view)
+    }
+
+    pub(crate) async fn attach_permission(
+        &self,
+        tx: &mut Tx,
+        share: &ShareRecord,
+        view: &PermissionView,
+        now: i64,
+    ) -> Outcome<()> {
+        tx.set_share_permission(&SharePermissionRecord {
+            share_arn: share.arn.clone(),
+            resource_type: view.resource_type.clone(),
+            permission_arn: view.arn.clone(),
+            permission_version: view.default_version,
+            created_ms: now,
+            updated_ms: now,
+        })
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn associate_resource_share_permission(
+        &self,
+        caller: &Caller,
+        input: AssociateResourceSharePermissionRequest,
+    ) -> Outcome<AssociateResourceSharePermissionResponse> {
+        let token = self.client_token(input.client_token.as_deref())?;
+        let share_arn = input.resource_share_arn.clone().unwrap_or_default();
+        Arn::parse_ram(&share_arn, "resource-share")?;
+        let permission_arn = input.permission_arn.clone().unwrap_or_default();
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        if let Some(replayed) = Ram::replay(
+            &mut tx,
+            caller,
+            "AssociateResourceSharePermission",
+            &token,
+            &input,
+        )
+        .await?
+        {
+            return Ok(replayed);
+        }
+        let share = self.owned_share(&mut tx, caller, &share_arn, now).await?;
+        crate::resource_policies::refuse_policy_share(&share.feature_set, &share_arn)?;
+        if share.status != STATUS_ACTIVE {
+            return Err(share_not_found(&share_arn).into());
+        }
+        let view = self
+            .attachable_permission(
+                &mut tx,
+                caller,
+                &permission_arn,
+                input.permission_version.map(i64::from),
+                now,
+            )
+            .await?;
+        let attached = tx
+            .share_permissions(std::slice::from_ref(&share_arn))
+            .await?;
+        if let Some(existing) = attached
+            .iter()
+            .find(|p| p.resource_type == view.resource_type)
+            && input.replace != Some(true)
+            && !(existing.permission_arn == view.arn
+                && existing.permission_version == view.default_version)
+        {
+            return Err(api_error!(
+                InvalidParameterException,
+                "The resource share already has the permission {} for resource type {}. Set replace to true to replace it.",
+                existing.permission_arn,
+                view.resource_type
+            )
+            .into());
+        }
+        self.attach_permission(&mut tx, &share, &view, now).await?;
+        tx.update_share(&share_arn, None, None, now).await?;
+        let output = AssociateResourceSharePermissionResponse {
+            return_value: Some(true),
+            client_token: Some(token.value.clone()),
+        };
+        self.remember(
+            &mut tx,
+            caller,
+            "AssociateResourceSharePermission",
+            &token,
+            &input,
+            &output,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(output)
+    }
+
+    pub(crate) async fn disassociate_resource_share_permission(
+        &self,
+        caller: &Caller,
+        input: DisassociateResourceSharePermissionRequest,
+    ) -> Outcome<DisassociateResourceSharePermissionResponse> {
+        let token = self.client_token(input.client_token.as_deref())?;
+        let share_arn = input.resource_share_arn.clone().unwrap_or_default();
+        Arn::parse_ram(&share_arn, "resource-share")?;
+        let permission_arn = input.permission_arn.clone().unwrap_or_default();
+        Arn::parse_ram(&permission_arn, "permission")?;
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        if let Some(replayed) = Ram::replay(
+            &mut tx,
+            caller,
+            "DisassociateResourceSharePermission",
+            &token,
+            &input,
+        )
+        .await?
+        {
+            return Ok(replayed);
+        }
+        let share = self.owned_share(&mut tx, caller, &share_arn, now).await?;
+        crate::resource_policies::refuse_policy_share(&share.feature_set, &share_arn)?;
+        if share.status != STATUS_ACTIVE {
+            return Err(share_not_found(&share_arn).into());
+        }
+        let attached = tx
+            .share_permissions(std::slice::from_ref(&share_arn))
+            .await?;
+        let Some(found) = attached.iter().find(|p| p.permission_arn == permission_arn) else {
+            return Err(api_error!(
+                UnknownResourceException,
+                "The permission {permission_arn} is not associated with the resource share {share_arn}."
+            )
+            .into());
+        };
+        let holding = AssociationFilter {
+            association_type: Some(RESOURCE.into()),
+            share_arns: vec![share_arn.clone()],
+            resource_types: vec![found.resource_type.clone()],
+            exclude_statuses: ENDED.iter().map(|s| (*s).to_owned()).collect(),
+            ..AssociationFilter::default()
+        };
+        let scope = Scope::Owner(caller.account_id.clone());
+        if !tx
+            .list_associations(&scope, &caller.region, &holding, None, 1, now)
+            .await?
+            .items
+            .is_empty()
+        {
+            return Err(api_error!(
+                InvalidStateTransitionException,
+                "The resource share still holds resources of type {}; remove them before you remove their permission.",
+                found.resource_type
+            )
+            .into());
+        }
+        tx.remove_share_permission(&share_arn, &found.resource_type)
+            .await?;
+        let output = DisassociateResourceSharePermissionResponse {
+            return_value: Some(true),
+            client_token: Some(token.value.clone()),
+        };
+        self.remember(
+            &mut tx,
+            caller,
+            "DisassociateResourceSharePermission",
+            &token,
+            &input,
+            &output,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(output)
+    }
+
+    pub(crate) async fn list_resource_share_permissions(
+        &self,
+        caller: &Caller,
+        input: ListResourceSharePermissionsRequest,
+    ) -> Outcome<ListResourceSharePermissionsResponse> {
+        let arn = input.resource_share_arn.clone().unwrap_or_default();
+        Arn::parse_ram(&arn, "resource-share")?;
+        let page = self.page_request(
+            caller,
+            "ListResourceSharePermissions",
+            &input,
+            input.next_token.as_deref(),
+            input.max_results,
+        )?;
+        let now = self.now_ms();
+        let mut tx = self.store.read().await?;
+        // The owner, and accounts the share is shared with, may see its permissions.
+        let visible = match tx.get_share(&arn, now).await? {
+            Some(share)
+                if share.region == caller.region && share.owner_account == caller.account_id =>
+            {
+                true
+            }
+            Some(share) if share.region == caller.region => {
+                let only = ShareFilter {
+                    arns: vec![arn.clone()],
+                    ..ShareFilter::default()
+                };
+                let receiver = Scope::Receiver(caller.account_id.clone());
+                !tx.list_shares(&receiver, &caller.region, &only, None, 1, now)
+                    .await?
+                    .items
+                    .is_empty()
+            }
+            _ => false,
+        };
+        if !visible {
+            return Err(share_not_found(&arn).into());
+        }
+        let attached = tx.share_permissions(std::slice::from_ref(&arn)).await?;
+        let owner = Caller {
+            account_id: arn_account(&arn),
+            ..caller.clone()
+        };
+        let mut summaries = Vec::new();
+        for record in attached {
+            let view = self
+                .load_permission(&mut tx, &owner, &record.permission_arn, now)
+                .await?;
+            let Some(version) = view.version(Some(record.permission_version)) else {
+                continue;
+            };
+            let mut summary = view.summary(version);
+            // Here `status` is the association's, not the permission's (as on AWS).
+            summary.status = Some("ASSOCIATED".to_owned());
+            summary.last_updated_time = Some(Timestamp(record.updated_ms));
+            summaries.push(summary);
+        }
+        tx.commit().await?;
+        let (items, more, last) = page_of(summaries, &page, |s| s.arn.clone().unwrap_or_default());
+        Ok(ListResourceSharePermissionsResponse {
+            permissions: Some(items),
+            next_token: self.next_token(&page, more, last),
+        })
+    }
+
+    pub(crate) async fn list_permission_associations(
+        &self,
+        caller: &Caller,
+        input: ListPermissionAssociationsRequest,
+    ) -> Outcome<ListPermissionAssociationsResponse> {
+        if let Some(arn) = &input.permission_arn {
+            Arn::parse_ram(arn, "permission")?;
+        }
+        let resource_type = match &input.resource_type {
+            Some(rt) => Some(
+                self.catalog
+                    .get(rt)
+                    .ok_or_else(|| {
+                        api_error!(
+                            InvalidParameterException,
+                            "The resource type {rt} is not valid."
+                        )
+                    })?
+                    .resource_type
+                    .clone(),
+            ),
+            None => None,
+        };
+        // Attachments are always ASSOCIATED in ramd: any other status filter matches nothing.
+        let status_matches = input
+            .association_status
+            .is_none_or(|s| s == ResourceShareAssociationStatus::Associated);
+        let page = self.page_request(
+            caller,
+            "ListPermissionAssociations",
+            &input,
+            input.next_token.as_deref(),
+            input.max_results,
+        )?;
+        let filter = SharePermissionFilter {
+            permission_arn: input.permission_arn.clone(),
+            permission_version: input.permission_version.map(i64::from),
+            resource_type,
+        };
+        let now = self.now_ms();
+        let mut tx = self.store.read().await?;
+        let mut after = page.after.clone();
+        let mut items = Vec::new();
+        let mut more = status_matches;
+        // Post-filters (feature set, default version) may drop rows: keep reading until the page is full.
+        while more && items.len() < page.limit {
+            let batch = tx
+                .list_share_permissions(
+                    &caller.account_id,
+                    &caller.region,
+                    &filter,
+                    after.as_ref(),
+                    page.limit,
+                    now,
+                )
+                .await?;
+            more = batch.more;
+            for record in batch.items {
+                after = Some((record.created_ms, share_permission_key(&record)));
+                let view = self
+                    .load_permission(&mut tx, caller, &record.permission_arn, now)
+                    .await?;
+                let on_default = record.permission_version == view.default_version;
+                if input.default_version.is_some_and(|d| d != on_default)
+                    || input.feature_set.is_some_and(|f| f != view.feature_set)
+                {
+                    continue;
+                }
+                items.push(AssociatedPermission {
+                    arn: Some(record.permission_arn.clone()),
+                    permission_version: Some(record.permission_version.to_string()),
+                    default_version: Some(on_default),
+                    resource_type: Some(record.resource_type.clone()),
+                    status: Some("ASSOCIATED".to_owned()),
+                    feature_set: Some(view.feature_set),
+                    last_updated_time: Some(Timestamp(record.updated_ms)),
+                    resource_share_arn: Some(record.share_arn.clone()),
+                });
+                if items.len() == page.limit {
+                    break;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(ListPermissionAssociationsResponse {
+            permissions: Some(items),
+            next_token: self.next_token(&page, more, after),
+        })
+    }
+
+    pub(crate) async fn replace_permission_associations(
+        &self,
+        caller: &Caller,
+        input: ReplacePermissionAssociationsRequest,
+    ) -> Outcome<ReplacePermissionAssociationsResponse> {
+        let token = self.client_token(input.client_token.as_deref())?;
+        let from_arn = input.from_permission_arn.clone().unwrap_or_default();
+        let to_arn = input.to_permission_arn.clone().unwrap_or_default();
+        let now = self.now_ms();
+        let mut tx = self.store.begin().await?;
+        if let Some(replayed) = Ram::replay(
+            &mut tx,
+            caller,
+            "ReplacePermissionAssociations",
+            &token,
+            &input,
+        )
+        .await?
+        {
+            return Ok(replayed);
+        }
+        let from = self
+            .load_permission(&mut tx, caller, &from_arn, now)
+            .await?;
+        let to = self
+            .attachable_permission(&mut tx, caller, &to_arn, None, now)
+            .await?;
+        if from.resource_type != to.resource_type {
+            return Err(api_error!(
+                InvalidParameterException,
+                "The permissions must be for the same resource type: {} is for {}, {} for {}.",
+                from.arn,
+                from.resource_type,
+                to.arn,
+                to.resource_type
+            )
+            .into());
+        }
+        let from_version = input.from_permission_version.map(i64::from);
+        if let Some(v) = from_version
+            && from.version(Some(v)).is_none()
+        {
+            return Err(api_error!(
+                InvalidParameterException,
+                "Permission {from_arn} has no version {v}."
+            )
+            .into());
+        }
+        tx.replace_share_permissions(
+            &caller.account_id,
+            &caller.region,
+            &from.arn,
+            from_version,
+            &to.arn,
+            to.default_version,
+            now,
+        )
+        .await?;
+        let work = WorkRecord {
+            id: self.ids.uuid(),
+            account_id: caller.account_id.clone(),
+            region: caller.region.clone(),
+            from_arn: from.arn.clone(),
+            from_version,
+            to_arn: to.arn.clone(),
+            to_version: to.default_version,
+            status: "IN_PROGRESS".into(),
+            status_message: None,
+            created_ms: now,
+            updated_ms: now,
+        };
+        // The shares move in this transaction; the work item reports IN_PROGRESS until the
+        // association delay has passed, as RAM's asynchronous work does.
+        let settle = now + self.config.association_delay_ms.max(1);
+        tx.insert_work(
+            &work,
+            &Lifecycle::until("IN_PROGRESS", settle, "COMPLETED", now),
+        )
+        .await?;
+        let output = ReplacePermissionAssociationsResponse {
+            replace_permission_associations_work: Some(render_work(&work)),
+            client_token: Some(token.value.clone()),
+        };
+        self.remember(
+            &mut tx,
+            caller,
+            "ReplacePermissionAssociations",
+            &token,
+            &input,
+            &output,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(output)
+    }
+
+    pub(crate) async fn list_replace_permission_associations_work(
+        &self,
+        caller: &Caller,
+        input: ListReplacePermissionAssociationsWorkRequest,
+    ) -> Outcome<ListReplacePermissionAssociationsWorkResponse> {
+        let page = self.page_request(
+            caller,
+            "ListReplacePermissionAssociationsWork",
+            &input,
+            input.next_token.as_deref(),
+            input.max_results,
+        )?;
+        let ids = input.work_ids.clone().unwrap_or_default();
+        let now = self.now_ms();
+        let mut tx = self.store.read().await?;
+        let status = input
+            .status
+            .map(ReplacePermissionAssociationsWorkStatus::as_str);
+        let result = tx
+            .list_works(
+                &caller.account_id,
+                &caller.region,
+                &ids,
+                status,
+                page.after.as_ref(),
+                page.limit,
+                now,
+            )
+            .await?;
+        tx.commit().await?;
+        let last = result.items.last().map(|w| (w.created_ms, w.id.clone()));
+        Ok(ListReplacePermissionAssociationsWorkResponse {
+            replace_permission_associations_works: Some(
+                result.items.iter().map(render_work).collect(),
+            ),
+            next_token: self.next_token(&page, result.more, last),
+        })
+    }
+}
+
+fn arn_account(arn: &str) -> String {
+    Arn::parse(arn).map(|a| a.account).unwrap_or_default()
+}
+
+fn render_work(w: &WorkRecord) -> ReplacePermissionAssociationsWork {
+    ReplacePermissionAssociationsWork {
+        id: Some(w.id.clone()),
+        from_permission_arn: Some(w.from_arn.clone()),
+        from_permission_version: w.from_version.map(|v| v.to_string()),
+        to_permission_arn: Some(w.to_arn.clone()),
+        to_permission_version: Some(w.to_version.to_string()),
+        status: ReplacePermissionAssociationsWorkStatus::parse(&w.status),
+        status_message: w.status_message.clone(),
+        creation_time: Some(Timestamp(w.created_ms)),
+        last_updated_time: Some(Timestamp(w.updated_ms)),
+    }
+}

@@ -1,0 +1,516 @@
+//! Customer managed permissions (and those RAM creates from resource policies), their versions and
+//! tags, and the work items of ReplacePermissionAssociations.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::query::{Page, Sql, effective_status, opt_int, opt_text};
+use crate::records::{Lifecycle, Tag};
+use crate::shares::split;
+use crate::{StoreError, Tx};
+
+pub(crate) const SCHEMA: &str = r"
+CREATE TABLE permissions (
+    arn TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    region TEXT NOT NULL,
+    name TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    feature_set TEXT NOT NULL,
+    default_version BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    next_status TEXT,
+    transition_ms BIGINT,
+    visible_until_ms BIGINT,
+    created_ms BIGINT NOT NULL,
+    updated_ms BIGINT NOT NULL
+);
+CREATE INDEX permissions_by_account ON permissions(account_id, region, arn);
+CREATE TABLE permission_versions (
+    permission_arn TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    template TEXT NOT NULL,
+    deleted_ms BIGINT,
+    created_ms BIGINT NOT NULL,
+    updated_ms BIGINT NOT NULL,
+    PRIMARY KEY (permission_arn, version)
+);
+CREATE TABLE permission_tags (
+    permission_arn TEXT NOT NULL,
+    tag_key TEXT NOT NULL,
+    tag_value TEXT NOT NULL,
+    PRIMARY KEY (permission_arn, tag_key)
+);
+CREATE TABLE replace_permission_works (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    region TEXT NOT NULL,
+    from_arn TEXT NOT NULL,
+    from_version BIGINT,
+    to_arn TEXT NOT NULL,
+    to_version BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    next_status TEXT,
+    transition_ms BIGINT,
+    status_message TEXT,
+    created_ms BIGINT NOT NULL,
+    updated_ms BIGINT NOT NULL
+);
+CREATE INDEX replace_permission_works_by_account ON replace_permission_works(account_id, region, created_ms, id)
+";
+
+/// A permission owned by an account (customer managed or created from a resource policy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionRecord {
+    pub arn: String,
+    pub account_id: String,
+    pub region: String,
+    pub name: String,
+    pub resource_type: String,
+    pub feature_set: String,
+    pub default_version: i64,
+    /// Effective status at the query's `now` (ATTACHABLE, DELETING, DELETED).
+    pub status: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPermission {
+    pub arn: String,
+    pub account_id: String,
+    pub region: String,
+    pub name: String,
+    pub resource_type: String,
+    pub feature_set: String,
+    pub now_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionVersionRecord {
+    pub permission_arn: String,
+    pub version: i64,
+    pub template: String,
+    /// When the version was deleted; deleted versions stay listed for a while.
+    pub deleted_ms: Option<i64>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkRecord {
+    pub id: String,
+    pub account_id: String,
+    pub region: String,
+    pub from_arn: String,
+    pub from_version: Option<i64>,
+    pub to_arn: String,
+    pub to_version: i64,
+    /// Effective status at the query's `now`.
+    pub status: String,
+    pub status_message: Option<String>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+fn permission_select(now_ms: i64) -> Sql {
+    let mut sql = Sql::new(
+        "SELECT p.arn, p.account_id, p.region, p.name, p.resource_type, p.feature_set, p.default_version, p.created_ms, p.updated_ms, ",
+    );
+    effective_status(&mut sql, "p", now_ms);
+    sql.push(" AS effective_status FROM permissions p WHERE (p.visible_until_ms IS NULL OR p.visible_until_ms > ");
+    sql.int(now_ms).push(")");
+    sql
+}
+
+fn permission_from_row(r: &AnyRow) -> Result<PermissionRecord, sqlx::Error> {
+    Ok(PermissionRecord {
+        arn: r.try_get("arn")?,
+        account_id: r.try_get("account_id")?,
+        region: r.try_get("region")?,
+        name: r.try_get("name")?,
+        resource_type: r.try_get("resource_type")?,
+        feature_set: r.try_get("feature_set")?,
+        default_version: r.try_get("default_version")?,
+        status: r.try_get("effective_status")?,
+        created_ms: r.try_get("created_ms")?,
+        updated_ms: r.try_get("updated_ms")?,
+    })
+}
+
+fn version_from_row(r: &AnyRow) -> Result<PermissionVersionRecord, sqlx::Error> {
+    Ok(PermissionVersionRecord {
+        permission_arn: r.try_get("permission_arn")?,
+        version: r.try_get("version")?,
+        template: r.try_get("template")?,
+        deleted_ms: r.try_get("deleted_ms")?,
+        created_ms: r.try_get("created_ms")?,
+        updated_ms: r.try_get("updated_ms")?,
+    })
+}
+
+fn work_from_row(r: &AnyRow) -> Result<WorkRecord, sqlx::Error> {
+    Ok(WorkRecord {
+        id: r.try_get("id")?,
+        account_id: r.try_get("account_id")?,
+        region: r.try_get("region")?,
+        from_arn: r.try_get("from_arn")?,
+        from_version: r.try_get("from_version")?,
+        to_arn: r.try_get("to_arn")?,
+        to_version: r.try_get("to_version")?,
+        status: r.try_get("effective_status")?,
+        status_message: r.try_get("status_message")?,
+        created_ms: r.try_get("created_ms")?,
+        updated_ms: r.try_get("updated_ms")?,
+    })
+}
+
+impl Tx {
+    /// Creates a permission with its first version (version 1, the default).
+    pub async fn insert_permission(
+        &mut self,
+        p: &NewPermission,
+        template: &str,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new(
+            "INSERT INTO permissions (arn, account_id, region, name, resource_type, feature_set, default_version, status, created_ms, updated_ms) VALUES (",
+        );
+        sql.text(&p.arn)
+            .push(", ")
+            .text(&p.account_id)
+            .push(", ")
+            .text(&p.region)
+            .push(", ")
+            .text(&p.name);
+        sql.push(", ")
+            .text(&p.resource_type)
+            .push(", ")
+            .text(&p.feature_set)
+            .push(", 1, 'ATTACHABLE', ");
+        sql.int(p.now_ms).push(", ").int(p.now_ms).push(")");
+        sql.query().execute(&mut *self.tx).await?;
+        self.insert_permission_version(&p.arn, 1, template, p.now_ms)
+            .await
+    }
+
+    pub async fn insert_permission_version(
+        &mut self,
+        arn: &str,
+        version: i64,
+        template: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new(
+            "INSERT INTO permission_versions (permission_arn, version, template, created_ms, updated_ms) VALUES (",
+        );
+        sql.text(arn)
+            .push(", ")
+            .int(version)
+            .push(", ")
+            .text(template)
+            .push(", ")
+            .int(now_ms)
+            .push(", ")
+            .int(now_ms);
+        sql.push(")");
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn get_permission(
+        &mut self,
+        arn: &str,
+        now_ms: i64,
+    ) -> Result<Option<PermissionRecord>, StoreError> {
+        let mut sql = permission_select(now_ms);
+        sql.push(" AND p.arn = ").text(arn);
+        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        Ok(row.as_ref().map(permission_from_row).transpose()?)
+    }
+
+    /// The account's permissions in the Region, by ARN, after `after_arn`.
+    pub async fn list_permissions(
+        &mut self,
+        account: &str,
+        region: &str,
+        after_arn: Option<&str>,
+        limit: usize,
+        now_ms: i64,
+    ) -> Result<Page<PermissionRecord>, StoreError> {
+        let mut sql = permission_select(now_ms);
+        sql.push(" AND p.account_id = ")
+            .text(account)
+            .push(" AND p.region = ")
+            .text(region);
+        if let Some(after) = after_arn {
+            sql.push(" AND p.arn > ").text(after);
+        }
+        sql.push(" ORDER BY p.arn LIMIT ")
+            .int(i64::try_from(limit + 1).unwrap_or(i64::MAX));
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let items = rows
+            .iter()
+            .map(permission_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(items, limit))
+    }
+
+    /// Versions of a permission, oldest first, including deleted ones still listed.
+    pub async fn permission_versions(
+        &mut self,
+        arn: &str,
+    ) -> Result<Vec<PermissionVersionRecord>, StoreError> {
+        let mut sql = Sql::new(
+            "SELECT permission_arn, version, template, deleted_ms, created_ms, updated_ms FROM permission_versions WHERE permission_arn = ",
+        );
+        sql.text(arn).push(" ORDER BY version");
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        Ok(rows
+            .iter()
+            .map(version_from_row)
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    pub async fn set_default_permission_version(
+        &mut self,
+        arn: &str,
+        version: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("UPDATE permissions SET default_version = ");
+        sql.int(version)
+            .push(", updated_ms = ")
+            .int(now_ms)
+            .push(" WHERE arn = ")
+            .text(arn);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn delete_permission_version(
+        &mut self,
+        arn: &str,
+        version: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("UPDATE permission_versions SET deleted_ms = ");
+        sql.int(now_ms).push(", updated_ms = ").int(now_ms);
+        sql.push(" WHERE permission_arn = ")
+            .text(arn)
+            .push(" AND version = ")
+            .int(version);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// Moves a permission to a new status; `visible_until_ms` makes a deleted one disappear later.
+    pub async fn set_permission_lifecycle(
+        &mut self,
+        arn: &str,
+        lifecycle: &Lifecycle,
+        visible_until_ms: Option<i64>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let (next, at) = split(lifecycle);
+        let mut sql = Sql::new("UPDATE permissions SET status = ");
+        sql.text(&lifecycle.status)
+            .push(", next_status = ")
+            .bind(next)
+            .push(", transition_ms = ")
+            .bind(at);
+        sql.push(", visible_until_ms = ")
+            .bind(opt_int(visible_until_ms))
+            .push(", updated_ms = ")
+            .int(now_ms);
+        sql.push(" WHERE arn = ").text(arn);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn set_permission_feature_set(
+        &mut self,
+        arn: &str,
+        feature_set: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("UPDATE permissions SET feature_set = ");
+        sql.text(feature_set)
+            .push(", updated_ms = ")
+            .int(now_ms)
+            .push(" WHERE arn = ")
+            .text(arn);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn permission_tags(
+        &mut self,
+        arns: &[String],
+    ) -> Result<Vec<(String, Tag)>, StoreError> {
+        if arns.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql =
+            Sql::new("SELECT permission_arn, tag_key, tag_value FROM permission_tags WHERE ");
+        sql.in_list("permission_arn", arns)
+            .push(" ORDER BY permission_arn, tag_key");
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("permission_arn")?,
+                    Tag {
+                        key: r.try_get("tag_key")?,
+                        value: r.try_get("tag_value")?,
+                    },
+                ))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    pub async fn put_permission_tags(&mut self, arn: &str, tags: &[Tag]) -> Result<(), StoreError> {
+        for tag in tags {
+            let mut sql = Sql::new(
+                "INSERT INTO permission_tags (permission_arn, tag_key, tag_value) VALUES (",
+            );
+            sql.text(arn)
+                .push(", ")
+                .text(&tag.key)
+                .push(", ")
+                .text(&tag.value);
+            sql.push(") ON CONFLICT (permission_arn, tag_key) DO UPDATE SET tag_value = ")
+                .text(&tag.value);
+            sql.query().execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn remove_permission_tags(
+        &mut self,
+        arn: &str,
+        keys: &[String],
+    ) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let mut sql = Sql::new("DELETE FROM permission_tags WHERE permission_arn = ");
+        sql.text(arn).push(" AND ").in_list("tag_key", keys);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// How many shares that still exist use the permission (at `version` if given).
+    pub async fn count_permission_attachments(
+        &mut self,
+        arn: &str,
+        version: Option<i64>,
+        now_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let mut sql = Sql::new(
+            "SELECT COUNT(*) AS n FROM share_permissions sp JOIN resource_shares s ON s.arn = sp.share_arn WHERE sp.permission_arn = ",
+        );
+        sql.text(arn);
+        if let Some(v) = version {
+            sql.push(" AND sp.permission_version = ").int(v);
+        }
+        sql.push(" AND ");
+        effective_status(&mut sql, "s", now_ms);
+        sql.push(" NOT IN ('DELETING', 'DELETED')");
+        let row = sql.query().fetch_one(&mut *self.tx).await?;
+        Ok(row.try_get("n")?)
+    }
+
+    pub async fn insert_work(
+        &mut self,
+        w: &WorkRecord,
+        lifecycle: &Lifecycle,
+    ) -> Result<(), StoreError> {
+        let (next, at) = split(lifecycle);
+        let mut sql = Sql::new(
+            "INSERT INTO replace_permission_works (id, account_id, region, from_arn, from_version, to_arn, to_version, status, next_status, transition_ms, status_message, created_ms, updated_ms) VALUES (",
+        );
+        sql.text(&w.id)
+            .push(", ")
+            .text(&w.account_id)
+            .push(", ")
+            .text(&w.region)
+            .push(", ")
+            .text(&w.from_arn);
+        sql.push(", ")
+            .bind(opt_int(w.from_version))
+            .push(", ")
+            .text(&w.to_arn)
+            .push(", ")
+            .int(w.to_version);
+        sql.push(", ")
+            .text(&lifecycle.status)
+            .push(", ")
+            .bind(next)
+            .push(", ")
+            .bind(at)
+            .push(", ");
+        sql.bind(opt_text(w.status_message.as_deref()))
+            .push(", ")
+            .int(w.created_ms)
+            .push(", ")
+            .int(w.updated_ms);
+        sql.push(")");
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// The account's work items in the Region, oldest first.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn list_works(
+        &mut self,
+        account: &str,
+        region: &str,
+        ids: &[String],
+        status: Option<&str>,
+        after: Option<&(i64, String)>,
+        limit: usize,
+        now_ms: i64,
+    ) -> Result<Page<WorkRecord>, StoreError> {
+        let mut sql = Sql::new(
+            "SELECT w.id, w.account_id, w.region, w.from_arn, w.from_version, w.to_arn, w.to_version, w.status_message, w.created_ms, w.updated_ms, ",
+        );
+        effective_status(&mut sql, "w", now_ms);
+        sql.push(" AS effective_status FROM replace_permission_works w WHERE w.account_id = ")
+            .text(account);
+        sql.push(" AND w.region = ").text(region);
+        if !ids.is_empty() {
+            sql.push(" AND ").in_list("w.id", ids);
+        }
+        if let Some(status) = status {
+            sql.push(" AND ");
+            effective_status(&mut sql, "w", now_ms);
+            sql.push(" = ").text(status);
+        }
+        sql.after("w.created_ms", "w.id", after);
+        sql.push(" ORDER BY w.created_ms, w.id LIMIT ")
+            .int(i64::try_from(limit + 1).unwrap_or(i64::MAX));
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let items = rows
+            .iter()
+            .map(work_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(items, limit))
+    }
+}
+
+impl Tx {
+    /// Removes every trace of a permission that has disappeared after deletion, so that its name
+    /// (and so its ARN) can be used again.
+    pub async fn purge_permission(&mut self, arn: &str) -> Result<(), StoreError> {
+        for table in ["permission_tags", "permission_versions"] {
+            let mut sql = Sql::new(&format!("DELETE FROM {table} WHERE permission_arn = "));
+            sql.text(arn);
+            sql.query().execute(&mut *self.tx).await?;
+        }
+        let mut sql = Sql::new("DELETE FROM permissions WHERE arn = ");
+        sql.text(arn);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+}

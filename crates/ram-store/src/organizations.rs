@@ -1,0 +1,1068 @@
+//! AWS Organizations' state, global (not per Region): organizations, their roots and OUs (one
+//! table of "parents"), member accounts, create-account requests, handshakes, trusted service
+//! principals and tags. Also the account emails ramd knows. Rows only: the rules (who may do what,
+//! depth limits, ...) are the domain's. `organization_of_account` is the view RAM's sharing needs.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::query::{Page, Sql, opt_int, opt_text};
+use crate::records::Tag;
+use crate::{StoreError, Tx};
+
+/// Migration 2: the Organizations tables and IAM's roles (see `iam.rs`).
+pub(crate) const SCHEMA: &str = r"
+CREATE TABLE organizations (
+    org_id TEXT PRIMARY KEY,
+    arn TEXT NOT NULL,
+    management_account TEXT NOT NULL,
+    feature_set TEXT NOT NULL,
+    created_ms BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX organizations_by_management ON organizations(management_account);
+CREATE TABLE org_parents (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    parent_id TEXT,
+    arn TEXT NOT NULL,
+    name TEXT NOT NULL,
+    depth BIGINT NOT NULL,
+    created_ms BIGINT NOT NULL
+);
+CREATE INDEX org_parents_by_parent ON org_parents(parent_id, created_ms, id);
+CREATE INDEX org_parents_by_org ON org_parents(org_id, kind, created_ms, id);
+CREATE TABLE org_accounts (
+    account_id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL,
+    parent_id TEXT NOT NULL,
+    arn TEXT NOT NULL,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    joined_method TEXT NOT NULL,
+    joined_ms BIGINT NOT NULL
+);
+CREATE INDEX org_accounts_by_org ON org_accounts(org_id, joined_ms, account_id);
+CREATE INDEX org_accounts_by_parent ON org_accounts(parent_id, joined_ms, account_id);
+CREATE TABLE account_emails (
+    account_id TEXT PRIMARY KEY,
+    email TEXT NOT NULL
+);
+CREATE UNIQUE INDEX account_emails_by_email ON account_emails(email);
+CREATE TABLE org_create_account_requests (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL,
+    account_name TEXT NOT NULL,
+    account_id TEXT,
+    state TEXT NOT NULL,
+    failure_reason TEXT,
+    requested_ms BIGINT NOT NULL,
+    completed_ms BIGINT
+);
+CREATE INDEX org_create_account_requests_by_org ON org_create_account_requests(org_id, requested_ms, id);
+CREATE TABLE org_handshakes (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL,
+    arn TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target_type TEXT NOT NULL,
+    target TEXT NOT NULL,
+    target_account TEXT,
+    notes TEXT,
+    state TEXT NOT NULL,
+    requested_ms BIGINT NOT NULL,
+    expires_ms BIGINT NOT NULL,
+    updated_ms BIGINT NOT NULL,
+    visible_until_ms BIGINT NOT NULL
+);
+CREATE INDEX org_handshakes_by_target ON org_handshakes(target_account, requested_ms, id);
+CREATE INDEX org_handshakes_by_org ON org_handshakes(org_id, requested_ms, id);
+CREATE TABLE org_service_access (
+    org_id TEXT NOT NULL,
+    service_principal TEXT NOT NULL,
+    enabled_ms BIGINT NOT NULL,
+    PRIMARY KEY (org_id, service_principal)
+);
+CREATE TABLE org_tags (
+    resource_id TEXT NOT NULL,
+    tag_key TEXT NOT NULL,
+    tag_value TEXT NOT NULL,
+    PRIMARY KEY (resource_id, tag_key)
+);
+CREATE TABLE iam_roles (
+    account_id TEXT NOT NULL,
+    role_key TEXT NOT NULL,
+    role_name TEXT NOT NULL,
+    role_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    service TEXT,
+    assume_role_policy TEXT NOT NULL,
+    description TEXT,
+    max_session_seconds BIGINT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    PRIMARY KEY (account_id, role_key)
+);
+CREATE TABLE iam_deletion_tasks (
+    account_id TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    role_name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    PRIMARY KEY (account_id, task_id)
+)
+";
+
+/// The tables of this module and `iam.rs`, children first (for `Tx::reset`).
+pub(crate) const TABLES: &[&str] = &[
+    "iam_deletion_tasks",
+    "iam_roles",
+    "org_tags",
+    "org_service_access",
+    "org_handshakes",
+    "org_create_account_requests",
+    "account_emails",
+    "org_accounts",
+    "org_parents",
+    "organizations",
+];
+
+/// `kind` of a root in `org_parents` (Organizations' `ParentType`).
+pub const PARENT_ROOT: &str = "ROOT";
+/// `kind` of an organizational unit in `org_parents`.
+pub const PARENT_OU: &str = "ORGANIZATIONAL_UNIT";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationRecord {
+    pub org_id: String,
+    pub arn: String,
+    pub management_account: String,
+    /// `ALL` or `CONSOLIDATED_BILLING`.
+    pub feature_set: String,
+    pub created_ms: i64,
+}
+
+/// A root or an organizational unit: something accounts and OUs can be placed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgUnitRecord {
+    pub id: String,
+    pub org_id: String,
+    /// [`PARENT_ROOT`] or [`PARENT_OU`].
+    pub kind: String,
+    /// The parent root or OU; `None` for a root.
+    pub parent_id: Option<String>,
+    pub arn: String,
+    pub name: String,
+    /// 0 for a root, 1 for an OU directly under it, ...
+    pub depth: i64,
+    pub created_ms: i64,
+}
+
+impl OrgUnitRecord {
+    pub fn is_root(&self) -> bool {
+        self.kind == PARENT_ROOT
+    }
+}
+
+/// An account's membership row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgAccountRecord {
+    pub account_id: String,
+    pub org_id: String,
+    /// The root or OU the account is in.
+    pub parent_id: String,
+    pub arn: String,
+    pub name: String,
+    pub email: String,
+    /// `INVITED` or `CREATED`.
+    pub joined_method: String,
+    pub joined_ms: i64,
+}
+
+/// What RAM needs to know about an account's organization: the organization, where the account
+/// sits in it, and which AWS services the organization trusts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub org_id: String,
+    pub org_arn: String,
+    pub management_account: String,
+    pub feature_set: String,
+    pub account: OrgAccountRecord,
+    /// The account's parents from the root down: the root first, the account's own parent last.
+    pub parents: Vec<OrgUnitRecord>,
+    /// The trusted service principals (`ram.amazonaws.com`, ...), sorted.
+    pub enabled_services: Vec<String>,
+}
+
+impl Membership {
+    pub fn is_management_account(&self) -> bool {
+        self.account.account_id == self.management_account
+    }
+
+    /// The ARNs that contain the account: the organization, its root and every OU above it.
+    pub fn containing_arns(&self) -> Vec<&str> {
+        std::iter::once(self.org_arn.as_str())
+            .chain(self.parents.iter().map(|p| p.arn.as_str()))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateAccountRecord {
+    pub id: String,
+    pub org_id: String,
+    pub account_name: String,
+    pub account_id: Option<String>,
+    /// `IN_PROGRESS`, `SUCCEEDED` or `FAILED`.
+    pub state: String,
+    pub failure_reason: Option<String>,
+    pub requested_ms: i64,
+    pub completed_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandshakeRecord {
+    pub id: String,
+    pub org_id: String,
+    pub arn: String,
+    /// `INVITE`, ...
+    pub action: String,
+    /// `ACCOUNT` or `EMAIL`.
+    pub target_type: String,
+    /// The target as given (an account id or an email address).
+    pub target: String,
+    /// The account the target resolves to, if ramd knows it.
+    pub target_account: Option<String>,
+    pub notes: Option<String>,
+    /// Stored state; an `OPEN` handshake whose `expires_ms` has passed reads as `EXPIRED`.
+    pub state: String,
+    pub requested_ms: i64,
+    pub expires_ms: i64,
+    pub updated_ms: i64,
+    /// When it stops being listed (30 days after it closes, as on AWS).
+    pub visible_until_ms: i64,
+}
+
+/// Whose handshakes a listing returns.
+#[derive(Debug, Clone)]
+pub enum HandshakeScope {
+    /// Those sent to the account.
+    Target(String),
+    /// Those the organization sent.
+    Organization(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceAccessRecord {
+    pub service_principal: String,
+    pub enabled_ms: i64,
+}
+
+fn limit_plus_one(limit: usize) -> i64 {
+    i64::try_from(limit + 1).unwrap_or(i64::MAX)
+}
+
+const ORG_COLUMNS: &str = "org_id, arn, management_account, feature_set, created_ms";
+
+fn org_from_row(r: &AnyRow) -> Result<OrganizationRecord, sqlx::Error> {
+    Ok(OrganizationRecord {
+        org_id: r.try_get("org_id")?,
+        arn: r.try_get("arn")?,
+        management_account: r.try_get("management_account")?,
+        feature_set: r.try_get("feature_set")?,
+        created_ms: r.try_get("created_ms")?,
+    })
+}
+
+const UNIT_COLUMNS: &str = "id, org_id, kind, parent_id, arn, name, depth, created_ms";
+
+fn unit_from_row(r: &AnyRow) -> Result<OrgUnitRecord, sqlx::Error> {
+    Ok(OrgUnitRecord {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        kind: r.try_get("kind")?,
+        parent_id: r.try_get("parent_id")?,
+        arn: r.try_get("arn")?,
+        name: r.try_get("name")?,
+        depth: r.try_get("depth")?,
+        created_ms: r.try_get("created_ms")?,
+    })
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "account_id, org_id, parent_id, arn, name, email, joined_method, joined_ms";
+
+fn account_from_row(r: &AnyRow) -> Result<OrgAccountRecord, sqlx::Error> {
+    Ok(OrgAccountRecord {
+        account_id: r.try_get("account_id")?,
+        org_id: r.try_get("org_id")?,
+        parent_id: r.try_get("parent_id")?,
+        arn: r.try_get("arn")?,
+        name: r.try_get("name")?,
+        email: r.try_get("email")?,
+        joined_method: r.try_get("joined_method")?,
+        joined_ms: r.try_get("joined_ms")?,
+    })
+}
+
+const REQUEST_COLUMNS: &str =
+    "id, org_id, account_name, account_id, state, failure_reason, requested_ms, completed_ms";
+
+fn request_from_row(r: &AnyRow) -> Result<CreateAccountRecord, sqlx::Error> {
+    Ok(CreateAccountRecord {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        account_name: r.try_get("account_name")?,
+        account_id: r.try_get("account_id")?,
+        state: r.try_get("state")?,
+        failure_reason: r.try_get("failure_reason")?,
+        requested_ms: r.try_get("requested_ms")?,
+        completed_ms: r.try_get("completed_ms")?,
+    })
+}
+
+/// Handshakes with their effective state at `now_ms`.
+fn handshake_select(now_ms: i64) -> Sql {
+    let mut sql = Sql::new(
+        "SELECT id, org_id, arn, action, target_type, target, target_account, notes, requested_ms, expires_ms, updated_ms, visible_until_ms, CASE WHEN state = 'OPEN' AND expires_ms <= ",
+    );
+    sql.int(now_ms);
+    sql.push(" THEN 'EXPIRED' ELSE state END AS effective_state FROM org_handshakes WHERE 1 = 1");
+    sql
+}
+
+fn handshake_from_row(r: &AnyRow) -> Result<HandshakeRecord, sqlx::Error> {
+    Ok(HandshakeRecord {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        arn: r.try_get("arn")?,
+        action: r.try_get("action")?,
+        target_type: r.try_get("target_type")?,
+        target: r.try_get("target")?,
+        target_account: r.try_get("target_account")?,
+        notes: r.try_get("notes")?,
+        state: r.try_get("effective_state")?,
+        requested_ms: r.try_get("requested_ms")?,
+        expires_ms: r.try_get("expires_ms")?,
+        updated_ms: r.try_get("updated_ms")?,
+        visible_until_ms: r.try_get("visible_until_ms")?,
+    })
+}
+
+/// Organizations, roots and OUs.
+impl Tx {
+    pub async fn insert_organization(
+        &mut self,
+        org: &OrganizationRecord,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("INSERT INTO organizations (");
+        sql.push(ORG_COLUMNS).push(") VALUES (");
+        sql.text(&org.org_id).push(", ").text(&org.arn).push(", ");
+        sql.text(&org.management_account)
+            .push(", ")
+            .text(&org.feature_set)
+            .push(", ")
+            .int(org.created_ms)
+            .push(")");
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn get_organization(
+        &mut self,
+        org_id: &str,
+    ) -> Result<Option<OrganizationRecord>, StoreError> {
+        let mut sql = Sql::new("SELECT ");
+        sql.push(ORG_COLUMNS)
+            .push(" FROM organizations WHERE org_id = ")
+            .text(org_id);
+        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        Ok(row.as_ref().map(org_from_row).transpose()?)
+    }
+
+    /// Deletes the organization and everything in it (parents, memberships, requests,
+    /// handshakes, service access, the tags of its roots, OUs and accounts).
+    pub async fn delete_organization(&mut self, org_id: &str) -> Result<(), StoreError> {
+        for (table, column) in [("org_parents", "id"), ("org_accounts", "account_id")] {
+            let mut sql = Sql::new("DELETE FROM org_tags WHERE resource_id IN (SELECT ");
+            sql.push(column)
+                .push(" FROM ")
+                .push(table)
+                .push(" WHERE org_id = ")
+                .text(org_id)
+                .push(")");
+            sql.query().execute(&mut *self.tx).await?;
+        }
+        for table in [
+            "org_service_access",
+            "org_handshakes",
+            "org_create_account_requests",
+            "org_accounts",
+            "org_parents",
+            "organizations",
+        ] {
+            let mut sql = Sql::new("DELETE FROM ");
+            sql.push(table).push(" WHERE org_id = ").text(org_id);
+            sql.query().execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn insert_org_unit(&mut self, unit: &OrgUnitRecord) -> Result<(), StoreError> {
+        let mut sql = Sql::new("INSERT INTO org_parents (");
+        sql.push(UNIT_COLUMNS).push(") VALUES (");
+        sql.text(&unit.id)
+            .push(", ")
+            .text(&unit.org_id)
+            .push(", ")
+            .text(&unit.kind)
+            .push(", ");
+        sql.bind(opt_text(unit.parent_id.as_deref()))
+            .push(", ")
+            .text(&unit.arn)
+            .push(", ")
+            .text(&unit.name)
+            .push(", ");
+        sql.int(unit.depth)
+            .push(", ")
+            .int(unit.created_ms)
+            .push(")");
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// The root or OU with this id (ids are unique across organizations).
+    pub async fn get_org_unit(&mut self, id: &str) -> Result<Option<OrgUnitRecord>, StoreError> {
+        let mut sql = Sql::new("SELECT ");
+        sql.push(UNIT_COLUMNS)
+            .push(" FROM org_parents WHERE id = ")
+            .text(id);
+        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        Ok(row.as_ref().map(unit_from_row).transpose()?)
+    }
+
+    /// The organizational unit with this id (not a root).
+    pub async fn get_organizational_unit(
+        &mut self,
+        ou_id: &str,
+    ) -> Result<Option<OrgUnitRecord>, StoreError> {
+        Ok(self.get_org_unit(ou_id).await?.filter(|u| !u.is_root()))
+    }
+
+    /// The organization's roots (ramd creates exactly one).
+    pub async fn list_roots(&mut self, org_id: &str) -> Result<Vec<OrgUnitRecord>, StoreError> {
+        let mut sql = Sql::new("SELECT ");
+        sql.push(UNIT_COLUMNS)
+            .push(" FROM org_parents WHERE org_id = ")
+            .text(org_id)
+            .push(" AND kind = ")
+            .text(PARENT_ROOT)
+            .push(" ORDER BY created_ms, id");
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        Ok(rows
+            .iter()
+            .map(unit_from_row)
+            .collect::<Result<_, sqlx::Error>>()?)
+    }
+
+    /// The OUs directly under a root or OU, in (created, id) order.
+    pub async fn list_child_units(
+        &mut self,
+        parent_id: &str,
+        after: Option<&(i64, String)>,
+        limit: usize,
+    ) -> Result<Page<OrgUnitRecord>, StoreError> {
+        let mut sql = Sql::new("SELECT ");
+        sql.push(UNIT_COLUMNS)
+            .push(" FROM org_parents WHERE parent_id = ")
+            .text(parent_id);
+        sql.after("created_ms", "id", after);
+        sql.push(" ORDER BY created_ms, id LIMIT ")
+            .int(limit_plus_one(limit));
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let items = rows
+            .iter()
+            .map(unit_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(items, limit))
+    }
+
+    /// The OU named `name` directly under `parent_id`, if any.
+    pub async fn find_child_unit(
+        &mut self,
+        parent_id: &str,
+        name: &str,
+    ) -> Result<Option<OrgUnitRecord>, StoreError> {
+        let mut sql = Sql::new("SELECT ");
+        sql.push(UNIT_COLUMNS)
+            .push(" FROM org_parents WHERE parent_id = ")
+            .text(parent_id)
+            .push(" AND name = ")
+            .text(name);
+        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        Ok(row.as_ref().map(unit_from_row).transpose()?)
+    }
+
+    pub async fn rename_org_unit(&mut self, id: &str, name: &str) -> Result<(), StoreError> {
+        let mut sql = Sql::new("UPDATE org_parents SET name = ");
+        sql.text(name).push(" WHERE id = ").text(id);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// Deletes an OU and its tags (the domain checks it is empty).
+    pub async fn delete_org_unit(&mut self, id: &str) -> Result<(), StoreError> {
+        self.delete_org_tags(id).await?;
+        let mut sql = Sql::new("DELETE FROM org_parents WHERE id = ");
+        sql.text(id);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn count_org_units(&mut self, org_id: &str) -> Result<i64, StoreError> {
+        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM org_parents WHERE org_id = ");
+        sql.text(org_id).push(" AND kind = ").text(PARENT_OU);
+        let row = sql.query().fetch_one(&mut *self.tx).await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// Whether a root or OU holds any OU or account.
+    pub async fn org_unit_has_children(&mut self, id: &str) -> Result<bool, StoreError> {
+        let mut sql = Sql::new("SELECT (SELECT COUNT(*) FROM org_parents WHERE parent_id = ");
+        sql.text(id)
+            .push(") + (SELECT COUNT(*) FROM org_accounts WHERE parent_id = ")
+            .text(id)
+            .push(") AS n");
+        let row = sql.query().fetch_one(&mut *self.tx).await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+}
+
+/// Member accounts and account emails.
+impl Tx {
+    pub async fn insert_org_account(&mut self, a: &OrgAccountRecord) -> Result<(), StoreError> {
+        let mut sql = Sql::new("INSERT INTO org_accounts (");
+        sql.push(ACCOUNT_COLUMNS).push(") VALUES (");
+        sql.text(&a.account_id)
+            .push(", ")
+            .text(&a.org_id)
+            .push(", ")
+            .text(&a.parent_id)
+            .push(", ");
+        sql.text(&a.arn)
+            .push(", ")
+            .text(&a.name)
+            .push(", ")
+            .text(&a.email)
+            .push(", ");
+        sql.text(&a.joined_method)
+            .push(", ")
+            .int(a.joined_ms)
+            .push(")");
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// The account's membership row, if it is in an organization.
+    pub async fn get_org_account(
+        &mut self,
+        account_id: &str,
+    ) -> Result<Option<OrgAccountRecord>, StoreError> {
+        let mut sql = Sql::new("SELECT ");
+        sql.push(ACCOUNT_COLUMNS)
+            .push(" FROM org_accounts WHERE account_id = ")
+            .text(account_id);
+        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        Ok(row.as_ref().map(account_from_row).transpose()?)
+    }
+
+    /// The organization's accounts (directly under `parent_id` if given), in (joined, id) order.
+    pub async fn list_org_accounts(
+        &mut self,
+        org_id: &str,
+        parent_id: Option<&str>,
+        after: Option<&(i64, String)>,
+        limit: usize,
+    ) -> Result<Page<OrgAccountRecord>, StoreError> {
+        let mut sql = Sql::new("SELECT ");
+        sql.push(ACCOUNT_COLUMNS)
+            .push(" FROM org_accounts WHERE org_id = ")
+            .text(org_id);
+        if let Some(parent) = parent_id {
+            sql.push(" AND parent_id = ").text(parent);
+        }
+        sql.after("joined_ms", "account_id", after);
+        sql.push(" ORDER BY joined_ms, account_id LIMIT ")
+            .int(limit_plus_one(limit));
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let items = rows
+            .iter()
+            .map(account_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(items, limit))
+    }
+
+    pub async fn count_org_accounts(&mut self, org_id: &str) -> Result<i64, StoreError> {
+        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM org_accounts WHERE org_id = ");
+        sql.text(org_id);
+        let row = sql.query().fetch_one(&mut *self.tx).await?;
+        Ok(row.try_get("n")?)
+    }
+
+    pub async fn move_org_account(
+        &mut self,
+        account_id: &str,
+        parent_id: &str,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("UPDATE org_accounts SET parent_id = ");
+        sql.text(parent_id)
+            .push(" WHERE account_id = ")
+            .text(account_id);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// Takes the account out of its organization (and drops the tags the organization kept on it).
+    pub async fn delete_org_account(&mut self, account_id: &str) -> Result<(), StoreError> {
+        self.delete_org_tags(account_id).await?;
+        let mut sql = Sql::new("DELETE FROM org_accounts WHERE account_id = ");
+        sql.text(account_id);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// Every account of the organization, or of the subtree under a root or OU (at any depth).
+    pub async fn accounts_under(
+        &mut self,
+        org_id: &str,
+        parent_id: Option<&str>,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut sql = Sql::new("SELECT account_id FROM org_accounts WHERE org_id = ");
+        sql.text(org_id);
+        if let Some(parent) = parent_id {
+            // Parents nest at most a handful of levels: walk them breadth first.
+            let mut frontier = vec![parent.to_owned()];
+            let mut all = frontier.clone();
+            while !frontier.is_empty() {
+                let mut q = Sql::new("SELECT id FROM org_parents WHERE ");
+                q.in_list("parent_id", &frontier);
+                let rows = q.query().fetch_all(&mut *self.tx).await?;
+                frontier = rows
+                    .iter()
+                    .map(|r| r.try_get("id"))
+                    .collect::<Result<_, sqlx::Error>>()?;
+                all.extend(frontier.iter().cloned());
+            }
+            sql.push(" AND ").in_list("parent_id", &all);
+        }
+        sql.push(" ORDER BY account_id");
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get("account_id"))
+            .collect::<Result<_, sqlx::Error>>()?)
+    }
+
+    /// The organization the account belongs to, where it sits in it, and the services the
+    /// organization trusts; `None` when the account is in no organization.
+    pub async fn organization_of_account(
+        &mut self,
+        account_id: &str,
+    ) -> Result<Option<Membership>, StoreError> {
+        let Some(account) = self.get_org_account(account_id).await? else {
+            return Ok(None);
+        };
+        let Some(org) = self.get_organization(&account.org_id).await? else {
+            return Ok(None);
+        };
+        let mut parents = Vec::new();
+        let mut next = Some(account.parent_id.clone());
+        while let Some(id) = next {
+            let Some(unit) = self.get_org_unit(&id).await? else {
+                break;
+            };
+            next = unit.parent_id.clone();
+            parents.push(unit);
+            if parents.len() > 16 {
+                return Err(StoreError::Other(format!(
+                    "the parents of account {account_id} form a cycle"
+                )));
+            }
+        }
+        parents.reverse();
+        let mut sql = Sql::new("SELECT service_principal FROM org_service_access WHERE org_id = ");
+        sql.text(&org.org_id).push(" ORDER BY service_principal");
+        let enabled_services = sql
+            .query()
+            .fetch_all(&mut *self.tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get("service_principal"))
+            .collect::<Result<_, sqlx::Error>>()?;
+        Ok(Some(Membership {
+            org_id: org.org_id,
+            org_arn: org.arn,
+            management_account: org.management_account,
+            feature_set: org.feature_set,
+            account,
+            parents,
+            enabled_services,
+        }))
+    }
+
+    /// Records the root email address of an account (unique across accounts).
+    pub async fn put_account_email(
+        &mut self,
+        account_id: &str,
+        email: &str,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("INSERT INTO account_emails (account_id, email) VALUES (");
+        sql.text(account_id)
+            .push(", ")
+            .text(email)
+            .push(") ON CONFLICT (account_id) DO UPDATE SET email = ")
+            .text(email);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn get_account_email(
+        &mut self,
+        account_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let mut sql = Sql::new("SELECT email FROM account_emails WHERE account_id = ");
+        sql.text(account_id);
+        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        Ok(row.map(|r| r.try_get("email")).transpose()?)
+    }
+
+    /// The account whose root email address is `email`, if ramd knows one.
+    pub async fn account_with_email(&mut self, email: &str) -> Result<Option<String>, StoreError> {
+        let mut sql = Sql::new("SELECT account_id FROM account_emails WHERE email = ");
+        sql.text(email);
+        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        Ok(row.map(|r| r.try_get("account_id")).transpose()?)
+    }
+}
+
+/// Create-account requests.
+impl Tx {
+    pub async fn insert_create_account_request(
+        &mut self,
+        r: &CreateAccountRecord,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("INSERT INTO org_create_account_requests (");
+        sql.push(REQUEST_COLUMNS).push(") VALUES (");
+        sql.text(&r.id)
+            .push(", ")
+            .text(&r.org_id)
+            .push(", ")
+            .text(&r.account_name)
+            .push(", ");
+        sql.bind(opt_text(r.account_id.as_deref()))
+            .push(", ")
+            .text(&r.state)
+            .push(", ")
+            .bind(opt_text(r.failure_reason.as_deref()))
+            .push(", ");
+        sql.int(r.requested_ms)
+            .push(", ")
+            .bind(opt_int(r.completed_ms))
+            .push(")");
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn get_create_account_request(
+        &mut self,
+        id: &str,
+    ) -> Result<Option<CreateAccountRecord>, StoreError> {
+        let mut sql = Sql::new("SELECT ");
+        sql.push(REQUEST_COLUMNS)
+            .push(" FROM org_create_account_requests WHERE id = ")
+            .text(id);
+        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        Ok(row.as_ref().map(request_from_row).transpose()?)
+    }
+
+    /// The organization's requests in one of `states` (all when empty), in (requested, id) order.
+    pub async fn list_create_account_requests(
+        &mut self,
+        org_id: &str,
+        states: &[String],
+        after: Option<&(i64, String)>,
+        limit: usize,
+    ) -> Result<Page<CreateAccountRecord>, StoreError> {
+        let mut sql = Sql::new("SELECT ");
+        sql.push(REQUEST_COLUMNS)
+            .push(" FROM org_create_account_requests WHERE org_id = ")
+            .text(org_id);
+        if !states.is_empty() {
+            sql.push(" AND ").in_list("state", states);
+        }
+        sql.after("requested_ms", "id", after);
+        sql.push(" ORDER BY requested_ms, id LIMIT ")
+            .int(limit_plus_one(limit));
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let items = rows
+            .iter()
+            .map(request_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(items, limit))
+    }
+}
+
+/// Handshakes.
+impl Tx {
+    pub async fn insert_handshake(&mut self, h: &HandshakeRecord) -> Result<(), StoreError> {
+        let mut sql = Sql::new(
+            "INSERT INTO org_handshakes (id, org_id, arn, action, target_type, target, target_account, notes, state, requested_ms, expires_ms, updated_ms, visible_until_ms) VALUES (",
+        );
+        sql.text(&h.id)
+            .push(", ")
+            .text(&h.org_id)
+            .push(", ")
+            .text(&h.arn)
+            .push(", ");
+        sql.text(&h.action)
+            .push(", ")
+            .text(&h.target_type)
+            .push(", ")
+            .text(&h.target)
+            .push(", ");
+        sql.bind(opt_text(h.target_account.as_deref()))
+            .push(", ")
+            .bind(opt_text(h.notes.as_deref()))
+            .push(", ");
+        sql.text(&h.state)
+            .push(", ")
+            .int(h.requested_ms)
+            .push(", ")
+            .int(h.expires_ms)
+            .push(", ");
+        sql.int(h.updated_ms)
+            .push(", ")
+            .int(h.visible_until_ms)
+            .push(")");
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// The handshake with its effective state at `now_ms`.
+    pub async fn get_handshake(
+        &mut self,
+        id: &str,
+        now_ms: i64,
+    ) -> Result<Option<HandshakeRecord>, StoreError> {
+        let mut sql = handshake_select(now_ms);
+        sql.push(" AND id = ").text(id);
+        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        Ok(row.as_ref().map(handshake_from_row).transpose()?)
+    }
+
+    /// Sets a handshake's state; it stays listed until `visible_until_ms`.
+    pub async fn set_handshake_state(
+        &mut self,
+        id: &str,
+        state: &str,
+        now_ms: i64,
+        visible_until_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("UPDATE org_handshakes SET state = ");
+        sql.text(state)
+            .push(", updated_ms = ")
+            .int(now_ms)
+            .push(", visible_until_ms = ")
+            .int(visible_until_ms);
+        sql.push(" WHERE id = ").text(id);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// Handshakes still listed at `now_ms`, optionally of one action, in (requested, id) order.
+    pub async fn list_handshakes(
+        &mut self,
+        scope: &HandshakeScope,
+        action: Option<&str>,
+        after: Option<&(i64, String)>,
+        limit: usize,
+        now_ms: i64,
+    ) -> Result<Page<HandshakeRecord>, StoreError> {
+        let mut sql = handshake_select(now_ms);
+        match scope {
+            HandshakeScope::Target(account) => sql.push(" AND target_account = ").text(account),
+            HandshakeScope::Organization(org) => sql.push(" AND org_id = ").text(org),
+        };
+        if let Some(action) = action {
+            sql.push(" AND action = ").text(action);
+        }
+        sql.push(" AND visible_until_ms > ").int(now_ms);
+        sql.after("requested_ms", "id", after);
+        sql.push(" ORDER BY requested_ms, id LIMIT ")
+            .int(limit_plus_one(limit));
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let items = rows
+            .iter()
+            .map(handshake_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(items, limit))
+    }
+
+    /// An open (not expired) handshake of the organization with this action and target.
+    pub async fn find_open_handshake(
+        &mut self,
+        org_id: &str,
+        action: &str,
+        target: &str,
+        now_ms: i64,
+    ) -> Result<Option<HandshakeRecord>, StoreError> {
+        let mut sql = handshake_select(now_ms);
+        sql.push(" AND org_id = ")
+            .text(org_id)
+            .push(" AND action = ")
+            .text(action);
+        sql.push(" AND (target = ")
+            .text(target)
+            .push(" OR target_account = ")
+            .text(target)
+            .push(")");
+        sql.push(" AND state = 'OPEN' AND expires_ms > ")
+            .int(now_ms);
+        sql.push(" ORDER BY requested_ms, id LIMIT 1");
+        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        Ok(row.as_ref().map(handshake_from_row).transpose()?)
+    }
+}
+
+/// Trusted service access and tags.
+impl Tx {
+    /// Trusts `service_principal`; enabling it again keeps the first date.
+    pub async fn enable_service_access(
+        &mut self,
+        org_id: &str,
+        service_principal: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new(
+            "INSERT INTO org_service_access (org_id, service_principal, enabled_ms) VALUES (",
+        );
+        sql.text(org_id)
+            .push(", ")
+            .text(service_principal)
+            .push(", ")
+            .int(now_ms);
+        sql.push(") ON CONFLICT (org_id, service_principal) DO NOTHING");
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn disable_service_access(
+        &mut self,
+        org_id: &str,
+        service_principal: &str,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("DELETE FROM org_service_access WHERE org_id = ");
+        sql.text(org_id)
+            .push(" AND service_principal = ")
+            .text(service_principal);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn service_access_enabled(
+        &mut self,
+        org_id: &str,
+        service_principal: &str,
+    ) -> Result<bool, StoreError> {
+        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM org_service_access WHERE org_id = ");
+        sql.text(org_id)
+            .push(" AND service_principal = ")
+            .text(service_principal);
+        let row = sql.query().fetch_one(&mut *self.tx).await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+
+    /// The trusted service principals in (enabled, principal) order.
+    pub async fn list_service_access(
+        &mut self,
+        org_id: &str,
+        after: Option<&(i64, String)>,
+        limit: usize,
+    ) -> Result<Page<ServiceAccessRecord>, StoreError> {
+        let mut sql = Sql::new(
+            "SELECT service_principal, enabled_ms FROM org_service_access WHERE org_id = ",
+        );
+        sql.text(org_id);
+        sql.after("enabled_ms", "service_principal", after);
+        sql.push(" ORDER BY enabled_ms, service_principal LIMIT ")
+            .int(limit_plus_one(limit));
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                Ok(ServiceAccessRecord {
+                    service_principal: r.try_get("service_principal")?,
+                    enabled_ms: r.try_get("enabled_ms")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok(Page::from_rows(items, limit))
+    }
+
+    /// Adds or overwrites tags of a root, OU or account.
+    pub async fn put_org_tags(
+        &mut self,
+        resource_id: &str,
+        tags: &[Tag],
+    ) -> Result<(), StoreError> {
+        for tag in tags {
+            let mut sql =
+                Sql::new("INSERT INTO org_tags (resource_id, tag_key, tag_value) VALUES (");
+            sql.text(resource_id)
+                .push(", ")
+                .text(&tag.key)
+                .push(", ")
+                .text(&tag.value);
+            sql.push(") ON CONFLICT (resource_id, tag_key) DO UPDATE SET tag_value = ")
+                .text(&tag.value);
+            sql.query().execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn remove_org_tags(
+        &mut self,
+        resource_id: &str,
+        keys: &[String],
+    ) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let mut sql = Sql::new("DELETE FROM org_tags WHERE resource_id = ");
+        sql.text(resource_id).push(" AND ").in_list("tag_key", keys);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// The tags of a root, OU or account, sorted by key.
+    pub async fn list_org_tags(&mut self, resource_id: &str) -> Result<Vec<Tag>, StoreError> {
+        let mut sql = Sql::new("SELECT tag_key, tag_value FROM org_tags WHERE resource_id = ");
+        sql.text(resource_id).push(" ORDER BY tag_key");
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                Ok(Tag {
+                    key: r.try_get("tag_key")?,
+                    value: r.try_get("tag_value")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()?)
+    }
+
+    pub async fn delete_org_tags(&mut self, resource_id: &str) -> Result<(), StoreError> {
+        let mut sql = Sql::new("DELETE FROM org_tags WHERE resource_id = ");
+        sql.text(resource_id);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+}
