@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test of ramd: generated-code and data checks, formatting and lints, the Rust unit,
-# store and SDK end-to-end tests, then the boto3 + AWS CLI suite against the built binary.
-# Installs what it needs (Python packages into .venv). Usage: scripts/test.sh
+# Runs every test of ramd, on both storage backends: generated-code and data checks, formatting
+# and lints, the Rust unit, store-conformance and SDK end-to-end suites, then the boto3 + AWS CLI
+# suite against the built binary (including several replicas over one PostgreSQL database).
+# Installs what it needs: Python packages into .venv, and Debian's postgresql package when no
+# PostgreSQL server binaries are found (a throw-away cluster is started unless
+# RAMD_TEST_DATABASE_URL names a server). Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,8 +18,19 @@ step "cargo fmt / clippy"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D clippy::all
 
-step "cargo test (unit, store, in-process Rust SDK suites)"
+if [ -z "${RAMD_TEST_DATABASE_URL:-}" ]; then
+    step "throw-away PostgreSQL"
+    pg_dir=$(mktemp -d)
+    trap 'scripts/postgres.sh stop "$pg_dir"' EXIT
+    eval "$(scripts/postgres.sh start "$pg_dir")"
+fi
+export RAMD_TEST_DATABASE_URL
+
+step "cargo test: unit tests, store conformance (SQLite and PostgreSQL), Rust SDK suite on SQLite"
 cargo test --workspace --quiet
+
+step "Rust SDK suite on PostgreSQL"
+RAMD_TEST_BACKEND=postgres cargo test -p ramd --tests --quiet
 
 step "build the ramd binary"
 cargo build -p ramd --quiet
@@ -28,4 +42,7 @@ if [ ! -x .venv/bin/pytest ] || ! cmp -s tests/e2e/requirements.txt .venv/requir
     .venv/bin/pip install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt
     cp tests/e2e/requirements.txt .venv/requirements.txt
 fi
+step "python suite on SQLite"
 .venv/bin/pytest tests/e2e -q -p no:cacheprovider
+step "python suite on PostgreSQL (with the multi-replica tests)"
+RAMD_TEST_BACKEND=postgres .venv/bin/pytest tests/e2e -q -p no:cacheprovider

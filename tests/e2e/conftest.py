@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import hashlib
 import os
 import shutil
 import signal
@@ -135,6 +136,22 @@ def share_with(owner, receiver, receiver_account: str, resources=None, name="sha
 # --------------------------------------------------------------------------------------------
 
 
+def store_args(data_dir: Path) -> list[str]:
+    """The store flags of every ramd command for one data directory: with RAMD_TEST_BACKEND=postgres
+    also a database of its own on the server of RAMD_TEST_DATABASE_URL, named after the directory
+    so that a restart (or `ramd accounts create`) finds the same one."""
+    args = ["--data-dir", str(data_dir)]
+    if os.environ.get("RAMD_TEST_BACKEND") != "postgres":
+        return args
+    admin = os.environ["RAMD_TEST_DATABASE_URL"]
+    name = "ramd_" + hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:20]
+    exists = subprocess.run(["psql", admin, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    if not exists:
+        subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return args + ["--database-url", admin.rsplit("/", 1)[0] + "/" + name]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -164,7 +181,7 @@ class RamdServer:
             cmd = [
                 str(RAMD_BIN), "serve", "--auth", self.auth,
                 "--listen", f"127.0.0.1:{self.port}",
-                "--data-dir", str(self.data_dir),
+                *store_args(self.data_dir),
                 *self.extra_args,
             ]
             env = {k: v for k, v in os.environ.items() if not k.startswith("RAMD_")}

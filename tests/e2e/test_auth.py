@@ -15,14 +15,15 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from conftest import (
-    ACCOUNT_A, ACCOUNT_B, AWS_CLI, RAMD_BIN, REGION, make_client, pending_invitation, raw_request, run_cli, tgw_arn,
+    ACCOUNT_A, ACCOUNT_B, AWS_CLI, RAMD_BIN, REGION, make_client, pending_invitation, raw_request, run_cli, store_args,
+    tgw_arn,
 )
 
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_A}:role/Deployer"
 
 
 def create_account(data_dir, account_id=None, principal_arn=None) -> dict:
-    cmd = [str(RAMD_BIN), "accounts", "create", "--data-dir", str(data_dir)]
+    cmd = [str(RAMD_BIN), "accounts", "create", *store_args(data_dir)]
     if account_id:
         cmd += ["--account-id", account_id]
     if principal_arn:

@@ -10,13 +10,14 @@ use ram_model::{
     api_error,
 };
 use ram_store::{
-    AssociationFilter, AssociationRecord, Lifecycle, NewAssociation, NewInvitation, Scope,
-    ShareRecord, Tx, association_key,
+    AssociationFilter, AssociationRecord, Lifecycle, Membership, NewAssociation, NewInvitation,
+    Scope, ShareRecord, Tx, association_key,
 };
 
 use crate::arn::Arn;
 use crate::catalog::ResourceTypeInfo;
 use crate::failure::Outcome;
+use crate::organization::shares_with_ram;
 use crate::permissions::PermissionView;
 use crate::principal::PrincipalKind;
 use crate::shares::{STATUS_ACTIVE, share_not_found};
@@ -209,11 +210,15 @@ impl Ram {
             })
             .collect();
 
+        let owner_org = self.membership(tx, &share.owner_account).await?;
         let mut planned_principals = Vec::new();
         for (entity, kind) in &plan.principals {
-            let external = Ram::check_principal(caller, share, kind, entity)?;
-            principal_kinds.push((kind.clone(), external));
-            planned_principals.push((entity, kind, external));
+            let verdict = self
+                .check_principal(tx, caller, share, owner_org.as_ref(), kind, entity)
+                .await?;
+            // What counts for organization-only types is whether access needs an invitation.
+            principal_kinds.push((kind.clone(), verdict.invited));
+            planned_principals.push((entity, kind, verdict));
         }
         for t in &types {
             if !t.share_outside_organization
@@ -279,7 +284,8 @@ impl Ram {
             .map(|t| t.invitation_expiry_hours)
             .min()
             .unwrap_or(12);
-        for (entity, kind, external) in planned_principals {
+        for (entity, kind, verdict) in planned_principals {
+            let external = verdict.external;
             if has(PRINCIPAL, entity) {
                 answered.push(
                     self.existing_association(tx, share, PRINCIPAL, entity, now)
@@ -287,8 +293,7 @@ impl Ram {
                 );
                 continue;
             }
-            let invited = external && kind.account().is_some();
-            let lifecycle = if invited {
+            let lifecycle = if verdict.invited {
                 let expires = now
                     + self
                         .config
@@ -324,41 +329,60 @@ impl Ram {
         Ok(answered)
     }
 
-    /// Checks one principal against the share; returns whether it is external to the owner's
-    /// organization.
-    fn check_principal(
+    /// Checks one principal against the share and its owner's organization.
+    async fn check_principal(
+        &self,
+        tx: &mut Tx,
         caller: &Caller,
         share: &ShareRecord,
+        owner_org: Option<&Membership>,
         kind: &PrincipalKind,
         entity: &str,
-    ) -> Result<bool, ApiError> {
+    ) -> Outcome<Verdict> {
+        let sharing_org = owner_org.filter(|m| shares_with_ram(m));
         match kind {
-            PrincipalKind::Organization { id } => Err(api_error!(
-                UnknownResourceException,
-                "Organization {id} could not be found."
-            )),
-            PrincipalKind::OrganizationalUnit { id } => Err(api_error!(
-                UnknownResourceException,
-                "OrganizationalUnit {id} could not be found."
-            )),
-            PrincipalKind::Service(_) => Ok(false),
+            PrincipalKind::Organization { id } => {
+                // Only the owner's own organization, and only once it shares with RAM.
+                if sharing_org.is_some_and(|m| m.org_arn == entity) {
+                    return Ok(Verdict { external: false, invited: false });
+                }
+                Err(api_error!(UnknownResourceException, "Organization {id} could not be found.").into())
+            }
+            PrincipalKind::OrganizationalUnit { id } => {
+                if let Some(m) = sharing_org
+                    && let Some(unit) = tx.get_organizational_unit(id).await?
+                    && unit.org_id == m.org_id
+                    && unit.arn == entity
+                {
+                    return Ok(Verdict { external: false, invited: false });
+                }
+                Err(api_error!(UnknownResourceException, "OrganizationalUnit {id} could not be found.").into())
+            }
+            PrincipalKind::Service(_) => Ok(Verdict { external: false, invited: false }),
             PrincipalKind::Account(account) if *account == caller.account_id => Err(api_error!(
                 InvalidParameterException,
                 "The resource share owner account {account} cannot be a principal of its own resource share."
-            )),
-            PrincipalKind::Account(_)
-            | PrincipalKind::IamRole { .. }
-            | PrincipalKind::IamUser { .. } => {
-                // ramd has no organizations yet: every other account is outside the owner's.
-                let external = kind.account() != Some(caller.account_id.as_str());
-                if external && !share.allow_external {
-                    let account = kind.account().unwrap_or(entity);
+            )
+            .into()),
+            PrincipalKind::Account(_) | PrincipalKind::IamRole { .. } | PrincipalKind::IamUser { .. } => {
+                let account = kind.account().unwrap_or(entity);
+                if account == caller.account_id {
+                    return Ok(Verdict { external: false, invited: false });
+                }
+                let same_org = match owner_org {
+                    Some(m) => tx.get_org_account(account).await?.is_some_and(|a| a.org_id == m.org_id),
+                    None => false,
+                };
+                if !same_org && !share.allow_external {
                     return Err(api_error!(
                         InvalidParameterException,
                         "Principal {account} is not in your AWS organization. You do not have permission to add external AWS accounts to a resource share."
-                    ));
+                    )
+                    .into());
                 }
-                Ok(external)
+                // Inside an organization that shares with RAM, access is immediate; otherwise
+                // (outside it, or sharing not enabled) the account is invited.
+                Ok(Verdict { external: !same_org, invited: !(same_org && sharing_org.is_some()) })
             }
         }
     }
@@ -644,6 +668,25 @@ impl Ram {
             .get_association(&share.arn, PRINCIPAL, &caller.account_id, now)
             .await?;
         let Some(own) = own.filter(|a| a.status == ASSOCIATED) else {
+            // Shared through the caller's organization or OU: visible, but not the caller's to leave.
+            let reach = self.reach(tx, &caller.account_id).await?;
+            let only = ram_store::ShareFilter {
+                arns: vec![share.arn.clone()],
+                ..ram_store::ShareFilter::default()
+            };
+            let visible = !tx
+                .list_shares(&Scope::Receiver(reach), &share.region, &only, None, 1, now)
+                .await?
+                .items
+                .is_empty();
+            if visible {
+                return Err(api_error!(
+                    OperationNotPermittedException,
+                    "The resource share {} is shared with your account through your organization; only its owner can remove that.",
+                    share.arn
+                )
+                .into());
+            }
             return Err(share_not_found(&share.arn).into());
         };
         if !resources.is_empty() || !sources.is_empty() || principals != [caller.account_id.clone()]
@@ -853,6 +896,13 @@ impl Ram {
         .await?;
         Ok(())
     }
+}
+
+/// How a principal relates to a share's owner: outside its organization, and reached by invitation.
+#[derive(Debug, Clone, Copy)]
+struct Verdict {
+    external: bool,
+    invited: bool,
 }
 
 /// A new association of `kind` with the share, as nothing more specific than `entity`.

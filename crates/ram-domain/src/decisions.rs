@@ -63,6 +63,7 @@ pub struct CheckAccessResponse {
 }
 
 /// A request whose parts have been checked.
+#[derive(Clone)]
 struct Question {
     principal: String,
     kind: PrincipalKind,
@@ -131,6 +132,14 @@ fn parse_question(input: &CheckAccessRequest) -> Result<Question, ApiError> {
     })
 }
 
+/// An epoch-millisecond time as IAM writes `aws:CurrentTime` (ISO 8601, UTC).
+fn iso8601(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 fn default_key(ctx: &mut Context, key: &str, value: &str) {
     if ctx.get(key).is_none() {
         ctx.insert(key, vec![value.to_owned()]);
@@ -178,6 +187,11 @@ impl Ram {
         partition: &str,
     ) -> Outcome<CheckAccessResponse> {
         let now = self.now_ms();
+        // IAM puts the time of the request in every request's context.
+        let mut q = q.clone();
+        default_key(&mut q.context, "aws:CurrentTime", &iso8601(now));
+        default_key(&mut q.context, "aws:EpochTime", &(now / 1000).to_string());
+        let q = &q;
         let mut tx = self.store.read().await?;
         let owner = Scope::Owner(q.resource.account.clone());
         let holdings = AssociationFilter {
@@ -251,7 +265,7 @@ impl Ram {
         now: i64,
     ) -> Outcome<Result<Grant, String>> {
         let scope = Scope::Owner(share.owner_account.clone());
-        let entities = self.entities_denoting(&q.kind, &q.principal);
+        let entities = self.entities_denoting(tx, &q.kind, &q.principal).await?;
         let principals = AssociationFilter {
             association_type: Some(PRINCIPAL.into()),
             share_arns: vec![share.arn.clone()],
@@ -336,17 +350,23 @@ impl Ram {
         })
     }
 
-    /// The principal entities of a share that give `principal` access: the principal itself and,
-    /// for an IAM role or user, its account.
-    fn entities_denoting(&self, kind: &PrincipalKind, principal: &str) -> Vec<String> {
-        let _ = self;
+    /// The principal entities of a share that give `principal` access: the principal itself; for
+    /// an IAM role or user, its account; and, when its account's organization shares with RAM, the
+    /// organization and the OUs that contain the account (as they are now).
+    async fn entities_denoting(
+        &self,
+        tx: &mut Tx,
+        kind: &PrincipalKind,
+        principal: &str,
+    ) -> Outcome<Vec<String>> {
         let mut entities = vec![principal.to_owned()];
-        if kind.is_iam()
-            && let Some(account) = kind.account()
-        {
-            entities.push(account.to_owned());
+        if let Some(account) = kind.account() {
+            if kind.is_iam() {
+                entities.push(account.to_owned());
+            }
+            entities.extend(self.reach(tx, account).await?.entities);
         }
-        entities
+        Ok(entities)
     }
 }
 

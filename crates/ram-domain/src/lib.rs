@@ -18,6 +18,7 @@ mod invitations;
 mod listings;
 mod operations;
 mod organization;
+mod organizations;
 mod pagination;
 mod permissions;
 mod policies;
@@ -34,6 +35,7 @@ pub use catalog::{Catalog, ResourceTypeInfo};
 pub use clock::{Clock, Ids, RandomIds, SystemClock};
 pub use config::{Config, Quotas};
 pub use decisions::{CheckAccessRequest, CheckAccessResponse, Decision, Grant};
+pub use organizations::{iam_error, organizations_error};
 pub use principal::PrincipalKind;
 pub use resource_policies::{PutResourcePolicyRequest, PutResourcePolicyResponse};
 

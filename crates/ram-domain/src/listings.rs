@@ -6,7 +6,9 @@ use ram_model::{
     ListResourcesResponse, ListSourceAssociationsRequest, ListSourceAssociationsResponse,
     ResourceOwner, ResourceRegionScopeFilter, Timestamp, api_error,
 };
-use ram_store::{AssociationFilter, AssociationRecord, Page, Scope, ShareHolds, association_key};
+use ram_store::{
+    AssociationFilter, AssociationRecord, Page, Reach, Scope, ShareHolds, association_key,
+};
 
 use crate::arn::Arn;
 use crate::associations::{ASSOCIATED, DISASSOCIATING, ENDED, PRINCIPAL, RESOURCE, SOURCE};
@@ -38,7 +40,8 @@ impl Ram {
             }
             ResourceOwner::OtherAccounts => {
                 filter.status = Some(ASSOCIATED.to_owned());
-                Scope::Receiver(caller.account_id.clone())
+                // Completed with the caller's organization inside the listing's transaction.
+                Scope::Receiver(Reach::account(&caller.account_id))
             }
         };
         (scope, filter)
@@ -60,11 +63,22 @@ impl Ram {
     ) -> Outcome<Page<AssociationRecord>> {
         let now = self.now_ms();
         let mut tx = self.store.read().await?;
+        let (scope, filter) = match scope {
+            Scope::Receiver(reach) => {
+                let reach = self.reach(&mut tx, &reach.account).await?;
+                let filter = AssociationFilter {
+                    reaching: filter.reaching.as_ref().map(|_| reach.clone()),
+                    ..filter.clone()
+                };
+                (Scope::Receiver(reach), filter)
+            }
+            owner => (owner.clone(), filter.clone()),
+        };
         let result = tx
             .list_associations(
-                scope,
+                &scope,
                 &caller.region,
-                filter,
+                &filter,
                 page.after.as_ref(),
                 page.limit,
                 now,
@@ -87,12 +101,18 @@ impl Ram {
         for arn in &filter.share_arns {
             Arn::parse_ram(arn, "resource-share")?;
         }
-        filter.entities = input.principals.clone().unwrap_or_default();
-        for p in &filter.entities {
+        let principals = input.principals.clone().unwrap_or_default();
+        for p in &principals {
             PrincipalKind::parse(p)?;
         }
-        if owner == ResourceOwner::OtherAccounts {
-            filter.entity_account = Some(caller.account_id.clone());
+        // OTHER-ACCOUNTS lists "principals that are sharing resources with your account": the
+        // owners of the shares through which the caller has access.
+        let receiving = owner == ResourceOwner::OtherAccounts;
+        if receiving {
+            filter.reaching = Some(Reach::account(&caller.account_id));
+            filter.owners = principals;
+        } else {
+            filter.entities = principals;
         }
         if let Some(resource_arn) = &input.resource_arn {
             if Arn::parse(resource_arn).is_none() {
@@ -130,7 +150,19 @@ impl Ram {
             .last()
             .map(|a| (a.created_ms, association_key(a)));
         Ok(ListPrincipalsResponse {
-            principals: Some(result.items.iter().map(render::principal).collect()),
+            principals: Some(
+                result
+                    .items
+                    .iter()
+                    .map(|a| {
+                        let mut p = render::principal(a);
+                        if receiving {
+                            p.id = Some(a.owner_account.clone());
+                        }
+                        p
+                    })
+                    .collect(),
+            ),
             next_token: self.next_token(&page, result.more, last),
         })
     }

@@ -10,7 +10,7 @@ use crate::failure::{Failure, Outcome};
 use crate::{Caller, Ram};
 
 /// How often an operation is re-run after a serialization conflict before giving up.
-const CONFLICT_RETRIES: usize = 5;
+const CONFLICT_RETRIES: usize = 10;
 
 fn typed<I: DeserializeOwned>(input: &Value) -> Result<I, Failure> {
     serde_json::from_value(input.clone()).map_err(|e| {
@@ -59,8 +59,17 @@ impl Ram {
                 Err(Failure::Store(StoreError::Conflict(e))) if tries < CONFLICT_RETRIES => {
                     tries += 1;
                     tracing::debug!(error = %e, tries, operation, "retrying after a transaction conflict");
-                    tokio::time::sleep(std::time::Duration::from_millis(2u64 << tries.min(6)))
-                        .await;
+                    // Jittered, growing pauses spread out writers that keep colliding.
+                    let ceiling = 2u64 << tries.min(6);
+                    tokio::time::sleep(std::time::Duration::from_millis(rand::random_range(
+                        1..=ceiling,
+                    )))
+                    .await;
+                }
+                Err(Failure::Store(StoreError::Conflict(e))) => {
+                    // Still colliding after every retry: ask the client to slow down; SDKs retry 429s.
+                    tracing::warn!(error = %e, operation, "giving up after repeated transaction conflicts");
+                    return Err(api_error!(ThrottlingException, "Rate exceeded."));
                 }
                 Err(Failure::Store(StoreError::Unavailable(e))) => {
                     tracing::error!(error = %e, operation, "store unavailable");

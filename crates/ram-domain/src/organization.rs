@@ -1,25 +1,153 @@
-//! EnableSharingWithAwsOrganization. Organizations themselves come with their own module; an
-//! account that is not the management account of an organization is refused as on AWS.
+//! RAM inside an AWS Organization: EnableSharingWithAwsOrganization, and the membership facts the
+//! sharing rules ask for. Membership is read at the moment of each request, so an account that
+//! joins, moves or leaves gains or loses access through organization and OU principals at once.
 
 use ram_model::{
     EnableSharingWithAwsOrganizationRequest, EnableSharingWithAwsOrganizationResponse, api_error,
 };
+use ram_store::{AssociationFilter, Lifecycle, Membership, NewAssociation, Reach, Scope, Tx};
+
+use crate::associations::{ASSOCIATED, ENDED, PRINCIPAL, new_association};
+use crate::shares::STATUS_ACTIVE;
 
 use crate::failure::Outcome;
 use crate::{Caller, Ram};
 
+/// The service principal of RAM, trusted by an organization that shares with RAM.
+pub(crate) const RAM_SERVICE: &str = "ram.amazonaws.com";
+
+/// Whether the organization shares with RAM: all features, and trusted access for RAM (which
+/// EnableSharingWithAwsOrganization turns on and DisableAWSServiceAccess turns off).
+pub(crate) fn shares_with_ram(m: &Membership) -> bool {
+    m.feature_set == "ALL" && m.enabled_services.iter().any(|s| s == RAM_SERVICE)
+}
+
 impl Ram {
-    #[allow(clippy::unused_async)] // organizations (their own issue) make it read the store
+    /// The organization the account belongs to, if any.
+    pub(crate) async fn membership(
+        &self,
+        tx: &mut Tx,
+        account: &str,
+    ) -> Outcome<Option<Membership>> {
+        Ok(tx.organization_of_account(account).await?)
+    }
+
+    /// The principal associations that reach `account`: its own, and — when its organization
+    /// shares with RAM — those naming its organization or an OU above it.
+    pub(crate) async fn reach(&self, tx: &mut Tx, account: &str) -> Outcome<Reach> {
+        let entities = match self.membership(tx, account).await? {
+            Some(m) if shares_with_ram(&m) => {
+                m.containing_arns().into_iter().map(str::to_owned).collect()
+            }
+            _ => Vec::new(),
+        };
+        Ok(Reach {
+            account: account.to_owned(),
+            entities,
+        })
+    }
+
+    /// An account is leaving its organization: shares that reached it through the organization or
+    /// an OU, and that ask to `retainSharingOnAccountLeaveOrganization`, keep it as a principal of its
+    /// own (outside the organization from now on). Others simply stop reaching it.
+    pub(crate) async fn retain_sharing_on_leave(
+        &self,
+        tx: &mut Tx,
+        leaving: &Membership,
+        now: i64,
+    ) -> Outcome<()> {
+        if !shares_with_ram(leaving) {
+            return Ok(());
+        }
+        let account = leaving.account.account_id.clone();
+        let reach = Reach {
+            account: account.clone(),
+            entities: leaving
+                .containing_arns()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        };
+        let through_org = AssociationFilter {
+            association_type: Some(PRINCIPAL.into()),
+            entities: reach.entities.clone(),
+            status: Some(ASSOCIATED.into()),
+            ..AssociationFilter::default()
+        };
+        for region in tx.share_regions().await? {
+            let reached = tx
+                .list_associations(
+                    &Scope::Receiver(reach.clone()),
+                    &region,
+                    &through_org,
+                    None,
+                    usize::MAX >> 1,
+                    now,
+                )
+                .await?;
+            for association in reached.items {
+                let Some(share) = tx.get_share(&association.share_arn, now).await? else {
+                    continue;
+                };
+                if share.retain_on_leave != Some(true) || share.status != STATUS_ACTIVE {
+                    continue;
+                }
+                let own = tx
+                    .get_association(&share.arn, PRINCIPAL, &account, now)
+                    .await?;
+                if own.is_some_and(|a| !ENDED.contains(&a.status.as_str())) {
+                    continue;
+                }
+                let retained = NewAssociation {
+                    entity_account: Some(account.clone()),
+                    external: true,
+                    status_message: Some(
+                        "Retained after the account left the organization.".into(),
+                    ),
+                    ..new_association(&share, PRINCIPAL, &account, Lifecycle::now(ASSOCIATED), now)
+                };
+                tx.upsert_association(&retained).await?;
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) async fn enable_sharing_with_aws_organization(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         _input: EnableSharingWithAwsOrganizationRequest,
     ) -> Outcome<EnableSharingWithAwsOrganizationResponse> {
-        // ramd has no organizations yet, so no caller is a management account.
-        Err(api_error!(
-            OperationNotPermittedException,
-            "Unable to enable sharing with AWS Organizations. Received AccessDeniedException from AWSOrganizations with the following error message: You don't have permissions to access this resource."
-        )
-        .into())
+        let mut tx = self.store.begin().await?;
+        let membership = self.membership(&mut tx, &caller.account_id).await?;
+        let Some(m) = membership.filter(Membership::is_management_account) else {
+            return Err(api_error!(
+                OperationNotPermittedException,
+                "Unable to enable sharing with AWS Organizations. Received AccessDeniedException from AWSOrganizations with the following error message: You don't have permissions to access this resource."
+            )
+            .into());
+        };
+        if m.feature_set != "ALL" {
+            return Err(api_error!(
+                OperationNotPermittedException,
+                "Unable to enable sharing with AWS Organizations: the organization {} does not have all features enabled.",
+                m.org_id
+            )
+            .into());
+        }
+        // The service-linked role RAM uses, and trusted access for RAM in the organization.
+        let role = self.service_linked_role(&caller.account_id, RAM_SERVICE, None, None);
+        if tx
+            .get_role(&caller.account_id, &role.role_name)
+            .await?
+            .is_none()
+        {
+            tx.insert_role(&role).await?;
+        }
+        tx.enable_service_access(&m.org_id, RAM_SERVICE, self.now_ms())
+            .await?;
+        tx.commit().await?;
+        Ok(EnableSharingWithAwsOrganizationResponse {
+            return_value: Some(true),
+        })
     }
 }

@@ -101,35 +101,63 @@ impl Ram {
                 let (actions, conditions) = permission
                     .and_then(|p| self.managed_permission_template(&p.permission_arn))
                     .unwrap_or_default();
+                // Accounts, IAM principals and services are named; an organization or OU is every
+                // principal of its accounts ("*"), narrowed by a condition on the caller's place.
                 let mut aws = Vec::new();
                 let mut services = Vec::new();
+                let mut scoped = Vec::new();
                 for p in &principals.items {
                     match PrincipalKind::parse(&p.entity) {
                         Ok(PrincipalKind::Account(a)) => {
-                            aws.push(format!("arn:{}:iam::{a}:root", caller.partition));
+                            aws.push(format!("arn:{}:iam::{a}:root", caller.partition))
                         }
                         Ok(PrincipalKind::Service(s)) => services.push(s),
+                        Ok(PrincipalKind::Organization { id }) => {
+                            scoped.push(json!({"StringEquals": {"aws:PrincipalOrgID": id}}));
+                        }
+                        Ok(PrincipalKind::OrganizationalUnit { id }) => {
+                            let org = p.entity.rsplit('/').nth(1).unwrap_or_default();
+                            scoped.push(json!({"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": format!("{org}/*/{id}/*")}}));
+                        }
                         _ => aws.push(p.entity.clone()),
                     }
                 }
-                let mut principal = serde_json::Map::new();
+                let mut named = serde_json::Map::new();
                 if !aws.is_empty() {
-                    principal.insert("AWS".into(), json!(aws));
+                    named.insert("AWS".into(), json!(aws));
                 }
                 if !services.is_empty() {
-                    principal.insert("Service".into(), json!(services));
+                    named.insert("Service".into(), json!(services));
                 }
-                let mut statement = json!({
-                    "Sid": format!("RamStatement{}", statements.len() + 1),
-                    "Effect": "Allow",
-                    "Principal": principal,
-                    "Action": actions,
-                    "Resource": resource,
-                });
-                if let Some(c) = conditions {
-                    statement["Condition"] = c;
+                let mut grants: Vec<(Value, Option<Value>)> = Vec::new();
+                if !named.is_empty() {
+                    grants.push((Value::Object(named), None));
                 }
-                statements.push(statement);
+                grants.extend(scoped.into_iter().map(|c| (json!("*"), Some(c))));
+                for (principal, scope) in grants {
+                    let mut statement = json!({
+                        "Sid": format!("RamStatement{}", statements.len() + 1),
+                        "Effect": "Allow",
+                        "Principal": principal,
+                        "Action": actions,
+                        "Resource": resource,
+                    });
+                    let mut condition = conditions.clone().unwrap_or_else(|| json!({}));
+                    if let (Some(scope), Some(all)) = (scope, condition.as_object_mut()) {
+                        for (operator, keys) in scope.as_object().into_iter().flatten() {
+                            let entry = all.entry(operator.clone()).or_insert_with(|| json!({}));
+                            if let (Some(entry), Some(keys)) =
+                                (entry.as_object_mut(), keys.as_object())
+                            {
+                                entry.extend(keys.clone());
+                            }
+                        }
+                    }
+                    if condition.as_object().is_some_and(|c| !c.is_empty()) {
+                        statement["Condition"] = condition;
+                    }
+                    statements.push(statement);
+                }
             }
             if !statements.is_empty() {
                 policies

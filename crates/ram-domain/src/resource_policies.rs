@@ -162,7 +162,7 @@ fn read_policy(
                     principals: Vec::new(),
                     actions,
                     condition,
-                })
+                });
             }
         }
     }
@@ -172,10 +172,15 @@ fn read_policy(
 }
 
 /// The actions a permission version grants, as a set for comparison.
-fn action_set(template: &str) -> Option<BTreeSet<String>> {
-    parse_stored(template)
-        .ok()
-        .map(|t| t.actions.iter().map(|a| a.to_ascii_lowercase()).collect())
+/// What a permission version grants, for comparison: its set of actions and its condition (a
+/// promotion must neither widen nor narrow access).
+fn grant_of(template: &str) -> Option<(BTreeSet<String>, Option<Value>)> {
+    parse_stored(template).ok().map(|t| {
+        (
+            t.actions.iter().map(|a| a.to_ascii_lowercase()).collect(),
+            t.condition,
+        )
+    })
 }
 
 impl Ram {
@@ -234,6 +239,14 @@ impl Ram {
                     now,
                 )
                 .await?;
+                // The old policy's permission goes with it once nothing uses it.
+                for attached in tx
+                    .share_permissions(std::slice::from_ref(&share.arn))
+                    .await?
+                {
+                    self.retire_policy_permission(&mut tx, &attached.permission_arn, now)
+                        .await?;
+                }
             }
         }
         let id = self.ids.uuid();
@@ -438,11 +451,11 @@ impl Ram {
             let from = self
                 .load_permission(&mut tx, caller, &attached.permission_arn, now)
                 .await?;
-            let wanted = action_set(&from.default().template);
+            let wanted = grant_of(&from.default().template);
             let candidates = self
                 .standard_permissions_for(&mut tx, caller, &from.resource_type, now)
                 .await?;
-            let matched = candidates.into_iter().find(|p| action_set(&p.default().template) == wanted).ok_or_else(|| {
+            let matched = candidates.into_iter().find(|p| grant_of(&p.default().template) == wanted).ok_or_else(|| {
                 api_error!(
                     UnmatchedPolicyPermissionException,
                     "No managed permission grants the same actions as {}. Run PromotePermissionCreatedFromPolicy first.",
@@ -454,22 +467,33 @@ impl Ram {
         for (old_arn, permission) in &replacements {
             self.attach_permission(&mut tx, &share, permission, now)
                 .await?;
-            // The policy permission goes once nothing uses it.
-            if tx.count_permission_attachments(old_arn, None, now).await? == 0 {
-                tx.set_permission_lifecycle(
-                    old_arn,
-                    &Lifecycle::now(DELETED),
-                    Some(now + crate::permissions::DELETED_RETENTION_MS),
-                    now,
-                )
-                .await?;
-            }
+            self.retire_policy_permission(&mut tx, old_arn, now).await?;
         }
         tx.set_share_feature_set(&arn, STANDARD, now).await?;
         tx.commit().await?;
         Ok(PromoteResourceShareCreatedFromPolicyResponse {
             return_value: Some(true),
         })
+    }
+
+    /// A permission made from a policy is deleted once no live share uses it.
+    async fn retire_policy_permission(
+        &self,
+        tx: &mut ram_store::Tx,
+        arn: &str,
+        now: i64,
+    ) -> Outcome<()> {
+        let Some(record) = tx.get_permission(arn, now).await? else {
+            return Ok(());
+        };
+        if record.feature_set == CREATED_FROM_POLICY
+            && tx.count_permission_attachments(arn, None, now).await? == 0
+        {
+            let gone = Some(now + crate::permissions::DELETED_RETENTION_MS);
+            tx.set_permission_lifecycle(arn, &Lifecycle::now(DELETED), gone, now)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Attachable standard permissions for a resource type: AWS managed, then the caller's own.

@@ -283,7 +283,7 @@ impl Ram {
                     arns: vec![arn.clone()],
                     ..ShareFilter::default()
                 };
-                let receiver = Scope::Receiver(caller.account_id.clone());
+                let receiver = Scope::Receiver(self.reach(&mut tx, &caller.account_id).await?);
                 !tx.list_shares(&receiver, &caller.region, &only, None, 1, now)
                     .await?
                     .items

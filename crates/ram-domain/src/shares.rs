@@ -139,7 +139,7 @@ impl Ram {
         if owner == ResourceOwner::OtherAccounts && !tag_filters.is_empty() {
             return Err(api_error!(
                 InvalidParameterException,
-                "You cannot specify tag filters when the resource owner is OTHER-ACCOUNTS."
+                "You cannot use resourceOwner set to OTHER-ACCOUNTS and tagFilters in one request. Specify one parameter and try again."
             )
             .into());
         }
@@ -180,12 +180,14 @@ impl Ram {
             input.next_token.as_deref(),
             input.max_results,
         )?;
-        let scope = match owner {
-            ResourceOwner::Self_ => Scope::Owner(caller.account_id.clone()),
-            ResourceOwner::OtherAccounts => Scope::Receiver(caller.account_id.clone()),
-        };
         let now = self.now_ms();
         let mut tx = self.store.read().await?;
+        let scope = match owner {
+            ResourceOwner::Self_ => Scope::Owner(caller.account_id.clone()),
+            ResourceOwner::OtherAccounts => {
+                Scope::Receiver(self.reach(&mut tx, &caller.account_id).await?)
+            }
+        };
         // An explicit ARN the caller cannot see is an error, not an empty answer (as on AWS).
         for arn in &arns {
             let only = ShareFilter {

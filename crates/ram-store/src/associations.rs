@@ -151,11 +151,11 @@ impl Tx {
             Scope::Owner(account) => {
                 sql.push(" AND a.owner_account = ").text(account);
             }
-            Scope::Receiver(account) => {
+            Scope::Receiver(reach) => {
                 sql.push(" AND a.owner_account <> ")
-                    .text(account)
+                    .text(&reach.account)
                     .push(" AND");
-                receiver_access(&mut sql, "s", account, region, now_ms);
+                receiver_access(&mut sql, "s", reach, region, now_ms);
             }
         }
         if let Some(t) = &filter.association_type {
@@ -167,8 +167,12 @@ impl Tx {
         if !filter.entities.is_empty() {
             sql.push(" AND ").in_list("a.entity", &filter.entities);
         }
-        if let Some(account) = &filter.entity_account {
-            sql.push(" AND a.entity_account = ").text(account);
+        if !filter.owners.is_empty() {
+            sql.push(" AND ").in_list("a.owner_account", &filter.owners);
+        }
+        if let Some(reach) = &filter.reaching {
+            sql.push(" AND ");
+            reach.condition(&mut sql, "a");
         }
         if !filter.resource_types.is_empty() {
             sql.push(" AND ")

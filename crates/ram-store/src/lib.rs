@@ -29,5 +29,5 @@ pub use organizations::{
     OrgUnitRecord, OrganizationRecord, PARENT_OU, PARENT_ROOT, ServiceAccessRecord,
 };
 pub use permissions::{SharePermissionFilter, share_permission_key};
-pub use query::{Page, Scope};
+pub use query::{Page, Reach, Scope};
 pub use records::*;

@@ -676,11 +676,11 @@ impl Tx {
         };
         let mut parents = Vec::new();
         let mut next = Some(account.parent_id.clone());
-        while let Some(id) = next {
+        while let Some(id) = next.take() {
             let Some(unit) = self.get_org_unit(&id).await? else {
                 break;
             };
-            next = unit.parent_id.clone();
+            next.clone_from(&unit.parent_id);
             parents.push(unit);
             if parents.len() > 16 {
                 return Err(StoreError::Other(format!(

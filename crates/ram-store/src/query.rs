@@ -9,8 +9,41 @@ use sqlx::{Any, AssertSqlSafe};
 pub enum Scope {
     /// Things the account owns.
     Owner(String),
-    /// Things shared with the account: shares where one of its principal associations is ASSOCIATED.
-    Receiver(String),
+    /// Things shared with the account: shares where a principal association that reaches it is
+    /// ASSOCIATED.
+    Receiver(Reach),
+}
+
+/// The principal associations that reach an account: those of the account itself and of its IAM
+/// roles and users (`entity_account`), and those naming one of `entities` (the organization and
+/// the OUs that contain it, when its organization shares with RAM).
+#[derive(Debug, Clone)]
+pub struct Reach {
+    pub account: String,
+    pub entities: Vec<String>,
+}
+
+impl Reach {
+    /// An account reached only as itself (no organization).
+    pub fn account(account: &str) -> Reach {
+        Reach {
+            account: account.to_owned(),
+            entities: Vec::new(),
+        }
+    }
+
+    /// `(r.entity_account = $account OR r.entity IN (...))` for the association alias `r`.
+    pub(crate) fn condition(&self, sql: &mut Sql, alias: &str) {
+        sql.push("(")
+            .push(alias)
+            .push(".entity_account = ")
+            .text(&self.account);
+        if !self.entities.is_empty() {
+            sql.push(" OR ")
+                .in_list(&format!("{alias}.entity"), &self.entities);
+        }
+        sql.push(")");
+    }
 }
 
 /// One page of a keyset-paginated listing: `more` says whether rows follow the last one.

@@ -183,8 +183,10 @@ pub struct AssociationFilter {
     pub resource_types: Vec<String>,
     /// Only associations of shares that also hold this live association (type, entity, resource type).
     pub share_holds: Option<ShareHolds>,
-    /// Only principal associations of this account (the receiver's own view of its access).
-    pub entity_account: Option<String>,
+    /// Only associations of shares owned by these accounts (empty: any).
+    pub owners: Vec<String>,
+    /// Only principal associations that reach this account (the receiver's own view of its access).
+    pub reaching: Option<crate::query::Reach>,
     pub exclude_statuses: Vec<String>,
 }
 

@@ -1,7 +1,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::query::{Bind, Page, Scope, Sql, effective_status, opt_int, opt_text};
+use crate::query::{Bind, Page, Reach, Scope, Sql, effective_status, opt_int, opt_text};
 use crate::records::{Lifecycle, NewShare, ShareFilter, ShareRecord, Tag};
 use crate::{StoreError, Tx};
 
@@ -34,21 +34,21 @@ fn share_from_row(row: &AnyRow) -> Result<ShareRecord, sqlx::Error> {
     })
 }
 
-/// `share.arn IN (...)`: the shares where `account` has an ASSOCIATED principal association.
-/// Driven by the index on `entity_account`, so a receiver's listing costs what it has access to,
-/// not the size of the store.
+/// `share.arn IN (...)`: the shares where a principal association reaching the account is
+/// ASSOCIATED. Driven by the indexes on `entity_account` and `entity`, so a receiver's listing
+/// costs what it has access to, not the size of the store.
 pub(crate) fn receiver_access(
     sql: &mut Sql,
     share_alias: &str,
-    account: &str,
+    reach: &Reach,
     region: &str,
     now_ms: i64,
 ) {
     sql.push(" ")
         .push(share_alias)
-        .push(".arn IN (SELECT r.share_arn FROM associations r WHERE r.entity_account = ");
-    sql.text(account)
-        .push(" AND r.region = ")
+        .push(".arn IN (SELECT r.share_arn FROM associations r WHERE ");
+    reach.condition(sql, "r");
+    sql.push(" AND r.region = ")
         .text(region)
         .push(" AND r.association_type = 'PRINCIPAL' AND ");
     effective_status(sql, "r", now_ms);
@@ -116,11 +116,11 @@ impl Tx {
             Scope::Owner(account) => {
                 sql.push(" AND s.owner_account = ").text(account);
             }
-            Scope::Receiver(account) => {
+            Scope::Receiver(reach) => {
                 sql.push(" AND s.owner_account <> ")
-                    .text(account)
+                    .text(&reach.account)
                     .push(" AND");
-                receiver_access(&mut sql, "s", account, region, now_ms);
+                receiver_access(&mut sql, "s", reach, region, now_ms);
             }
         }
         if !filter.arns.is_empty() {
@@ -204,6 +204,18 @@ impl Tx {
         sql.push(" WHERE arn = ").text(arn);
         sql.query().execute(&mut *self.tx).await?;
         Ok(())
+    }
+
+    /// The Regions that hold shares (organizations are global; shares are per Region).
+    pub async fn share_regions(&mut self) -> Result<Vec<String>, StoreError> {
+        let rows = Sql::new("SELECT DISTINCT region FROM resource_shares ORDER BY region")
+            .query()
+            .fetch_all(&mut *self.tx)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get("region"))
+            .collect::<Result<_, _>>()?)
     }
 
     pub async fn set_share_feature_set(

@@ -280,7 +280,7 @@ async fn associations_receivers_and_invitations() {
         .unwrap();
         tx.commit().await.unwrap();
 
-        let receiver = Scope::Receiver(OTHER.into());
+        let receiver = Scope::Receiver(ram_store::Reach::account(OTHER));
         let mut tx = store.read().await.unwrap();
         assert!(
             tx.list_shares(&receiver, REGION, &ShareFilter::default(), None, 10, 200)

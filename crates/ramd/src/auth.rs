@@ -4,7 +4,7 @@
 
 use ram_domain::Caller;
 use ram_model::{ApiError, ErrorCode};
-use ram_store::{AccountRecord, Store};
+use ram_store::{AccountRecord, Store, StoreError};
 
 /// The Region assumed for a request that carries no credential scope (trust mode only).
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -51,12 +51,12 @@ pub async fn authenticate(
     match mode {
         AuthMode::Sigv4 => {
             let parsed = ram_sigv4::parse(&request).map_err(|e| sigv4_error(&e))?;
-            let mut tx = store.read().await.map_err(unavailable)?;
+            let mut tx = store.read().await.map_err(store_failure)?;
             let key = tx
                 .get_access_key(&parsed.access_key_id)
                 .await
-                .map_err(unavailable)?;
-            tx.commit().await.map_err(unavailable)?;
+                .map_err(store_failure)?;
+            tx.commit().await.map_err(store_failure)?;
             let key = key.ok_or_else(|| {
                 ApiError::new(
                     ErrorCode::UnrecognizedClientException,
@@ -92,30 +92,48 @@ pub async fn authenticate(
     }
 }
 
-#[allow(clippy::needless_pass_by_value)] // used as `map_err(unavailable)`
-fn unavailable(e: ram_store::StoreError) -> ApiError {
+/// A store failure while authenticating, as the caller sees it.
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(store_failure)`
+fn store_failure(e: StoreError) -> ApiError {
     tracing::error!(error = %e, "store failure during authentication");
-    ApiError::unavailable()
+    match e {
+        StoreError::Unavailable(_) => ApiError::unavailable(),
+        _ => ApiError::internal(),
+    }
 }
 
 /// Trust mode creates accounts on first use; the common case (it exists) only reads.
 async fn ensure_account(store: &Store, account: &str) -> Result<(), ApiError> {
-    let mut tx = store.read().await.map_err(unavailable)?;
+    let mut tx = store.read().await.map_err(store_failure)?;
     let exists = tx
         .get_account(account)
         .await
-        .map_err(unavailable)?
+        .map_err(store_failure)?
         .is_some();
-    tx.commit().await.map_err(unavailable)?;
-    if !exists {
-        let record = AccountRecord {
-            account_id: account.to_owned(),
-            name: account.to_owned(),
-            created_ms: 0,
-        };
-        let mut tx = store.begin().await.map_err(unavailable)?;
-        tx.insert_account(&record).await.map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)?;
+    tx.commit().await.map_err(store_failure)?;
+    if exists {
+        return Ok(());
     }
-    Ok(())
+    let record = AccountRecord {
+        account_id: account.to_owned(),
+        name: account.to_owned(),
+        created_ms: 0,
+    };
+    // Concurrent first requests of one account race to create it; the losers retry and find it.
+    let mut tries = 0;
+    loop {
+        let attempt = async {
+            let mut tx = store.begin().await?;
+            tx.insert_account(&record).await?;
+            tx.commit().await
+        };
+        match attempt.await {
+            Ok(()) => return Ok(()),
+            Err(StoreError::Conflict(_)) if tries < 5 => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(5 * tries)).await;
+            }
+            Err(e) => return Err(store_failure(e)),
+        }
+    }
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod extensions;
+pub mod global_services;
 pub mod server;
 
 pub use auth::AuthMode;

@@ -191,7 +191,6 @@ async fn run(cli: Cli) -> Result<(), String> {
                 invitation_ttl_seconds,
                 association_delay_ms,
                 deleted_share_retention_seconds,
-                ..Config::default()
             };
             let ram = Ram::new(
                 db.clone(),

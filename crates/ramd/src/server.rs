@@ -10,10 +10,12 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use ram_domain::Ram;
 use ram_model::{ApiError, ErrorCode};
+use ram_protocol::query::Form;
 use ram_protocol::{Reply, rest_json, sts};
 
 use crate::auth::{AuthMode, Signed, authenticate};
 use crate::extensions;
+use crate::global_services;
 
 /// Requests larger than this are refused before they are hashed or parsed.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -74,6 +76,19 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
         && (path == "/_ramd/reset" || path == "/moto-api/reset")
     {
         return into_response(reset(&state, &request_id).await);
+    }
+    if let Some(operation) = global_services::organizations_operation(&parts.headers) {
+        return into_response(
+            global_services::serve_organizations(&state, &signed, operation, &request_id).await,
+        );
+    }
+    if path == "/"
+        && let Some(form) = Form::parse(content_type, &body)
+        && global_services::is_iam(&signed, &form)
+    {
+        return into_response(
+            global_services::serve_iam(&state, &signed, &form, &request_id).await,
+        );
     }
     if path == "/"
         && let Some(action) = sts::action(content_type, &body)

@@ -18,9 +18,7 @@ use ram_model::organizations::{
     RemoveAccountFromOrganizationRequest,
 };
 use ram_model::{ApiError, api_error};
-use ram_store::{
-    AccountRecord, CreateAccountRecord, Membership, OrgAccountRecord, RoleRecord, Tx,
-};
+use ram_store::{AccountRecord, CreateAccountRecord, Membership, OrgAccountRecord, RoleRecord, Tx};
 
 use super::organization::ts;
 use super::tags::validate_org_tags;
@@ -90,7 +88,12 @@ impl Ram {
     /// A 12-digit account id no account has yet.
     async fn fresh_account_id(&self, tx: &mut Tx) -> Outcome<String> {
         for _ in 0..16 {
-            let hex: String = self.ids.uuid().chars().filter(char::is_ascii_hexdigit).collect();
+            let hex: String = self
+                .ids
+                .uuid()
+                .chars()
+                .filter(char::is_ascii_hexdigit)
+                .collect();
             let n = u128::from_str_radix(&hex, 16).unwrap_or_default();
             let id = (100_000_000_000 + n % 900_000_000_000).to_string();
             if tx.get_account(&id).await?.is_none() && tx.get_org_account(&id).await?.is_none() {
@@ -126,7 +129,7 @@ impl Ram {
             completed_ms: Some(now),
         };
         if tx.account_with_email(&email).await?.is_some() {
-            request.state = "FAILED".to_owned();
+            "FAILED".clone_into(&mut request.state);
             request.failure_reason = Some("EMAIL_ALREADY_EXISTS".to_owned());
         } else {
             let account_id = self.fresh_account_id(&mut tx).await?;
@@ -267,7 +270,12 @@ impl Ram {
             None => None,
         };
         let result = tx
-            .list_org_accounts(&m.org_id, parent.as_deref(), page.after.as_ref(), page.limit)
+            .list_org_accounts(
+                &m.org_id,
+                parent.as_deref(),
+                page.after.as_ref(),
+                page.limit,
+            )
             .await?;
         let mut accounts = Vec::with_capacity(result.items.len());
         for a in &result.items {
@@ -377,6 +385,10 @@ impl Ram {
         let account = account_in(&mut tx, &m, &id)
             .await?
             .ok_or_else(account_not_found)?;
+        if let Some(leaving) = tx.organization_of_account(&account.account_id).await? {
+            self.retain_sharing_on_leave(&mut tx, &leaving, self.now_ms())
+                .await?;
+        }
         tx.delete_org_account(&account.account_id).await?;
         tx.commit().await?;
         Ok(())
@@ -388,6 +400,8 @@ impl Ram {
         if m.is_management_account() {
             return Err(master_cannot_leave().into());
         }
+        self.retain_sharing_on_leave(&mut tx, &m, self.now_ms())
+            .await?;
         tx.delete_org_account(&caller.account_id).await?;
         tx.commit().await?;
         Ok(())

@@ -17,7 +17,7 @@ mod service_access;
 mod tags;
 mod units;
 
-use ram_model::organizations::{self as org_model, ChildType, Operation as OrgOp};
+use ram_model::organizations::Operation as OrgOp;
 use ram_model::{ApiError, ErrorCode, api_error};
 use ram_store::{Membership, OrgAccountRecord, OrgUnitRecord, Tx};
 use serde::Serialize;
@@ -70,6 +70,25 @@ fn service_failure(e: ApiError, code: ErrorCode, message: &str) -> ApiError {
     }
 }
 
+/// ramd's own failures (store trouble) as Organizations names them (`ServiceException`);
+/// every other error unchanged.
+pub fn organizations_error(e: ApiError) -> ApiError {
+    service_failure(
+        e,
+        ErrorCode::ServiceException,
+        "AWS Organizations can't complete your request because of an internal service error. Try again later.",
+    )
+}
+
+/// ramd's own failures as IAM names them (`ServiceFailure`); every other error unchanged.
+pub fn iam_error(e: ApiError) -> ApiError {
+    service_failure(
+        e,
+        ErrorCode::ServiceFailure,
+        "The request processing has failed because of an unknown error, exception or failure.",
+    )
+}
+
 impl Ram {
     /// Runs one Organizations operation for `caller`; `input` has passed the validator against
     /// `ram_model::organizations::SHAPES`.
@@ -83,13 +102,7 @@ impl Ram {
             self.dispatch_organizations(caller, operation, input)
         })
         .await
-        .map_err(|e| {
-            service_failure(
-                e,
-                ErrorCode::ServiceException,
-                "AWS Organizations can't complete your request because of an internal service error. Try again later.",
-            )
-        })
+        .map_err(organizations_error)
     }
 
     async fn dispatch_organizations(
@@ -124,7 +137,9 @@ impl Ram {
             OrgOp::DescribeCreateAccountStatus => {
                 serve!(self, caller, input, describe_create_account_status)
             }
-            OrgOp::ListCreateAccountStatus => serve!(self, caller, input, list_create_account_status),
+            OrgOp::ListCreateAccountStatus => {
+                serve!(self, caller, input, list_create_account_status)
+            }
             OrgOp::DescribeAccount => serve!(self, caller, input, describe_account),
             OrgOp::ListAccounts => serve!(self, caller, input, list_accounts),
             OrgOp::ListAccountsForParent => serve!(self, caller, input, list_accounts_for_parent),
@@ -151,7 +166,12 @@ impl Ram {
                 serve!(self, caller, input, disable_aws_service_access)
             }
             OrgOp::ListAwsServiceAccessForOrganization => {
-                serve!(self, caller, input, list_aws_service_access_for_organization)
+                serve!(
+                    self,
+                    caller,
+                    input,
+                    list_aws_service_access_for_organization
+                )
             }
             OrgOp::TagResource => serve!(self, caller, input, tag_org_resource),
             OrgOp::UntagResource => serve!(self, caller, input, untag_org_resource),
@@ -253,8 +273,8 @@ fn arn_prefix(org_arn: &str) -> &str {
 }
 
 /// The ARN of something in the organization: `<prefix>:<kind>/<org id>/<rest>`.
-pub(crate) fn org_arn(m_org_arn: &str, org_id: &str, kind: &str, rest: &str) -> String {
-    format!("{}:{kind}/{org_id}/{rest}", arn_prefix(m_org_arn))
+pub(crate) fn org_arn(organization_arn: &str, org_id: &str, kind: &str, rest: &str) -> String {
+    format!("{}:{kind}/{org_id}/{rest}", arn_prefix(organization_arn))
 }
 
 /// A root or OU of the caller's organization (others answer as missing).
@@ -272,18 +292,21 @@ pub(crate) async fn account_in(
     m: &Membership,
     id: &str,
 ) -> Outcome<Option<OrgAccountRecord>> {
-    Ok(tx.get_org_account(id).await?.filter(|a| a.org_id == m.org_id))
+    Ok(tx
+        .get_org_account(id)
+        .await?
+        .filter(|a| a.org_id == m.org_id))
 }
 
 /// The ids from the root down to `parent_id` (inclusive).
 pub(crate) async fn chain_to(tx: &mut Tx, parent_id: &str) -> Outcome<Vec<OrgUnitRecord>> {
     let mut chain = Vec::new();
     let mut next = Some(parent_id.to_owned());
-    while let Some(id) = next {
+    while let Some(id) = next.take() {
         let Some(unit) = tx.get_org_unit(&id).await? else {
             break;
         };
-        next = unit.parent_id.clone();
+        next.clone_from(&unit.parent_id);
         chain.push(unit);
         if chain.len() > 16 {
             return Err(ApiError::internal().into());
@@ -310,9 +333,138 @@ pub(crate) async fn entity_path(
     Ok(path)
 }
 
-/// `ChildType` of a `ParentType`-like kind string.
-pub(crate) fn child_type_of_unit() -> ChildType {
-    ChildType::OrganizationalUnit
-}
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
 
-pub(crate) use org_model::Tag as OrgTag;
+    use ram_model::ErrorCode;
+    use ram_model::organizations::Operation as Op;
+    use serde_json::{Value, json};
+
+    use crate::{Caller, Clock, Config, Ram, RandomIds};
+
+    struct TestClock(AtomicI64);
+
+    impl Clock for TestClock {
+        fn now_ms(&self) -> i64 {
+            self.0.load(Ordering::SeqCst)
+        }
+    }
+
+    const DAY_MS: i64 = 24 * 3600 * 1000;
+
+    async fn service() -> (Ram, Arc<TestClock>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ram_store::Store::open_dir(dir.path()).await.unwrap();
+        let clock = Arc::new(TestClock(AtomicI64::new(1_700_000_000_000)));
+        let ram = Ram::new(store, Config::default(), clock.clone(), Arc::new(RandomIds))
+            .await
+            .unwrap();
+        (ram, clock, dir)
+    }
+
+    async fn call(ram: &Ram, account: &str, op: Op, input: Value) -> Result<Value, ErrorCode> {
+        ram.execute_organizations(&Caller::root(account, "us-east-1"), op, &input)
+            .await
+            .map_err(|e| e.code)
+    }
+
+    #[tokio::test]
+    async fn invitations_expire_by_the_clock_and_members_are_seen_from_the_store() {
+        let (ram, clock, _dir) = service().await;
+        let (a, b, c) = ("111111111111", "222222222222", "333333333333");
+        let org = call(&ram, a, Op::CreateOrganization, json!({}))
+            .await
+            .unwrap();
+        let invite = json!({"Target": {"Type": "ACCOUNT", "Id": b}});
+        let first = call(&ram, a, Op::InviteAccountToOrganization, invite.clone())
+            .await
+            .unwrap();
+        let id = json!({"HandshakeId": first["Handshake"]["Id"]});
+
+        // Fifteen days later the invitation has expired: it can't be accepted, and a new one may be sent.
+        clock.0.fetch_add(15 * DAY_MS, Ordering::SeqCst);
+        let seen = call(&ram, b, Op::DescribeHandshake, id.clone())
+            .await
+            .unwrap();
+        assert_eq!(seen["Handshake"]["State"], "EXPIRED");
+        assert_eq!(
+            call(&ram, b, Op::AcceptHandshake, id.clone()).await,
+            Err(ErrorCode::InvalidHandshakeTransitionException)
+        );
+        let listed = call(&ram, b, Op::ListHandshakesForAccount, json!({}))
+            .await
+            .unwrap();
+        assert_eq!(listed["Handshakes"].as_array().unwrap().len(), 1);
+        let again = call(&ram, a, Op::InviteAccountToOrganization, invite)
+            .await
+            .unwrap();
+        call(
+            &ram,
+            b,
+            Op::AcceptHandshake,
+            json!({"HandshakeId": again["Handshake"]["Id"]}),
+        )
+        .await
+        .unwrap();
+        // Thirty days after it closed, a handshake is no longer listed.
+        clock.0.fetch_add(31 * DAY_MS, Ordering::SeqCst);
+        let listed = call(&ram, b, Op::ListHandshakesForAccount, json!({}))
+            .await
+            .unwrap();
+        assert_eq!(listed["Handshakes"], json!([]));
+
+        // The membership RAM's sharing reads: B under an OU, in A's organization.
+        let root = call(&ram, a, Op::ListRoots, json!({})).await.unwrap()["Roots"][0]["Id"].clone();
+        let ou = call(
+            &ram,
+            a,
+            Op::CreateOrganizationalUnit,
+            json!({"ParentId": root, "Name": "team"}),
+        )
+        .await
+        .unwrap()["OrganizationalUnit"]
+            .clone();
+        call(
+            &ram,
+            a,
+            Op::MoveAccount,
+            json!({"AccountId": b, "SourceParentId": root, "DestinationParentId": ou["Id"]}),
+        )
+        .await
+        .unwrap();
+        call(
+            &ram,
+            a,
+            Op::EnableAwsServiceAccess,
+            json!({"ServicePrincipal": "ram.amazonaws.com"}),
+        )
+        .await
+        .unwrap();
+        let mut tx = ram.store().read().await.unwrap();
+        let member = tx.organization_of_account(b).await.unwrap().unwrap();
+        assert_eq!(member.org_id, org["Organization"]["Id"].as_str().unwrap());
+        assert_eq!(member.management_account, a);
+        assert_eq!(
+            member.containing_arns(),
+            [
+                org["Organization"]["Arn"].as_str().unwrap(),
+                &format!(
+                    "arn:aws:organizations::{a}:root/{}/{}",
+                    member.org_id,
+                    root.as_str().unwrap()
+                ),
+                ou["Arn"].as_str().unwrap(),
+            ]
+        );
+        assert_eq!(member.enabled_services, ["ram.amazonaws.com"]);
+        assert!(
+            tx.service_access_enabled(&member.org_id, "ram.amazonaws.com")
+                .await
+                .unwrap()
+        );
+        assert!(tx.organization_of_account(c).await.unwrap().is_none());
+        tx.commit().await.unwrap();
+    }
+}

@@ -7,9 +7,7 @@ use ram_model::organizations::{
     CreateOrganizationRequest, CreateOrganizationResponse, DescribeOrganizationResponse,
     ListRootsRequest, ListRootsResponse, Organization, OrganizationFeatureSet, Root,
 };
-use ram_store::{
-    OrgAccountRecord, OrgUnitRecord, OrganizationRecord, PARENT_ROOT, Tx,
-};
+use ram_store::{OrgAccountRecord, OrgUnitRecord, OrganizationRecord, PARENT_ROOT, Tx};
 
 use super::{managed_by, membership_of, org_arn};
 use crate::failure::Outcome;
@@ -36,7 +34,10 @@ pub(crate) async fn account_profile(tx: &mut Tx, account_id: &str) -> Outcome<(S
     Ok((name, email))
 }
 
-pub(crate) fn render_organization(org: &OrganizationRecord, management: &OrgAccountRecord) -> Organization {
+pub(crate) fn render_organization(
+    org: &OrganizationRecord,
+    management: &OrgAccountRecord,
+) -> Organization {
     Organization {
         id: Some(org.org_id.clone()),
         arn: Some(org.arn.clone()),
@@ -156,7 +157,9 @@ impl Ram {
         caller: &Caller,
         input: ListRootsRequest,
     ) -> Outcome<ListRootsResponse> {
-        let page = self.org_page(
+        // One root per organization: a single page whatever MaxResults says (the token is
+        // still checked).
+        self.org_page(
             caller,
             "ListRoots",
             &input,
@@ -167,8 +170,6 @@ impl Ram {
         let m = managed_by(&mut tx, caller).await?;
         let roots = tx.list_roots(&m.org_id).await?;
         tx.commit().await?;
-        // One root per organization: a single page whatever MaxResults says.
-        let _ = page;
         Ok(ListRootsResponse {
             roots: Some(roots.iter().map(render_root).collect()),
             next_token: None,

@@ -15,8 +15,7 @@ use ram_store::{Membership, OrgUnitRecord, PARENT_OU, Tx};
 
 use super::tags::validate_org_tags;
 use super::{
-    MAX_OU_DEPTH, account_in, chain_to, entity_path, managed_by, org_arn, parent_not_found,
-    unit_in,
+    MAX_OU_DEPTH, account_in, chain_to, entity_path, managed_by, org_arn, parent_not_found, unit_in,
 };
 use crate::failure::Outcome;
 use crate::{Caller, Ram};
@@ -256,40 +255,37 @@ impl Ram {
         let mut tx = self.store.read().await?;
         let m = managed_by(&mut tx, caller).await?;
         let parent = parent_in(&mut tx, &m, &parent_id).await?;
-        let (children, more, last) = match input.child_type {
-            Some(ChildType::Account) => {
-                let result = tx
-                    .list_org_accounts(&m.org_id, Some(&parent.id), page.after.as_ref(), page.limit)
-                    .await?;
-                let children = result
-                    .items
-                    .iter()
-                    .map(|a| Child {
-                        id: Some(a.account_id.clone()),
-                        r#type: Some(ChildType::Account),
-                    })
-                    .collect::<Vec<_>>();
-                let last = result
-                    .items
-                    .last()
-                    .map(|a| (a.joined_ms, a.account_id.clone()));
-                (children, result.more, last)
-            }
-            _ => {
-                let result = tx
-                    .list_child_units(&parent.id, page.after.as_ref(), page.limit)
-                    .await?;
-                let children = result
-                    .items
-                    .iter()
-                    .map(|u| Child {
-                        id: Some(u.id.clone()),
-                        r#type: Some(ChildType::OrganizationalUnit),
-                    })
-                    .collect::<Vec<_>>();
-                let last = result.items.last().map(|u| (u.created_ms, u.id.clone()));
-                (children, result.more, last)
-            }
+        let (children, more, last) = if input.child_type == Some(ChildType::Account) {
+            let result = tx
+                .list_org_accounts(&m.org_id, Some(&parent.id), page.after.as_ref(), page.limit)
+                .await?;
+            let children = result
+                .items
+                .iter()
+                .map(|a| Child {
+                    id: Some(a.account_id.clone()),
+                    r#type: Some(ChildType::Account),
+                })
+                .collect::<Vec<_>>();
+            let last = result
+                .items
+                .last()
+                .map(|a| (a.joined_ms, a.account_id.clone()));
+            (children, result.more, last)
+        } else {
+            let result = tx
+                .list_child_units(&parent.id, page.after.as_ref(), page.limit)
+                .await?;
+            let children = result
+                .items
+                .iter()
+                .map(|u| Child {
+                    id: Some(u.id.clone()),
+                    r#type: Some(ChildType::OrganizationalUnit),
+                })
+                .collect::<Vec<_>>();
+            let last = result.items.last().map(|u| (u.created_ms, u.id.clone()));
+            (children, result.more, last)
         };
         tx.commit().await?;
         Ok(ListChildrenResponse {
@@ -315,11 +311,11 @@ impl Ram {
         let mut tx = self.store.read().await?;
         let m = managed_by(&mut tx, caller).await?;
         let parent_id = if crate::arn::is_account_id(&child) {
-            account_in(&mut tx, &m, &child)
-                .await?
-                .map(|a| a.parent_id)
+            account_in(&mut tx, &m, &child).await?.map(|a| a.parent_id)
         } else {
-            unit_in(&mut tx, &m, &child).await?.and_then(|u| u.parent_id)
+            unit_in(&mut tx, &m, &child)
+                .await?
+                .and_then(|u| u.parent_id)
         };
         let Some(parent_id) = parent_id else {
             return Err(child_not_found().into());

@@ -220,13 +220,50 @@ pub async fn start(config: Config, auth: AuthMode) -> Harness {
     }
 }
 
+/// The store of one harness: SQLite in `dir`, or with `RAMD_TEST_BACKEND=postgres` a database of
+/// its own on the server of `RAMD_TEST_DATABASE_URL`, named after `dir` so that a restart finds it.
+pub async fn open_store(dir: &Path) -> Store {
+    if std::env::var("RAMD_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return Store::open_dir(dir).await.expect("store opens");
+    }
+    let admin = std::env::var("RAMD_TEST_DATABASE_URL")
+        .expect("RAMD_TEST_DATABASE_URL names a PostgreSQL server");
+    // Unique per directory (temporary directories are), and stable across a restart.
+    let name = format!("ramd_{:016x}", {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        dir.hash(&mut h);
+        h.finish()
+    });
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
+        .await
+        .expect("PostgreSQL is reachable");
+    let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(&name)
+        .fetch_optional(&mut conn)
+        .await
+        .expect("pg_database is readable");
+    if exists.is_none() {
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("a test database can be created");
+    }
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(base, _)| base);
+    Store::open(&format!("{base}/{name}"))
+        .await
+        .expect("store opens")
+}
+
 async fn build(
     dir: &Path,
     config: &Config,
     auth: &AuthMode,
     clock: Arc<TestClock>,
 ) -> (Ram, Router) {
-    let store = Store::open_dir(dir).await.expect("store opens");
+    let store = open_store(dir).await;
     let ram = Ram::new(store, config.clone(), clock, Arc::new(RandomIds))
         .await
         .expect("ram starts");
@@ -466,4 +503,164 @@ pub async fn association_status(
         .first()
         .and_then(|a| a.status())
         .map(|s| s.as_str().to_owned())
+}
+
+// ---------------------------------------------------------------------------------------------
+// ramd's own operations (`POST /checkaccess`, `POST /putresourcepolicy`), sent as raw signed JSON
+
+/// The answer to a raw request: HTTP status, `x-amzn-ErrorType` and the body read as JSON
+/// (`Value::Null` when it is not JSON).
+#[derive(Debug, Clone)]
+pub struct JsonReply {
+    pub status: u16,
+    pub error_type: Option<String>,
+    pub body: serde_json::Value,
+}
+
+impl JsonReply {
+    /// The body of a 200 answer; panics (showing the answer) otherwise.
+    #[track_caller]
+    pub fn ok(&self) -> &serde_json::Value {
+        assert_eq!(self.status, 200, "expected success: {self:?}");
+        &self.body
+    }
+
+    /// Asserts an error answer with this status and `x-amzn-ErrorType`; returns its message.
+    #[track_caller]
+    pub fn expect_error(&self, status: u16, code: &str) -> String {
+        assert_eq!(
+            (self.status, self.error_type.as_deref()),
+            (status, Some(code)),
+            "unexpected answer: {self:?}"
+        );
+        self.body["message"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// POSTs `body` to `path` on the router, signed with SigV4 (service `ram`) by these keys for
+/// `region` at the current wall-clock time, as an SDK would sign it.
+pub async fn signed_post(
+    router: &Router,
+    access_key_id: &str,
+    secret: &str,
+    region: &str,
+    path: &str,
+    body: &str,
+) -> JsonReply {
+    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+    use aws_smithy_runtime_api::client::identity::Identity;
+
+    let uri = format!("{ENDPOINT}{path}");
+    let content_type = "application/json";
+    let identity: Identity = Credentials::new(access_key_id, secret, None, None, "test").into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name("ram")
+        .time(SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .expect("signing parameters")
+        .into();
+    let headers = [("host", "ramd.local"), ("content-type", content_type)];
+    let signable = SignableRequest::new(
+        "POST",
+        uri.as_str(),
+        headers.into_iter(),
+        SignableBody::Bytes(body.as_bytes()),
+    )
+    .expect("signable request");
+    let (instructions, _) = sign(signable, &params)
+        .expect("SigV4 signature")
+        .into_parts();
+    let mut request = http::Request::builder()
+        .method("POST")
+        .uri(&uri)
+        .header("host", "ramd.local")
+        .header("content-type", content_type)
+        .body(())
+        .expect("request");
+    instructions.apply_to_request_http1x(&mut request);
+    let (parts, ()) = request.into_parts();
+    let request = http::Request::from_parts(parts, axum::body::Body::from(body.to_owned()));
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("router answers");
+    let status = response.status().as_u16();
+    let error_type = response
+        .headers()
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("response body")
+        .to_bytes();
+    JsonReply {
+        status,
+        error_type,
+        body: serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+impl Harness {
+    /// POSTs a JSON document to one of ramd's own paths as `account` in `region` (trust mode:
+    /// the access key id is the account).
+    pub async fn post_json(
+        &self,
+        account: &str,
+        region: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> JsonReply {
+        self.post_text(account, region, path, &body.to_string())
+            .await
+    }
+
+    /// POSTs any body text (e.g. malformed JSON) to `path` as `account` in `region`.
+    pub async fn post_text(
+        &self,
+        account: &str,
+        region: &str,
+        path: &str,
+        body: &str,
+    ) -> JsonReply {
+        signed_post(
+            &self.router,
+            account,
+            "not-checked-in-trust-mode",
+            region,
+            path,
+            body,
+        )
+        .await
+    }
+}
+
+/// The ARN of a customer managed permission: `arn:aws:ram:<region>:<account>:permission/<name>`.
+pub fn permission_arn(account: &str, region: &str, name: &str) -> String {
+    format!("arn:aws:ram:{region}:{account}:permission/{name}")
+}
+
+/// The ARN of an AWS managed permission: `arn:aws:ram::aws:permission/<name>`.
+pub fn aws_permission(name: &str) -> String {
+    format!("arn:aws:ram::aws:permission/{name}")
+}
+
+/// The HTTP status of a failed SDK call (panics if it succeeded or never got an answer).
+pub fn http_status<T: fmt::Debug, E: fmt::Debug>(
+    result: &Result<T, SdkError<E, HttpResponse>>,
+) -> u16 {
+    match result {
+        Ok(v) => panic!("expected an error, the call succeeded with {v:?}"),
+        Err(e) => e
+            .raw_response()
+            .unwrap_or_else(|| panic!("no HTTP answer: {e:?}"))
+            .status()
+            .as_u16(),
+    }
 }

@@ -1,0 +1,282 @@
+//! The IAM calls RAM's clients make: CreateServiceLinkedRole, GetRole, DeleteServiceLinkedRole,
+//! GetServiceLinkedRoleDeletionStatus. Roles live in a general table (account, name, path,
+//! linked service, trust policy); a service-linked role sits at `/aws-service-role/<service>/`
+//! and trusts its service. A deletion completes at once (its task reads `SUCCEEDED`).
+
+use ram_model::iam::{
+    CreateServiceLinkedRoleRequest, CreateServiceLinkedRoleResponse,
+    DeleteServiceLinkedRoleRequest, DeleteServiceLinkedRoleResponse, DeletionTaskStatusType,
+    GetRoleRequest, GetRoleResponse, GetServiceLinkedRoleDeletionStatusRequest,
+    GetServiceLinkedRoleDeletionStatusResponse, Operation as IamOp, Role, RoleLastUsed,
+};
+use ram_model::{ApiError, Timestamp, api_error};
+use ram_store::{DeletionTaskRecord, RoleRecord};
+use serde_json::Value;
+
+use super::{iam_error, typed, untyped};
+use crate::failure::Outcome;
+use crate::{Caller, Ram};
+
+/// Where IAM puts service-linked roles: `/aws-service-role/<service principal>/`.
+const SERVICE_ROLE_PATH: &str = "/aws-service-role/";
+
+/// The names AWS gives the service-linked roles of a few services; others are derived from the
+/// service's name (`AWSServiceRoleFor<Service>`).
+const KNOWN_ROLE_NAMES: &[(&str, &str)] = &[
+    (
+        "ram.amazonaws.com",
+        "AWSServiceRoleForResourceAccessManager",
+    ),
+    (
+        "organizations.amazonaws.com",
+        "AWSServiceRoleForOrganizations",
+    ),
+    ("sso.amazonaws.com", "AWSServiceRoleForSSO"),
+    ("config.amazonaws.com", "AWSServiceRoleForConfig"),
+    ("cloudtrail.amazonaws.com", "AWSServiceRoleForCloudTrail"),
+];
+
+/// The name of the service-linked role of `service` (a service principal).
+pub(crate) fn service_linked_role_name(service: &str) -> String {
+    if let Some((_, name)) = KNOWN_ROLE_NAMES.iter().find(|(s, _)| *s == service) {
+        return (*name).to_owned();
+    }
+    let short = service.split('.').next().unwrap_or(service);
+    let mut name = String::from("AWSServiceRoleFor");
+    for part in short.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            name.push(first.to_ascii_uppercase());
+            name.extend(chars);
+        }
+    }
+    name
+}
+
+fn no_such_role(name: &str) -> ApiError {
+    api_error!(NoSuchEntity, "The role with name {name} cannot be found.")
+}
+
+fn render_role(caller: &Caller, role: &RoleRecord, last_used: bool) -> Role {
+    Role {
+        path: Some(role.path.clone()),
+        role_name: Some(role.role_name.clone()),
+        role_id: Some(role.role_id.clone()),
+        arn: Some(format!(
+            "arn:{}:iam::{}:role{}{}",
+            caller.partition, role.account_id, role.path, role.role_name
+        )),
+        create_date: Some(Timestamp(role.created_ms)),
+        assume_role_policy_document: Some(role.assume_role_policy.clone()),
+        description: role.description.clone(),
+        max_session_duration: i32::try_from(role.max_session_seconds).ok(),
+        permissions_boundary: None,
+        tags: None,
+        role_last_used: last_used.then(RoleLastUsed::default),
+    }
+}
+
+impl Ram {
+    /// Runs one IAM action for `caller`; `input` has passed the validator against
+    /// `ram_model::iam::SHAPES`.
+    pub async fn execute_iam(
+        &self,
+        caller: &Caller,
+        operation: IamOp,
+        input: &Value,
+    ) -> Result<Value, ApiError> {
+        self.with_retries(operation.name(), || async {
+            match operation {
+                IamOp::CreateServiceLinkedRole => untyped(
+                    &self
+                        .create_service_linked_role(caller, typed(input)?)
+                        .await?,
+                ),
+                IamOp::GetRole => untyped(&self.get_role(caller, typed(input)?).await?),
+                IamOp::DeleteServiceLinkedRole => untyped(
+                    &self
+                        .delete_service_linked_role(caller, typed(input)?)
+                        .await?,
+                ),
+                IamOp::GetServiceLinkedRoleDeletionStatus => untyped(
+                    &self
+                        .get_service_linked_role_deletion_status(caller, typed(input)?)
+                        .await?,
+                ),
+            }
+        })
+        .await
+        .map_err(iam_error)
+    }
+
+    /// A role id as IAM makes them: `AROA` and 17 upper-case letters and digits.
+    pub(crate) fn role_id(&self) -> String {
+        format!("AROA{}", self.org_id_part(17).to_ascii_uppercase())
+    }
+
+    /// The service-linked role IAM makes for `service` in `account` (not yet stored).
+    pub(crate) fn service_linked_role(
+        &self,
+        account: &str,
+        service: &str,
+        suffix: Option<&str>,
+        description: Option<String>,
+    ) -> RoleRecord {
+        let mut name = service_linked_role_name(service);
+        if let Some(suffix) = suffix {
+            name = format!("{name}_{suffix}");
+        }
+        RoleRecord {
+            account_id: account.to_owned(),
+            role_name: name,
+            role_id: self.role_id(),
+            path: format!("{SERVICE_ROLE_PATH}{service}/"),
+            assume_role_policy: serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": {"Service": service},
+                    "Action": "sts:AssumeRole"
+                }]
+            })
+            .to_string(),
+            service: Some(service.to_owned()),
+            description,
+            max_session_seconds: 3600,
+            created_ms: self.now_ms(),
+        }
+    }
+
+    pub(crate) async fn create_service_linked_role(
+        &self,
+        caller: &Caller,
+        input: CreateServiceLinkedRoleRequest,
+    ) -> Outcome<CreateServiceLinkedRoleResponse> {
+        let service = input.aws_service_name.unwrap_or_default();
+        if !service.contains('.') {
+            return Err(api_error!(
+                InvalidInput,
+                "Invalid service principal {service}: a service principal is like ram.amazonaws.com."
+            )
+            .into());
+        }
+        let role = self.service_linked_role(
+            &caller.account_id,
+            &service,
+            input.custom_suffix.as_deref(),
+            input.description,
+        );
+        let name = role.role_name.clone();
+        let mut tx = self.store.begin().await?;
+        if !tx.insert_role(&role).await? {
+            return Err(api_error!(
+                InvalidInput,
+                "Service role name {name} has been taken in this account, please try a different suffix."
+            )
+            .into());
+        }
+        tx.commit().await?;
+        Ok(CreateServiceLinkedRoleResponse {
+            role: Some(render_role(caller, &role, false)),
+        })
+    }
+
+    pub(crate) async fn get_role(
+        &self,
+        caller: &Caller,
+        input: GetRoleRequest,
+    ) -> Outcome<GetRoleResponse> {
+        let name = input.role_name.unwrap_or_default();
+        let mut tx = self.store.read().await?;
+        let role = tx.get_role(&caller.account_id, &name).await?;
+        tx.commit().await?;
+        let role = role.ok_or_else(|| no_such_role(&name))?;
+        Ok(GetRoleResponse {
+            role: Some(render_role(caller, &role, true)),
+        })
+    }
+
+    pub(crate) async fn delete_service_linked_role(
+        &self,
+        caller: &Caller,
+        input: DeleteServiceLinkedRoleRequest,
+    ) -> Outcome<DeleteServiceLinkedRoleResponse> {
+        let name = input.role_name.unwrap_or_default();
+        let mut tx = self.store.begin().await?;
+        let role = tx
+            .get_role(&caller.account_id, &name)
+            .await?
+            .ok_or_else(|| no_such_role(&name))?;
+        let Some(service) = role.service.clone() else {
+            return Err(api_error!(
+                InvalidInput,
+                "Role {} is not a service-linked role.",
+                role.role_name
+            )
+            .into());
+        };
+        let task_id = format!(
+            "task{SERVICE_ROLE_PATH}{service}/{}/{}",
+            role.role_name,
+            self.ids.uuid()
+        );
+        tx.delete_role(&caller.account_id, &role.role_name).await?;
+        tx.insert_deletion_task(&DeletionTaskRecord {
+            account_id: caller.account_id.clone(),
+            task_id: task_id.clone(),
+            role_name: role.role_name,
+            status: "SUCCEEDED".to_owned(),
+            created_ms: self.now_ms(),
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(DeleteServiceLinkedRoleResponse {
+            deletion_task_id: Some(task_id),
+        })
+    }
+
+    pub(crate) async fn get_service_linked_role_deletion_status(
+        &self,
+        caller: &Caller,
+        input: GetServiceLinkedRoleDeletionStatusRequest,
+    ) -> Outcome<GetServiceLinkedRoleDeletionStatusResponse> {
+        let id = input.deletion_task_id.unwrap_or_default();
+        if !id.starts_with("task/aws-service-role/") {
+            return Err(api_error!(
+                InvalidInput,
+                "Invalid deletion task id {id}: it is returned by DeleteServiceLinkedRole as task/aws-service-role/<service>/<role>/<id>."
+            )
+            .into());
+        }
+        let mut tx = self.store.read().await?;
+        let task = tx.get_deletion_task(&caller.account_id, &id).await?;
+        tx.commit().await?;
+        let task = task.ok_or_else(|| {
+            api_error!(
+                NoSuchEntity,
+                "The deletion task with id {id} cannot be found."
+            )
+        })?;
+        Ok(GetServiceLinkedRoleDeletionStatusResponse {
+            status: DeletionTaskStatusType::parse(&task.status),
+            reason: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::service_linked_role_name;
+
+    #[test]
+    fn role_names() {
+        assert_eq!(
+            service_linked_role_name("ram.amazonaws.com"),
+            "AWSServiceRoleForResourceAccessManager"
+        );
+        assert_eq!(
+            service_linked_role_name("autoscaling-plans.amazonaws.com"),
+            "AWSServiceRoleForAutoscalingPlans"
+        );
+    }
+}

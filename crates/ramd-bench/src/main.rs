@@ -1,0 +1,224 @@
+//! `ramd-bench`: a load generator for ramd. It drives running servers over HTTP in trust mode
+//! (a 12-digit access key id is the account; signatures are not checked, so the client spends
+//! nothing on signing) and reports throughput and latency percentiles as JSON on stdout.
+//!
+//! ```text
+//! ramd-bench --endpoint http://127.0.0.1:7420 [--endpoint http://127.0.0.1:7421] \
+//!     --workload write|read --concurrency 32 --seconds 10
+//! ```
+//! `write` creates resource shares (each with one resource); `read` lists shares a page at a time
+//! (GetResourceShares, maxResults 50) after seeding `--seed` shares. Requests alternate between
+//! the endpoints; accounts are spread over `--accounts`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use clap::{Parser, ValueEnum};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Workload {
+    Write,
+    Read,
+}
+
+#[derive(Parser, Clone)]
+#[command(about = "Load generator for ramd (trust mode).")]
+struct Args {
+    /// A ramd endpoint; give several to spread the load over replicas.
+    #[arg(long = "endpoint", required = true)]
+    endpoints: Vec<String>,
+    #[arg(long, value_enum, default_value = "write")]
+    workload: Workload,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// How long to measure.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Accounts the load is spread over (111111111111, 111111111112, ...).
+    #[arg(long, default_value_t = 8)]
+    accounts: u64,
+    /// Shares each account gets before a read run.
+    #[arg(long, default_value_t = 200)]
+    seed: u64,
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+}
+
+type Http = Client<HttpConnector, Full<Bytes>>;
+
+struct Shared {
+    args: Args,
+    http: Http,
+    errors: AtomicU64,
+}
+
+fn account(n: u64) -> String {
+    format!("{}", 111_111_111_111 + n)
+}
+
+/// A SigV4-shaped Authorization header: trust mode reads the account and Region from it.
+fn authorization(account: &str, region: &str) -> String {
+    format!(
+        "AWS4-HMAC-SHA256 Credential={account}/20260101/{region}/ram/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=00"
+    )
+}
+
+async fn call(
+    s: &Shared,
+    endpoint: &str,
+    account: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    let request = hyper::Request::post(format!("{endpoint}{path}"))
+        .header("content-type", "application/json")
+        .header("x-amz-date", "20260101T000000Z")
+        .header("authorization", authorization(account, &s.args.region))
+        .body(Full::new(Bytes::from(body.to_string())))
+        .map_err(|e| e.to_string())?;
+    let response = s.http.request(request).await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    if !status.is_success() {
+        return Err(format!("{status}: {}", String::from_utf8_lossy(&bytes)));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+}
+
+fn create_body(account: &str, region: &str, n: u64) -> serde_json::Value {
+    serde_json::json!({
+        "name": format!("bench-{n}"),
+        "resourceArns": [format!("arn:aws:ec2:{region}:{account}:transit-gateway/tgw-{n:017x}")],
+    })
+}
+
+async fn worker(s: Arc<Shared>, id: usize, until: Instant) -> Vec<u32> {
+    let mut latencies = Vec::new();
+    let mut n = id as u64;
+    while Instant::now() < until {
+        n += s.args.concurrency as u64;
+        let endpoint = &s.args.endpoints[usize::try_from(n).unwrap_or(0) % s.args.endpoints.len()];
+        let acct = account(n % s.args.accounts);
+        let started = Instant::now();
+        let result = match s.args.workload {
+            Workload::Write => {
+                call(
+                    &s,
+                    endpoint,
+                    &acct,
+                    "/createresourceshare",
+                    &create_body(&acct, &s.args.region, n),
+                )
+                .await
+            }
+            Workload::Read => {
+                call(
+                    &s,
+                    endpoint,
+                    &acct,
+                    "/getresourceshares",
+                    &serde_json::json!({"resourceOwner": "SELF", "maxResults": 50}),
+                )
+                .await
+            }
+        };
+        match result {
+            Ok(_) => {
+                latencies.push(u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX));
+            }
+            Err(e) => {
+                if s.errors.fetch_add(1, Ordering::Relaxed) < 5 {
+                    eprintln!("ramd-bench: request failed: {e}");
+                }
+            }
+        }
+    }
+    latencies
+}
+
+async fn seed(s: &Shared) -> Result<(), String> {
+    for a in 0..s.args.accounts {
+        let acct = account(a);
+        for n in 0..s.args.seed {
+            call(
+                s,
+                &s.args.endpoints[0],
+                &acct,
+                "/createresourceshare",
+                &create_body(&acct, &s.args.region, 1_000_000_000 + n),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    f64::from(sorted[i]) / 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let http: Http = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(args.concurrency)
+        .build_http();
+    let shared = Arc::new(Shared {
+        args: args.clone(),
+        http,
+        errors: AtomicU64::new(0),
+    });
+    if args.workload == Workload::Read
+        && let Err(e) = seed(&shared).await
+    {
+        eprintln!("ramd-bench: seeding failed: {e}");
+        std::process::exit(1);
+    }
+    let started = Instant::now();
+    let until = started + Duration::from_secs(args.seconds);
+    let handles: Vec<_> = (0..args.concurrency)
+        .map(|id| tokio::spawn(worker(shared.clone(), id, until)))
+        .collect();
+    let mut latencies = Vec::new();
+    for h in handles {
+        latencies.extend(h.await.unwrap_or_default());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    #[allow(clippy::cast_precision_loss)]
+    let report = serde_json::json!({
+        "workload": match args.workload { Workload::Write => "write", Workload::Read => "read" },
+        "endpoints": args.endpoints.len(),
+        "concurrency": args.concurrency,
+        "seconds": elapsed,
+        "ok": latencies.len(),
+        "errors": shared.errors.load(Ordering::Relaxed),
+        "requests_per_second": latencies.len() as f64 / elapsed,
+        "latency_ms": {"p50": percentile(&latencies, 0.5), "p90": percentile(&latencies, 0.9), "p99": percentile(&latencies, 0.99), "max": percentile(&latencies, 1.0)},
+    });
+    println!("{report}");
+    if shared.errors.load(Ordering::Relaxed) > 0 && latencies.is_empty() {
+        std::process::exit(1);
+    }
+}
