@@ -200,17 +200,25 @@ impl Ram {
             .filter_map(|a| a.resource_type.as_deref().and_then(|t| self.catalog.get(t)))
             .collect();
         types.extend(plan.resources.iter().map(|(_, t)| t));
-        let mut principal_kinds: Vec<(PrincipalKind, bool)> = live
-            .iter()
-            .filter(|a| a.association_type == PRINCIPAL)
-            .filter_map(|a| {
-                PrincipalKind::parse(&a.entity)
-                    .ok()
-                    .map(|k| (k, a.external))
-            })
-            .collect();
-
+        // Each principal with whether it is reached by invitation (what organization-only types
+        // forbid), judged by the organization as it is now.
         let owner_org = self.membership(tx, &share.owner_account).await?;
+        let mut principal_kinds: Vec<(PrincipalKind, bool)> = Vec::new();
+        for a in live.iter().filter(|a| a.association_type == PRINCIPAL) {
+            let Ok(kind) = PrincipalKind::parse(&a.entity) else {
+                continue;
+            };
+            let invited = match kind.account() {
+                Some(account) if account != share.owner_account => {
+                    !self
+                        .same_sharing_org(tx, owner_org.as_ref(), account)
+                        .await?
+                }
+                _ => false,
+            };
+            principal_kinds.push((kind, invited));
+        }
+
         let mut planned_principals = Vec::new();
         for (entity, kind) in &plan.principals {
             let verdict = self
@@ -329,6 +337,36 @@ impl Ram {
         Ok(answered)
     }
 
+    /// Whether `account` is in the owner's organization.
+    async fn same_org(
+        &self,
+        tx: &mut Tx,
+        owner_org: Option<&Membership>,
+        account: &str,
+    ) -> Outcome<bool> {
+        Ok(match owner_org {
+            Some(m) => tx
+                .get_org_account(account)
+                .await?
+                .is_some_and(|a| a.org_id == m.org_id),
+            None => false,
+        })
+    }
+
+    /// Whether `account` is in the owner's organization and that organization shares with RAM
+    /// (so the account is reached without invitation).
+    async fn same_sharing_org(
+        &self,
+        tx: &mut Tx,
+        owner_org: Option<&Membership>,
+        account: &str,
+    ) -> Outcome<bool> {
+        match owner_org.filter(|m| shares_with_ram(m)) {
+            Some(m) => self.same_org(tx, Some(m), account).await,
+            None => Ok(false),
+        }
+    }
+
     /// Checks one principal against the share and its owner's organization.
     async fn check_principal(
         &self,
@@ -369,10 +407,8 @@ impl Ram {
                 if account == caller.account_id {
                     return Ok(Verdict { external: false, invited: false });
                 }
-                let same_org = match owner_org {
-                    Some(m) => tx.get_org_account(account).await?.is_some_and(|a| a.org_id == m.org_id),
-                    None => false,
-                };
+                let same_org = self.same_org(tx, owner_org, account).await?;
+
                 if !same_org && !share.allow_external {
                     return Err(api_error!(
                         InvalidParameterException,

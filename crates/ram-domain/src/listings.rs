@@ -72,7 +72,7 @@ impl Ram {
                 };
                 (Scope::Receiver(reach), filter)
             }
-            owner => (owner.clone(), filter.clone()),
+            Scope::Owner(_) => (scope.clone(), filter.clone()),
         };
         let result = tx
             .list_associations(

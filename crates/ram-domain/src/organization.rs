@@ -7,7 +7,8 @@ use ram_model::{
 };
 use ram_store::{AssociationFilter, Lifecycle, Membership, NewAssociation, Reach, Scope, Tx};
 
-use crate::associations::{ASSOCIATED, ENDED, PRINCIPAL, new_association};
+use crate::associations::{ASSOCIATED, DISASSOCIATED, ENDED, PRINCIPAL, new_association};
+use crate::principal::PrincipalKind;
 use crate::shares::STATUS_ACTIVE;
 
 use crate::failure::Outcome;
@@ -107,6 +108,49 @@ impl Ram {
                     ..new_association(&share, PRINCIPAL, &account, Lifecycle::now(ASSOCIATED), now)
                 };
                 tx.upsert_association(&retained).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// An account is leaving its organization (or the organization is deleted): its own shares'
+    /// organization and OU principals stop naming anything of its and are disassociated.
+    pub(crate) async fn end_organization_principals(
+        &self,
+        tx: &mut Tx,
+        leaving: &Membership,
+        now: i64,
+    ) -> Outcome<()> {
+        let owner = Scope::Owner(leaving.account.account_id.clone());
+        let principals = AssociationFilter {
+            association_type: Some(PRINCIPAL.into()),
+            exclude_statuses: ENDED.iter().map(|s| (*s).to_owned()).collect(),
+            ..AssociationFilter::default()
+        };
+        for region in tx.share_regions().await? {
+            let page = tx
+                .list_associations(&owner, &region, &principals, None, usize::MAX >> 1, now)
+                .await?;
+            for a in page.items {
+                let of_this_org = match PrincipalKind::parse(&a.entity) {
+                    Ok(PrincipalKind::Organization { id }) => id == leaving.org_id,
+                    Ok(PrincipalKind::OrganizationalUnit { .. }) => {
+                        a.entity.contains(&format!("/{}/", leaving.org_id))
+                    }
+                    _ => false,
+                };
+                if of_this_org {
+                    let message = "The resource share's owner is no longer in this organization.";
+                    tx.set_association_lifecycle(
+                        &a.share_arn,
+                        PRINCIPAL,
+                        &a.entity,
+                        &Lifecycle::now(DISASSOCIATED),
+                        Some(message),
+                        now,
+                    )
+                    .await?;
+                }
             }
         }
         Ok(())

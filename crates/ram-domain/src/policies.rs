@@ -49,6 +49,10 @@ impl Ram {
         let now = self.now_ms();
         let scope = Scope::Owner(caller.account_id.clone());
         let mut tx = self.store.read().await?;
+        let sharing_org = self
+            .membership(&mut tx, &caller.account_id)
+            .await?
+            .filter(crate::organization::shares_with_ram);
         let mut policies = Vec::new();
         let mut position = start;
         while position < resource_arns.len() && policies.len() < page.limit {
@@ -109,9 +113,17 @@ impl Ram {
                 for p in &principals.items {
                     match PrincipalKind::parse(&p.entity) {
                         Ok(PrincipalKind::Account(a)) => {
-                            aws.push(format!("arn:{}:iam::{a}:root", caller.partition))
+                            aws.push(format!("arn:{}:iam::{a}:root", caller.partition));
                         }
                         Ok(PrincipalKind::Service(s)) => services.push(s),
+                        // Organization and OU principals grant only while the owner's
+                        // organization shares with RAM.
+                        Ok(
+                            PrincipalKind::Organization { .. }
+                            | PrincipalKind::OrganizationalUnit { .. },
+                        ) if !sharing_org.as_ref().is_some_and(|m| {
+                            p.entity == m.org_arn || p.entity.contains(&format!("/{}/", m.org_id))
+                        }) => {}
                         Ok(PrincipalKind::Organization { id }) => {
                             scoped.push(json!({"StringEquals": {"aws:PrincipalOrgID": id}}));
                         }

@@ -66,6 +66,18 @@ enum Setup {
     CertificateAuthority,
     /// A shares a Cloud WAN core network (a global resource, shared from us-east-1) with B.
     Global,
+    /// A's organization shares with RAM: B in OU `eng`, D in OU `platform` nested under `eng`,
+    /// E under the root, C outside. A shares p-1 with the OU `eng` (`$eng`).
+    OrgUnit,
+    /// As `OrgUnit`, then D is moved from `platform` to the root.
+    OrgMovedOut,
+    /// As `OrgUnit`, then A disables trusted access for ram.amazonaws.com.
+    OrgSharingDisabled,
+    /// The same organization; A shares p-1 with the whole organization (`$org`).
+    OrgWhole,
+    /// The same organization; A shares p-1 with the organization asking to retain sharing when an
+    /// account leaves (`$retained`), and p-2 with it without (`$plain`); then E leaves.
+    OrgLeft,
 }
 
 /// Named values of a world (`$name` in a case).
@@ -352,8 +364,135 @@ async fn build(setup: Setup, h: &Harness) -> World {
             );
             share_with_b(h, &mut w, "share", "$core", "").await;
         }
+        Setup::OrgUnit
+        | Setup::OrgMovedOut
+        | Setup::OrgSharingDisabled
+        | Setup::OrgWhole
+        | Setup::OrgLeft => build_organization(setup, h, &mut w).await,
     }
     w
+}
+
+/// Accounts of the organization worlds besides A, B and C.
+const D: &str = "444444444444";
+const E: &str = "555555555555";
+
+/// One Organizations call that must succeed; its answer.
+async fn org_call(h: &Harness, account: &str, operation: &str, body: &Value) -> Value {
+    let reply = h.organizations(account, operation, body).await;
+    assert_eq!(reply.status, 200, "{operation} as {account}: {reply:?}");
+    reply.body
+}
+
+fn text(v: &Value) -> String {
+    v.as_str()
+        .unwrap_or_else(|| panic!("a string: {v}"))
+        .to_owned()
+}
+
+async fn build_organization(setup: Setup, h: &Harness, w: &mut World) {
+    let a = h.client(A, US);
+    let org = org_call(h, A, "CreateOrganization", &json!({"FeatureSet": "ALL"})).await;
+    let root = text(&org_call(h, A, "ListRoots", &json!({})).await["Roots"][0]["Id"]);
+    let eng = org_call(
+        h,
+        A,
+        "CreateOrganizationalUnit",
+        &json!({"ParentId": root, "Name": "eng"}),
+    )
+    .await["OrganizationalUnit"]
+        .clone();
+    let platform = org_call(
+        h,
+        A,
+        "CreateOrganizationalUnit",
+        &json!({"ParentId": eng["Id"], "Name": "platform"}),
+    )
+    .await["OrganizationalUnit"]
+        .clone();
+    for (account, parent) in [(B, &eng["Id"]), (D, &platform["Id"]), (E, &json!(root))] {
+        let invited = org_call(
+            h,
+            A,
+            "InviteAccountToOrganization",
+            &json!({"Target": {"Type": "ACCOUNT", "Id": account}}),
+        )
+        .await;
+        org_call(
+            h,
+            account,
+            "AcceptHandshake",
+            &json!({"HandshakeId": invited["Handshake"]["Id"]}),
+        )
+        .await;
+        if parent.as_str() != Some(root.as_str()) {
+            org_call(
+                h,
+                A,
+                "MoveAccount",
+                &json!({"AccountId": account, "SourceParentId": root, "DestinationParentId": parent}),
+            )
+            .await;
+        }
+    }
+    a.enable_sharing_with_aws_organization()
+        .send()
+        .await
+        .expect("EnableSharingWithAwsOrganization");
+    w.set("org", text(&org["Organization"]["Arn"]));
+    w.set("eng", text(&eng["Arn"]));
+    w.set("project2", codebuild(A, US, "2"));
+    match setup {
+        Setup::OrgWhole => {
+            make_share(w, "share", &a, &["$project"], &["$org"], &[], &[]).await;
+        }
+        Setup::OrgLeft => {
+            let retained = a
+                .create_resource_share()
+                .name("share-retained")
+                .resource_arns(w.sub("$project"))
+                .principals(w.sub("$org"))
+                .resource_share_configuration(
+                    aws_sdk_ram::types::ResourceShareConfiguration::builder()
+                        .retain_sharing_on_account_leave_organization(true)
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("CreateResourceShare retained")
+                .resource_share
+                .and_then(|s| s.resource_share_arn)
+                .expect("share ARN");
+            w.set("retained", retained);
+            w.set("retained_name", "share-retained");
+            make_share(w, "plain", &a, &["$project2"], &["$org"], &[], &[]).await;
+            org_call(h, E, "LeaveOrganization", &json!({})).await;
+        }
+        _ => {
+            make_share(w, "share", &a, &["$project"], &["$eng"], &[], &[]).await;
+        }
+    }
+    match setup {
+        Setup::OrgMovedOut => {
+            org_call(
+                h,
+                A,
+                "MoveAccount",
+                &json!({"AccountId": D, "SourceParentId": platform["Id"], "DestinationParentId": root}),
+            )
+            .await;
+        }
+        Setup::OrgSharingDisabled => {
+            org_call(
+                h,
+                A,
+                "DisableAWSServiceAccess",
+                &json!({"ServicePrincipal": "ram.amazonaws.com"}),
+            )
+            .await;
+        }
+        _ => {}
+    }
 }
 
 /// One project per condition (`$p_<k>`), with its permission (`$perm_<k>`) and share
@@ -776,6 +915,56 @@ fn cases() -> Vec<Case> {
             .allow("share", "$core_default", "1", B),
         ask("a global resource, action not listed", Global, B, "networkmanager:DeleteCoreNetwork", "$core")
             .deny(&["version 1 of $core_default does not allow networkmanager:DeleteCoreNetwork"]),
+        // --- Organizations: OU and organization principals, membership read at request time.
+        ask("a member of the shared OU", OrgUnit, B, GET, p)
+            .allow("share", "$default", "1", "$eng"),
+        ask("an IAM role of a member of the shared OU", OrgUnit, ROLE_B, GET, p)
+            .allow("share", "$default", "1", "$eng"),
+        ask("an IAM user of a member of the shared OU", OrgUnit, USER_B, GET, p)
+            .allow("share", "$default", "1", "$eng"),
+        ask("a member of an OU nested in the shared OU", OrgUnit, D, GET, p)
+            .allow("share", "$default", "1", "$eng"),
+        ask("the OU member asks about itself", OrgUnit, D, GET, p)
+            .by(D)
+            .allow("share", "$default", "1", "$eng"),
+        ask("a member of the organization outside the shared OU", OrgUnit, E, GET, p)
+            .deny(&["$share: ", "does not name 555555555555 in status ASSOCIATED"]),
+        ask("an account outside the organization and the OU", OrgUnit, C, GET, p)
+            .deny(&["$share: ", "does not name 333333333333 in status ASSOCIATED"]),
+        ask("a role of an account outside the organization", OrgUnit, ROLE_C, GET, p)
+            .deny(&["does not name arn:aws:iam::333333333333:role/Dev"]),
+        ask("an OU member, an action the permission does not list", OrgUnit, B, START, p)
+            .deny(&["version 1 of $default does not allow codebuild:StartBuild"]),
+        ask("an OU principal is not a principal to ask about", OrgUnit, "$eng", GET, p)
+            .error(400, "InvalidParameterException"),
+        ask("after MoveAccount out of the shared OU", OrgMovedOut, D, GET, p)
+            .deny(&["$share: ", "does not name 444444444444 in status ASSOCIATED"]),
+        ask("the moved account asks about itself", OrgMovedOut, D, GET, p)
+            .by(D)
+            .deny(&["does not name 444444444444"]),
+        ask("a member that stayed in the OU after another moved", OrgMovedOut, B, GET, p)
+            .allow("share", "$default", "1", "$eng"),
+        ask("an OU member after sharing with RAM is disabled", OrgSharingDisabled, B, GET, p)
+            .deny(&["$share: ", NOT_NAMED_B]),
+        ask("a nested OU member after sharing with RAM is disabled", OrgSharingDisabled, D, GET, p)
+            .deny(&["does not name 444444444444"]),
+        ask("an OU member's role after sharing with RAM is disabled", OrgSharingDisabled, ROLE_B, GET, p)
+            .deny(&["does not name arn:aws:iam::222222222222:role/Dev"]),
+        ask("a member under the root, the whole organization shared", OrgWhole, E, GET, p)
+            .allow("share", "$default", "1", "$org"),
+        ask("a member deep in the OUs, the whole organization shared", OrgWhole, D, GET, p)
+            .allow("share", "$default", "1", "$org"),
+        ask("the owner's own role, the whole organization shared", OrgWhole,
+            "arn:aws:iam::111111111111:role/Local", GET, p)
+            .allow("share", "$default", "1", "$org"),
+        ask("an outsider, the whole organization shared", OrgWhole, C, GET, p)
+            .deny(&["$share: ", "does not name 333333333333 in status ASSOCIATED"]),
+        ask("a member that left, sharing retained", OrgLeft, E, GET, p)
+            .allow("retained", "$default", "1", E),
+        ask("a member that left, sharing not retained", OrgLeft, E, GET, "$project2")
+            .deny(&["$plain: ", "does not name 555555555555 in status ASSOCIATED"]),
+        ask("a member that stayed, through the organization", OrgLeft, B, GET, "$project2")
+            .allow("plain", "$default", "1", "$org"),
     ]
 }
 

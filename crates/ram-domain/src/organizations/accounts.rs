@@ -388,6 +388,8 @@ impl Ram {
         if let Some(leaving) = tx.organization_of_account(&account.account_id).await? {
             self.retain_sharing_on_leave(&mut tx, &leaving, self.now_ms())
                 .await?;
+            self.end_organization_principals(&mut tx, &leaving, self.now_ms())
+                .await?;
         }
         tx.delete_org_account(&account.account_id).await?;
         tx.commit().await?;
@@ -401,6 +403,8 @@ impl Ram {
             return Err(master_cannot_leave().into());
         }
         self.retain_sharing_on_leave(&mut tx, &m, self.now_ms())
+            .await?;
+        self.end_organization_principals(&mut tx, &m, self.now_ms())
             .await?;
         tx.delete_org_account(&caller.account_id).await?;
         tx.commit().await?;

@@ -147,6 +147,8 @@ impl Ram {
             )
             .into());
         }
+        self.end_organization_principals(&mut tx, &m, self.now_ms())
+            .await?;
         tx.delete_organization(&m.org_id).await?;
         tx.commit().await?;
         Ok(())

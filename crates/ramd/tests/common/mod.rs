@@ -664,3 +664,149 @@ pub fn http_status<T: fmt::Debug, E: fmt::Debug>(
             .as_u16(),
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The global services on the same endpoint: Organizations (JSON 1.1) and IAM (query protocol)
+
+/// The answer to a raw request to another service: HTTP status, `x-amzn-ErrorType` (if any) and
+/// the body as text.
+#[derive(Debug, Clone)]
+pub struct RawReply {
+    pub status: u16,
+    pub error_type: Option<String>,
+    pub text: String,
+}
+
+/// POSTs `body` to `/` on the router, signed with SigV4 for `service` by these keys, with
+/// `content_type` and any `extra` headers (signed too), as that service's SDK would send it.
+#[allow(clippy::too_many_arguments)]
+pub async fn signed_service_post(
+    router: &Router,
+    access_key_id: &str,
+    secret: &str,
+    region: &str,
+    service: &str,
+    content_type: &str,
+    extra: &[(&str, &str)],
+    body: &str,
+) -> RawReply {
+    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+    use aws_smithy_runtime_api::client::identity::Identity;
+
+    let uri = format!("{ENDPOINT}/");
+    let identity: Identity = Credentials::new(access_key_id, secret, None, None, "test").into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name(service)
+        .time(SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .expect("signing parameters")
+        .into();
+    let mut headers = vec![("host", "ramd.local"), ("content-type", content_type)];
+    headers.extend_from_slice(extra);
+    let signable = SignableRequest::new(
+        "POST",
+        uri.as_str(),
+        headers.iter().copied(),
+        SignableBody::Bytes(body.as_bytes()),
+    )
+    .expect("signable request");
+    let (instructions, _) = sign(signable, &params)
+        .expect("SigV4 signature")
+        .into_parts();
+    let mut builder = http::Request::builder().method("POST").uri(&uri);
+    for (name, value) in &headers {
+        builder = builder.header(*name, *value);
+    }
+    let mut request = builder.body(()).expect("request");
+    instructions.apply_to_request_http1x(&mut request);
+    let (parts, ()) = request.into_parts();
+    let request = http::Request::from_parts(parts, axum::body::Body::from(body.to_owned()));
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("router answers");
+    let status = response.status().as_u16();
+    let error_type = response
+        .headers()
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("response body")
+        .to_bytes();
+    RawReply {
+        status,
+        error_type,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// `application/x-www-form-urlencoded` encoding of one value.
+pub fn form_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl Harness {
+    /// One AWS Organizations call (`X-Amz-Target: AWSOrganizationsV20161128.<operation>`, JSON
+    /// 1.1, signed for `organizations`) as `account`; errors carry `__type` and `Message`.
+    pub async fn organizations(
+        &self,
+        account: &str,
+        operation: &str,
+        body: &serde_json::Value,
+    ) -> JsonReply {
+        let target = format!("AWSOrganizationsV20161128.{operation}");
+        let reply = signed_service_post(
+            &self.router,
+            account,
+            "not-checked-in-trust-mode",
+            US,
+            "organizations",
+            "application/x-amz-json-1.1",
+            &[("x-amz-target", target.as_str())],
+            &body.to_string(),
+        )
+        .await;
+        JsonReply {
+            status: reply.status,
+            error_type: reply.error_type,
+            body: serde_json::from_str(&reply.text).unwrap_or(serde_json::Value::Null),
+        }
+    }
+
+    /// One IAM query-protocol action (`Action=<action>&Version=2010-05-08&...`, signed for
+    /// `iam`) as `account`; the XML answer as text.
+    pub async fn iam(&self, account: &str, action: &str, params: &[(&str, &str)]) -> RawReply {
+        use std::fmt::Write as _;
+        let mut body = format!("Action={}&Version=2010-05-08", form_encode(action));
+        for (k, v) in params {
+            let _ = write!(body, "&{}={}", form_encode(k), form_encode(v));
+        }
+        signed_service_post(
+            &self.router,
+            account,
+            "not-checked-in-trust-mode",
+            US,
+            "iam",
+            "application/x-www-form-urlencoded; charset=utf-8",
+            &[],
+            &body,
+        )
+        .await
+    }
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Reruns the benchmarks of docs/benchmarks.md: ramd-bench against release builds of ramd on SQLite, on
+# PostgreSQL with one replica and with two. Prints one JSON line per run. Needs PostgreSQL binaries
+# (scripts/postgres.sh installs them) unless RAMD_TEST_DATABASE_URL names a server.
+# Usage: scripts/bench.sh [seconds per run, default 10] [concurrency, default 32]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-10}
+concurrency=${2:-32}
+cargo build --release -p ramd -p ramd-bench --quiet
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    [ -n "${own_pg:-}" ] && scripts/postgres.sh stop "$work/pg"
+    rm -rf "$work"
+}
+trap cleanup EXIT
+if [ -z "${RAMD_TEST_DATABASE_URL:-}" ]; then
+    eval "$(scripts/postgres.sh start "$work/pg")"
+    own_pg=1
+fi
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+serve() { # serve NAME STORE-FLAGS... : starts a replica, prints its endpoint
+    local p; p=$(port)
+    target/release/ramd serve --auth trust --listen "127.0.0.1:$p" --data-dir "$work/$1" "${@:2}" 2>"$work/$1-$p.log" &
+    pids+=($!)
+    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.05; done
+    echo "http://127.0.0.1:$p"
+}
+fresh_db() { # a new database on the PostgreSQL server, printed as a URL
+    local name="bench_$1"
+    psql "$RAMD_TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
+    echo "${RAMD_TEST_DATABASE_URL%/*}/$name"
+}
+bench() { # bench LABEL WORKLOAD ENDPOINT...
+    local label=$1 workload=$2; shift 2
+    local args=()
+    for e in "$@"; do args+=(--endpoint "$e"); done
+    printf '{"run": "%s", "result": %s}\n' "$label" \
+        "$(target/release/ramd-bench "${args[@]}" --workload "$workload" --seconds "$seconds" --concurrency "$concurrency")"
+}
+
+a=$(serve sqlite)
+bench "sqlite, 1 replica" write "$a"
+bench "sqlite, 1 replica" read "$a"
+
+db=$(fresh_db one)
+a=$(serve pg1 --database-url "$db")
+bench "postgres, 1 replica" write "$a"
+bench "postgres, 1 replica" read "$a"
+
+db=$(fresh_db two)
+a=$(serve pg2a --database-url "$db")
+b=$(serve pg2b --database-url "$db")
+bench "postgres, 2 replicas" write "$a" "$b"
+bench "postgres, 2 replicas" read "$a" "$b"
