@@ -9,10 +9,10 @@ seconds=${1:-10}
 concurrency=${2:-32}
 cargo build --release -p ramd -p ramd-bench --quiet
 work=$(mktemp -d)
-pids=()
 cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    # Replicas are started inside command substitutions, so their pids are kept in a file.
+    [ -f "$work/pids" ] && xargs -r kill < "$work/pids" 2>/dev/null || true
+    sleep 0.5
     [ -n "${own_pg:-}" ] && scripts/postgres.sh stop "$work/pg"
     rm -rf "$work"
 }
@@ -25,8 +25,8 @@ fi
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 serve() { # serve NAME STORE-FLAGS... : starts a replica, prints its endpoint
     local p; p=$(port)
-    target/release/ramd serve --auth trust --listen "127.0.0.1:$p" --data-dir "$work/$1" "${@:2}" 2>"$work/$1-$p.log" &
-    pids+=($!)
+    target/release/ramd serve --auth trust --listen "127.0.0.1:$p" --data-dir "$work/$1" "${@:2}" >/dev/null 2>"$work/$1-$p.log" &
+    echo $! >> "$work/pids"
     for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.05; done
     echo "http://127.0.0.1:$p"
 }

@@ -152,6 +152,20 @@ def store_args(data_dir: Path) -> list[str]:
     return args + ["--database-url", admin.rsplit("/", 1)[0] + "/" + name]
 
 
+def ramd_accounts_create(data_dir, account_id=None, principal_arn=None) -> dict:
+    """`ramd accounts create` on the store of `data_dir` (whichever backend the suite runs on)."""
+    cmd = [str(RAMD_BIN), "accounts", "create", *store_args(data_dir)]
+    if account_id:
+        cmd += ["--account-id", account_id]
+    if principal_arn:
+        cmd += ["--principal-arn", principal_arn]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30, env={"PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    creds = json.loads(proc.stdout)
+    assert creds["accountId"] == account_id if account_id else len(creds["accountId"]) == 12
+    return creds
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -15,24 +15,11 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from conftest import (
-    ACCOUNT_A, ACCOUNT_B, AWS_CLI, RAMD_BIN, REGION, make_client, pending_invitation, raw_request, run_cli, store_args,
-    tgw_arn,
+    ACCOUNT_A, ACCOUNT_B, AWS_CLI, RAMD_BIN, REGION, make_client, pending_invitation, raw_request, run_cli,
+    ramd_accounts_create, tgw_arn,
 )
 
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_A}:role/Deployer"
-
-
-def create_account(data_dir, account_id=None, principal_arn=None) -> dict:
-    cmd = [str(RAMD_BIN), "accounts", "create", *store_args(data_dir)]
-    if account_id:
-        cmd += ["--account-id", account_id]
-    if principal_arn:
-        cmd += ["--principal-arn", principal_arn]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30, env={"PATH": "/usr/bin:/bin"})
-    assert proc.returncode == 0, proc.stderr
-    creds = json.loads(proc.stdout)
-    assert creds["accountId"] == account_id if account_id else len(creds["accountId"]) == 12
-    return creds
 
 
 def client_for(server, creds, service="ram", region=REGION, secret=None):
@@ -44,9 +31,9 @@ def client_for(server, creds, service="ram", region=REGION, secret=None):
 def sigv4(ramd_factory, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("sigv4-data")
     creds = {
-        "a": create_account(data_dir, ACCOUNT_A),
-        "b": create_account(data_dir, ACCOUNT_B),
-        "role": create_account(data_dir, ACCOUNT_A, principal_arn=ROLE_ARN),
+        "a": ramd_accounts_create(data_dir, ACCOUNT_A),
+        "b": ramd_accounts_create(data_dir, ACCOUNT_B),
+        "role": ramd_accounts_create(data_dir, ACCOUNT_A, principal_arn=ROLE_ARN),
     }
     server = ramd_factory(auth="sigv4", data_dir=data_dir)
     return server, creds
@@ -171,7 +158,7 @@ def test_sigv4_reset_is_not_available(sigv4):
 
 def test_sigv4_account_created_beside_a_running_server(sigv4):
     server, _ = sigv4
-    creds = create_account(server.data_dir, "444444444444")
+    creds = ramd_accounts_create(server.data_dir, "444444444444")
     ident = client_for(server, creds, service="sts").get_caller_identity()
     assert ident["Account"] == "444444444444"
 
@@ -227,7 +214,7 @@ def test_first_start_writes_a_credentials_profile(ramd_factory, tmp_path, tmp_pa
 
 def test_state_survives_a_restart(ramd_factory, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("restart")
-    a, b = create_account(data_dir, ACCOUNT_A), create_account(data_dir, ACCOUNT_B)
+    a, b = ramd_accounts_create(data_dir, ACCOUNT_A), ramd_accounts_create(data_dir, ACCOUNT_B)
     server = ramd_factory(auth="sigv4", data_dir=data_dir)
     owner, receiver = client_for(server, a), client_for(server, b)
     tgw = tgw_arn()
@@ -262,7 +249,7 @@ def test_state_survives_a_restart(ramd_factory, tmp_path_factory):
 
 def test_pagination_tokens_survive_a_restart(ramd_factory, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("restart-tokens")
-    a = create_account(data_dir, ACCOUNT_A)
+    a = ramd_accounts_create(data_dir, ACCOUNT_A)
     server = ramd_factory(auth="sigv4", data_dir=data_dir)
     ram = client_for(server, a)
     for i in range(3):

@@ -15,7 +15,7 @@ import requests
 from botocore.exceptions import ClientError
 
 import shape_check
-from conftest import ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, RAMD_BIN, REGION, error_code, error_message, make_client
+from conftest import ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, RAMD_BIN, REGION, error_code, ramd_accounts_create, error_message, make_client
 
 TARGET = "AWSOrganizationsV20161128"
 ORG_ID = re.compile(r"^o-[a-z0-9]{10}$")
@@ -595,18 +595,9 @@ def test_iam_wire_and_sts_beside_it(ramd, clients):
 # ------------------------------------------------------------------------------- SigV4 mode
 
 
-def _ramd_accounts_create(data_dir, account_id=None) -> dict:
-    cmd = [str(RAMD_BIN), "accounts", "create", "--data-dir", str(data_dir)]
-    if account_id:
-        cmd += ["--account-id", account_id]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30, env={"PATH": "/usr/bin:/bin"})
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
-
-
 def test_sigv4_created_account_gets_keys(ramd_factory, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("orgs-sigv4")
-    creds = _ramd_accounts_create(data_dir, ACCOUNT_A)
+    creds = ramd_accounts_create(data_dir, ACCOUNT_A)
     server = ramd_factory(auth="sigv4", data_dir=data_dir)
 
     def client(c, service="organizations"):
@@ -616,7 +607,7 @@ def test_sigv4_created_account_gets_keys(ramd_factory, tmp_path_factory):
     new_org(management)
     new_id = create_account(management, "signed")
     # `ramd accounts create --account-id` issues keys for the account CreateAccount made.
-    member_creds = _ramd_accounts_create(data_dir, new_id)
+    member_creds = ramd_accounts_create(data_dir, new_id)
     assert member_creds["accountId"] == new_id
     member = client(member_creds)
     assert member.describe_organization()["Organization"]["MasterAccountId"] == ACCOUNT_A

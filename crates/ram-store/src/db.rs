@@ -113,6 +113,14 @@ impl Store {
         Store::open(&format!("sqlite://{}", dir.join("ramd.sqlite3").display())).await
     }
 
+    /// The newest schema migration applied to the database.
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        let row: (i64,) = sqlx::query_as("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.0)
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

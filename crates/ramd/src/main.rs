@@ -106,6 +106,12 @@ enum Command {
         #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
         region: String,
     },
+    /// Bring the store's schema up to date (serve also does it at start; replicas may race safely)
+    /// and print the schema version as JSON.
+    Migrate {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Manage accounts and their access keys.
     Accounts {
         #[command(subcommand)]
@@ -252,6 +258,12 @@ async fn run(cli: Cli) -> Result<(), String> {
                 "{}",
                 serde_json::to_string_pretty(&answer).map_err(|e| e.to_string())?
             );
+            Ok(())
+        }
+        Command::Migrate { store } => {
+            let db = store.open().await?;
+            let version = db.schema_version().await.map_err(|e| e.to_string())?;
+            println!("{}", serde_json::json!({ "schemaVersion": version }));
             Ok(())
         }
         Command::Accounts { command } => match command {
