@@ -7,6 +7,7 @@ use sqlx::any::AnyRow;
 use crate::query::{Page, Sql, effective_status, opt_int, opt_text};
 use crate::records::{Lifecycle, Tag};
 use crate::shares::split;
+use crate::tags::PERMISSION_TAGS;
 use crate::{StoreError, Tx};
 
 pub(crate) const SCHEMA: &str = r"
@@ -347,43 +348,11 @@ impl Tx {
         &mut self,
         arns: &[String],
     ) -> Result<Vec<(String, Tag)>, StoreError> {
-        if arns.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut sql =
-            Sql::new("SELECT permission_arn, tag_key, tag_value FROM permission_tags WHERE ");
-        sql.in_list("permission_arn", arns)
-            .push(" ORDER BY permission_arn, tag_key");
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("permission_arn")?,
-                    Tag {
-                        key: r.try_get("tag_key")?,
-                        value: r.try_get("tag_value")?,
-                    },
-                ))
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        self.tags_of(PERMISSION_TAGS, arns).await
     }
 
     pub async fn put_permission_tags(&mut self, arn: &str, tags: &[Tag]) -> Result<(), StoreError> {
-        for tag in tags {
-            let mut sql = Sql::new(
-                "INSERT INTO permission_tags (permission_arn, tag_key, tag_value) VALUES (",
-            );
-            sql.text(arn)
-                .push(", ")
-                .text(&tag.key)
-                .push(", ")
-                .text(&tag.value);
-            sql.push(") ON CONFLICT (permission_arn, tag_key) DO UPDATE SET tag_value = ")
-                .text(&tag.value);
-            sql.query().execute(&mut *self.tx).await?;
-        }
-        Ok(())
+        self.put_tags(PERMISSION_TAGS, arn, tags).await
     }
 
     pub async fn remove_permission_tags(
@@ -391,13 +360,7 @@ impl Tx {
         arn: &str,
         keys: &[String],
     ) -> Result<(), StoreError> {
-        if keys.is_empty() {
-            return Ok(());
-        }
-        let mut sql = Sql::new("DELETE FROM permission_tags WHERE permission_arn = ");
-        sql.text(arn).push(" AND ").in_list("tag_key", keys);
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
+        self.remove_tags(PERMISSION_TAGS, arn, Some(keys)).await
     }
 
     /// How many shares that still exist use the permission (at `version` if given).

@@ -17,6 +17,7 @@ mod query;
 mod records;
 mod settings;
 mod shares;
+mod tags;
 
 pub use associations::association_key;
 pub use customer_permissions::{

@@ -8,6 +8,7 @@ use sqlx::any::AnyRow;
 
 use crate::query::{Page, Sql, opt_int, opt_text};
 use crate::records::Tag;
+use crate::tags::ORG_TAGS;
 use crate::{StoreError, Tx};
 
 /// Migration 2: the Organizations tables and IAM's roles (see `iam.rs`).
@@ -1014,19 +1015,7 @@ impl Tx {
         resource_id: &str,
         tags: &[Tag],
     ) -> Result<(), StoreError> {
-        for tag in tags {
-            let mut sql =
-                Sql::new("INSERT INTO org_tags (resource_id, tag_key, tag_value) VALUES (");
-            sql.text(resource_id)
-                .push(", ")
-                .text(&tag.key)
-                .push(", ")
-                .text(&tag.value);
-            sql.push(") ON CONFLICT (resource_id, tag_key) DO UPDATE SET tag_value = ")
-                .text(&tag.value);
-            sql.query().execute(&mut *self.tx).await?;
-        }
-        Ok(())
+        self.put_tags(ORG_TAGS, resource_id, tags).await
     }
 
     pub async fn remove_org_tags(
@@ -1034,35 +1023,16 @@ impl Tx {
         resource_id: &str,
         keys: &[String],
     ) -> Result<(), StoreError> {
-        if keys.is_empty() {
-            return Ok(());
-        }
-        let mut sql = Sql::new("DELETE FROM org_tags WHERE resource_id = ");
-        sql.text(resource_id).push(" AND ").in_list("tag_key", keys);
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
+        self.remove_tags(ORG_TAGS, resource_id, Some(keys)).await
     }
 
     /// The tags of a root, OU or account, sorted by key.
     pub async fn list_org_tags(&mut self, resource_id: &str) -> Result<Vec<Tag>, StoreError> {
-        let mut sql = Sql::new("SELECT tag_key, tag_value FROM org_tags WHERE resource_id = ");
-        sql.text(resource_id).push(" ORDER BY tag_key");
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                Ok(Tag {
-                    key: r.try_get("tag_key")?,
-                    value: r.try_get("tag_value")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()?)
+        let tags = self.tags_of(ORG_TAGS, &[resource_id.to_owned()]).await?;
+        Ok(tags.into_iter().map(|(_, tag)| tag).collect())
     }
 
     pub async fn delete_org_tags(&mut self, resource_id: &str) -> Result<(), StoreError> {
-        let mut sql = Sql::new("DELETE FROM org_tags WHERE resource_id = ");
-        sql.text(resource_id);
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
+        self.remove_tags(ORG_TAGS, resource_id, None).await
     }
 }

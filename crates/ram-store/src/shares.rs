@@ -3,6 +3,7 @@ use sqlx::any::AnyRow;
 
 use crate::query::{Bind, Page, Reach, Scope, Sql, effective_status, opt_int, opt_text};
 use crate::records::{Lifecycle, NewShare, ShareFilter, ShareRecord, Tag};
+use crate::tags::SHARE_TAGS;
 use crate::{StoreError, Tx};
 
 const SHARE_COLUMNS: &str = "s.arn, s.owner_account, s.region, s.name, s.allow_external, s.feature_set, s.retain_on_leave, s.status_message, s.created_ms, s.updated_ms";
@@ -260,42 +261,12 @@ impl Tx {
 
     /// Tags of each of the shares, in key order.
     pub async fn share_tags(&mut self, arns: &[String]) -> Result<Vec<(String, Tag)>, StoreError> {
-        if arns.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut sql = Sql::new("SELECT share_arn, tag_key, tag_value FROM share_tags WHERE ");
-        sql.in_list("share_arn", arns)
-            .push(" ORDER BY share_arn, tag_key");
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("share_arn")?,
-                    Tag {
-                        key: r.try_get("tag_key")?,
-                        value: r.try_get("tag_value")?,
-                    },
-                ))
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        self.tags_of(SHARE_TAGS, arns).await
     }
 
     /// Sets tags on a share, replacing the values of keys it already has.
     pub async fn put_share_tags(&mut self, arn: &str, tags: &[Tag]) -> Result<(), StoreError> {
-        for tag in tags {
-            let mut sql =
-                Sql::new("INSERT INTO share_tags (share_arn, tag_key, tag_value) VALUES (");
-            sql.text(arn)
-                .push(", ")
-                .text(&tag.key)
-                .push(", ")
-                .text(&tag.value);
-            sql.push(") ON CONFLICT (share_arn, tag_key) DO UPDATE SET tag_value = ")
-                .text(&tag.value);
-            sql.query().execute(&mut *self.tx).await?;
-        }
-        Ok(())
+        self.put_tags(SHARE_TAGS, arn, tags).await
     }
 
     pub async fn remove_share_tags(
@@ -303,13 +274,7 @@ impl Tx {
         arn: &str,
         keys: &[String],
     ) -> Result<(), StoreError> {
-        if keys.is_empty() {
-            return Ok(());
-        }
-        let mut sql = Sql::new("DELETE FROM share_tags WHERE share_arn = ");
-        sql.text(arn).push(" AND ").in_list("tag_key", keys);
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
+        self.remove_tags(SHARE_TAGS, arn, Some(keys)).await
     }
 }
 
