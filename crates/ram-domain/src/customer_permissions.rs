@@ -41,17 +41,8 @@ impl Ram {
         caller: &Caller,
         now: i64,
     ) -> Outcome<Vec<PermissionRecord>> {
-        let all = tx
-            .list_permissions(
-                &caller.account_id,
-                &caller.region,
-                None,
-                usize::MAX >> 1,
-                now,
-            )
-            .await?;
+        let all = self.own_permission_records(tx, caller, now).await?;
         Ok(all
-            .items
             .into_iter()
             .filter(|p| p.status != DELETING && p.status != DELETED)
             .collect())

@@ -2,9 +2,9 @@
 //! from the owner's side (SELF) or the receiver's (OTHER-ACCOUNTS).
 
 use ram_model::{
-    AssociatedSource, ListPrincipalsRequest, ListPrincipalsResponse, ListResourcesRequest,
-    ListResourcesResponse, ListSourceAssociationsRequest, ListSourceAssociationsResponse,
-    ResourceOwner, ResourceRegionScopeFilter, Timestamp, api_error,
+    ApiError, AssociatedSource, ListPrincipalsRequest, ListPrincipalsResponse,
+    ListResourcesRequest, ListResourcesResponse, ListSourceAssociationsRequest,
+    ListSourceAssociationsResponse, ResourceOwner, ResourceRegionScopeFilter, Timestamp, api_error,
 };
 use ram_store::{
     AssociationFilter, AssociationRecord, Page, Reach, Scope, ShareHolds, association_key,
@@ -52,6 +52,24 @@ impl Ram {
         self.catalog
             .get(resource_type)
             .map(|t| t.resource_type.clone())
+    }
+
+    /// A `resourceType` filter in its canonical spelling; an unknown type is
+    /// `InvalidParameterException` (ListResources alone answers `InvalidResourceTypeException`).
+    pub(crate) fn resource_type_filter(
+        &self,
+        resource_type: Option<&str>,
+    ) -> Result<Option<String>, ApiError> {
+        resource_type
+            .map(|rt| {
+                self.known_resource_type(rt).ok_or_else(|| {
+                    api_error!(
+                        InvalidParameterException,
+                        "The resource type {rt} is not valid."
+                    )
+                })
+            })
+            .transpose()
     }
 
     async fn list_page(
@@ -124,13 +142,7 @@ impl Ram {
                 resource_type: None,
             });
         }
-        if let Some(rt) = &input.resource_type {
-            let rt = self.known_resource_type(rt).ok_or_else(|| {
-                api_error!(
-                    InvalidParameterException,
-                    "The resource type {rt} is not valid."
-                )
-            })?;
+        if let Some(rt) = self.resource_type_filter(input.resource_type.as_deref())? {
             let holds = filter.share_holds.get_or_insert_with(|| ShareHolds {
                 association_type: RESOURCE.into(),
                 ..ShareHolds::default()

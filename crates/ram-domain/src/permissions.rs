@@ -205,6 +205,26 @@ impl Ram {
         all
     }
 
+    /// Every permission the caller's account owns in its Region, by ARN (a few thousand at most:
+    /// quotas bound them).
+    pub(crate) async fn own_permission_records(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        now: i64,
+    ) -> Outcome<Vec<PermissionRecord>> {
+        let page = tx
+            .list_permissions(
+                &caller.account_id,
+                &caller.region,
+                None,
+                usize::MAX >> 1,
+                now,
+            )
+            .await?;
+        Ok(page.items)
+    }
+
     /// A stored permission with its versions (deleted ones while they are still listed) and tags.
     pub(crate) async fn stored_permission(
         &self,
@@ -347,21 +367,7 @@ impl Ram {
             input.next_token.as_deref(),
             input.max_results,
         )?;
-        let wanted_type = match &input.resource_type {
-            Some(rt) => Some(
-                self.catalog
-                    .get(rt)
-                    .ok_or_else(|| {
-                        api_error!(
-                            InvalidParameterException,
-                            "The resource type {rt} is not valid."
-                        )
-                    })?
-                    .resource_type
-                    .clone(),
-            ),
-            None => None,
-        };
+        let wanted_type = self.resource_type_filter(input.resource_type.as_deref())?;
         let kind = input.permission_type.unwrap_or(PermissionTypeFilter::All);
         let mut all = Vec::new();
         if kind != PermissionTypeFilter::CustomerManaged {
@@ -370,16 +376,8 @@ impl Ram {
         if kind != PermissionTypeFilter::AwsManaged {
             let now = self.now_ms();
             let mut tx = self.store.read().await?;
-            let records = tx
-                .list_permissions(
-                    &caller.account_id,
-                    &caller.region,
-                    None,
-                    usize::MAX >> 1,
-                    now,
-                )
-                .await?;
-            for record in records.items {
+            let records = self.own_permission_records(&mut tx, caller, now).await?;
+            for record in records {
                 all.push(self.stored_permission(&mut tx, record).await?);
             }
             tx.commit().await?;

@@ -514,16 +514,8 @@ impl Ram {
                     .collect()
             })
             .unwrap_or_default();
-        let own = tx
-            .list_permissions(
-                &caller.account_id,
-                &caller.region,
-                None,
-                usize::MAX >> 1,
-                now,
-            )
-            .await?;
-        for record in own.items {
+        let own = self.own_permission_records(tx, caller, now).await?;
+        for record in own {
             if record.resource_type == resource_type
                 && record.feature_set == STANDARD
                 && record.status == crate::permissions::ATTACHABLE

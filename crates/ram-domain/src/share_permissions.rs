@@ -329,21 +329,7 @@ impl Ram {
         if let Some(arn) = &input.permission_arn {
             Arn::parse_ram(arn, "permission")?;
         }
-        let resource_type = match &input.resource_type {
-            Some(rt) => Some(
-                self.catalog
-                    .get(rt)
-                    .ok_or_else(|| {
-                        api_error!(
-                            InvalidParameterException,
-                            "The resource type {rt} is not valid."
-                        )
-                    })?
-                    .resource_type
-                    .clone(),
-            ),
-            None => None,
-        };
+        let resource_type = self.resource_type_filter(input.resource_type.as_deref())?;
         // Attachments are always ASSOCIATED in ramd: any other status filter matches nothing.
         let status_matches = input
             .association_status

@@ -5,7 +5,7 @@
 
 use ram_model::validate::{Rules, validate_with};
 use ram_model::{ApiError, ErrorCode, api_error};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::Reply;
 
@@ -21,16 +21,7 @@ pub fn operation<'a>(target: Option<&'a str>, prefix: &str) -> Option<&'a str> {
 /// every constraint of the model: type mismatches are `SerializationException`, constraint
 /// violations the code `rules` names for them.
 pub fn decode(rules: &Rules, input_shape: Option<&str>, body: &[u8]) -> Result<Value, ApiError> {
-    let input = if body.iter().all(u8::is_ascii_whitespace) {
-        Value::Object(Map::new())
-    } else {
-        serde_json::from_slice::<Value>(body).map_err(|e| {
-            api_error!(
-                SerializationException,
-                "The request body is not valid JSON: {e}"
-            )
-        })?
-    };
+    let input = crate::json_body(body)?;
     match input_shape {
         Some(shape) => validate_with(rules, shape, &input)?,
         None if !input.is_object() => {

@@ -14,3 +14,17 @@ pub struct Reply {
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
 }
+
+/// A JSON request body as a document: an empty body is an empty structure; anything that is not
+/// JSON is `SerializationException`.
+pub(crate) fn json_body(body: &[u8]) -> Result<serde_json::Value, ram_model::ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Value::Object(serde_json::Map::new()));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ram_model::api_error!(
+            SerializationException,
+            "The request body is not valid JSON: {e}"
+        )
+    })
+}

@@ -4,7 +4,7 @@
 use ram_model::spec::{Kind, Location, shape};
 use ram_model::validate::validate_input;
 use ram_model::{ApiError, ErrorCode, OPERATIONS, Operation, api_error};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::Reply;
 
@@ -31,16 +31,7 @@ pub fn route(method: &str, path: &str) -> Result<Operation, ApiError> {
 /// against every constraint of the model.
 pub fn decode(operation: Operation, query: Option<&str>, body: &[u8]) -> Result<Value, ApiError> {
     let spec = operation.spec();
-    let mut input = if body.iter().all(u8::is_ascii_whitespace) {
-        Value::Object(Map::new())
-    } else {
-        serde_json::from_slice::<Value>(body).map_err(|e| {
-            api_error!(
-                SerializationException,
-                "The request body is not valid JSON: {e}"
-            )
-        })?
-    };
+    let mut input = crate::json_body(body)?;
     let Kind::Structure(members) = &shape(spec.input).kind else {
         unreachable!("operation inputs are structures")
     };

@@ -3,7 +3,7 @@ use sqlx::any::AnyRow;
 
 use crate::query::{Page, Scope, Sql, effective_status, opt_text};
 use crate::records::{AssociationFilter, AssociationRecord, Lifecycle, NewAssociation};
-use crate::shares::{receiver_access, split};
+use crate::shares::{assign_lifecycle, receiver_access, split};
 use crate::{StoreError, Tx};
 
 /// The keyset key of an association: unique and stable for the row's lifetime.
@@ -116,13 +116,8 @@ impl Tx {
         status_message: Option<&str>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let (next, at) = split(lifecycle);
-        let mut sql = Sql::new("UPDATE associations SET status = ");
-        sql.text(&lifecycle.status)
-            .push(", next_status = ")
-            .bind(next)
-            .push(", transition_ms = ")
-            .bind(at);
+        let mut sql = Sql::new("UPDATE associations SET ");
+        assign_lifecycle(&mut sql, lifecycle);
         sql.push(", status_message = ")
             .bind(opt_text(status_message))
             .push(", updated_ms = ")

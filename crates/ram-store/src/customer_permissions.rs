@@ -312,20 +312,8 @@ impl Tx {
         visible_until_ms: Option<i64>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let (next, at) = split(lifecycle);
-        let mut sql = Sql::new("UPDATE permissions SET status = ");
-        sql.text(&lifecycle.status)
-            .push(", next_status = ")
-            .bind(next)
-            .push(", transition_ms = ")
-            .bind(at);
-        sql.push(", visible_until_ms = ")
-            .bind(opt_int(visible_until_ms))
-            .push(", updated_ms = ")
-            .int(now_ms);
-        sql.push(" WHERE arn = ").text(arn);
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
+        self.set_lifecycle_by_arn("permissions", arn, lifecycle, visible_until_ms, now_ms)
+            .await
     }
 
     pub async fn set_permission_feature_set(

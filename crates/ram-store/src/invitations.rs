@@ -3,7 +3,7 @@ use sqlx::any::AnyRow;
 
 use crate::query::{Page, Sql, effective_status, opt_text};
 use crate::records::{InvitationFilter, InvitationRecord, Lifecycle, NewInvitation};
-use crate::shares::split;
+use crate::shares::{assign_lifecycle, split};
 use crate::{StoreError, Tx};
 
 fn invitation_select(now_ms: i64) -> Sql {
@@ -99,13 +99,8 @@ impl Tx {
         lifecycle: &Lifecycle,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let (next, at) = split(lifecycle);
-        let mut sql = Sql::new("UPDATE invitations SET status = ");
-        sql.text(&lifecycle.status)
-            .push(", next_status = ")
-            .bind(next)
-            .push(", transition_ms = ")
-            .bind(at);
+        let mut sql = Sql::new("UPDATE invitations SET ");
+        assign_lifecycle(&mut sql, lifecycle);
         sql.push(", updated_ms = ")
             .int(now_ms)
             .push(" WHERE arn = ")

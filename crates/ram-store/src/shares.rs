@@ -243,13 +243,27 @@ impl Tx {
         visible_until_ms: Option<i64>,
         updated_ms: i64,
     ) -> Result<(), StoreError> {
-        let (next, at) = split(lifecycle);
-        let mut sql = Sql::new("UPDATE resource_shares SET status = ");
-        sql.text(&lifecycle.status)
-            .push(", next_status = ")
-            .bind(next)
-            .push(", transition_ms = ")
-            .bind(at);
+        self.set_lifecycle_by_arn(
+            "resource_shares",
+            arn,
+            lifecycle,
+            visible_until_ms,
+            updated_ms,
+        )
+        .await
+    }
+
+    /// Moves the row `arn` of a table with a lifecycle and a visibility deadline to a new status.
+    pub(crate) async fn set_lifecycle_by_arn(
+        &mut self,
+        table: &'static str,
+        arn: &str,
+        lifecycle: &Lifecycle,
+        visible_until_ms: Option<i64>,
+        updated_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new(&format!("UPDATE {table} SET "));
+        assign_lifecycle(&mut sql, lifecycle);
         sql.push(", visible_until_ms = ")
             .bind(opt_int(visible_until_ms))
             .push(", updated_ms = ")
@@ -276,6 +290,17 @@ impl Tx {
     ) -> Result<(), StoreError> {
         self.remove_tags(SHARE_TAGS, arn, Some(keys)).await
     }
+}
+
+/// `status = ..., next_status = ..., transition_ms = ...` of an UPDATE.
+pub(crate) fn assign_lifecycle(sql: &mut Sql, lifecycle: &Lifecycle) {
+    let (next, at) = split(lifecycle);
+    sql.push("status = ")
+        .text(&lifecycle.status)
+        .push(", next_status = ")
+        .bind(next)
+        .push(", transition_ms = ")
+        .bind(at);
 }
 
 pub(crate) fn split(lifecycle: &Lifecycle) -> (Bind, Bind) {

@@ -33,6 +33,19 @@ fn sigv4_error(e: &ram_sigv4::SigV4Error) -> ApiError {
     ApiError::new(code, e.message())
 }
 
+impl Signed<'_> {
+    /// The request as the SigV4 verifier reads it.
+    pub fn sigv4(&self) -> ram_sigv4::Request<'_> {
+        ram_sigv4::Request {
+            method: self.method,
+            path: self.path,
+            query: self.query,
+            headers: self.headers,
+            body: self.body,
+        }
+    }
+}
+
 /// Establishes the caller of a request signed for `service` (`ram`, `sts`, ...).
 pub async fn authenticate(
     mode: &AuthMode,
@@ -41,13 +54,7 @@ pub async fn authenticate(
     service: &str,
     now_secs: u64,
 ) -> Result<Caller, ApiError> {
-    let request = ram_sigv4::Request {
-        method: req.method,
-        path: req.path,
-        query: req.query,
-        headers: req.headers,
-        body: req.body,
-    };
+    let request = req.sigv4();
     match mode {
         AuthMode::Sigv4 => {
             let parsed = ram_sigv4::parse(&request).map_err(|e| sigv4_error(&e))?;

@@ -27,13 +27,7 @@ pub fn organizations_operation(headers: &http::HeaderMap) -> Option<&str> {
 
 /// Whether a query-protocol request is IAM's rather than STS's.
 pub fn is_iam(req: &Signed<'_>, form: &Form) -> bool {
-    let request = ram_sigv4::Request {
-        method: req.method,
-        path: req.path,
-        query: req.query,
-        headers: req.headers,
-        body: req.body,
-    };
+    let request = req.sigv4();
     match ram_sigv4::parse(&request) {
         Ok(parsed) if parsed.service == "iam" => true,
         Ok(parsed) if parsed.service == "sts" => false,
