@@ -65,6 +65,47 @@ def test_trust_mode_region_comes_from_the_credential_scope(clients):
     assert arn.startswith(f"arn:aws:ram:ap-southeast-2:{ACCOUNT_A}:resource-share/")
 
 
+def _hand_written(ramd, authorization: str | None):
+    """A hand-written `curl`: GetResourceShares(SELF) with only the Authorization header given."""
+    headers = {"Content-Type": "application/json"}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    return requests.post(ramd.url + "/getresourceshares", data=json.dumps({"resourceOwner": "SELF"}),
+                         headers=headers, timeout=30)
+
+
+def test_trust_mode_takes_the_account_from_an_incomplete_header(ramd, clients):
+    clients(ACCOUNT_A).create_resource_share(name="mine")
+    # No X-Amz-Date, no SignedHeaders, no Signature: the Credential still says who is calling.
+    reply = _hand_written(ramd, f"AWS4-HMAC-SHA256 Credential={ACCOUNT_A}/20261201/{REGION}/ram/aws4_request")
+    assert reply.status_code == 200, reply.text
+    assert [s["name"] for s in reply.json()["resourceShares"]] == ["mine"]
+    # Another Region in the scope is that Region's (empty) world.
+    reply = _hand_written(ramd, f"AWS4-HMAC-SHA256 Credential={ACCOUNT_A}/20261201/eu-west-1/ram/aws4_request")
+    assert reply.status_code == 200 and reply.json()["resourceShares"] == []
+
+
+@pytest.mark.parametrize("authorization", [
+    "AWS4-HMAC-SHA256 SignedHeaders=host, Signature=abc",
+    f"AWS4-HMAC-SHA256 Credential={ACCOUNT_A}/20261201/{REGION}",
+    "Bearer 111111111111",
+    "garbage",
+])
+def test_trust_mode_refuses_a_header_it_cannot_read(ramd, clients, authorization):
+    clients(ACCOUNT_A).create_resource_share(name="mine")
+    reply = _hand_written(ramd, authorization)
+    assert reply.status_code == 400, reply.text
+    assert reply.headers["x-amzn-ErrorType"].split(":")[0] == "IncompleteSignatureException"
+    assert reply.json()["message"]
+
+
+def test_trust_mode_unsigned_request_is_the_default_account(ramd, clients):
+    clients("FOOBARKEY").create_resource_share(name="default's")
+    reply = _hand_written(ramd, None)
+    assert reply.status_code == 200, reply.text
+    assert [s["name"] for s in reply.json()["resourceShares"]] == ["default's"]
+
+
 # ---------------------------------------------------------------------------------- sigv4 mode
 
 

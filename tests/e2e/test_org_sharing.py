@@ -301,6 +301,13 @@ def test_another_organization_and_its_ous_are_not_found(world):
         # A's organization id under another management account.
         (f"arn:aws:organizations::{ACCOUNT_C}:organization/{w.org['Id']}",
          f"Organization {w.org['Id']} could not be found."),
+        # Ids that do not exist or are badly formed are unknown too, not malformed ARNs (AWS).
+        (f"arn:aws:organizations::{ACCOUNT_A}:organization/o-unknown",
+         "Organization o-unknown could not be found."),
+        (f"arn:aws:organizations::{ACCOUNT_A}:ou/o-xxxx/ou-unknown",
+         "OrganizationalUnit ou-unknown could not be found."),
+        (f"arn:aws:organizations::{ACCOUNT_A}:ou/{w.org['Id']}/ou-unknown",
+         "OrganizationalUnit ou-unknown could not be found."),
     ]
     share = w.share([ACCOUNT_B])
     for principal, expected in cases:

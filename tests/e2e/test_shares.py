@@ -42,7 +42,13 @@ def test_create_share_returns_active_share_with_defaults(ram):
     assert share["allowExternalPrincipals"] is True
     assert share["status"] == "ACTIVE"
     assert share["creationTime"] == share["lastUpdatedTime"]
-    assert share.get("featureSet", "STANDARD") == "STANDARD"
+    # AWS's CreateResourceShare answer carries no featureSet; GetResourceShares does.
+    assert "featureSet" not in share
+    [listed] = ram.get_resource_shares(resourceOwner="SELF")["resourceShares"]
+    assert listed["featureSet"] == "STANDARD"
+    updated = ram.update_resource_share(resourceShareArn=share["resourceShareArn"], name="renamed")
+    assert "featureSet" not in updated["resourceShare"]
+    assert updated["resourceShare"]["name"] == "renamed"
     assert out["clientToken"]
 
 
@@ -405,7 +411,12 @@ def test_organizational_unit_principal_not_found(ram):
     assert error_message(e) == "OrganizationalUnit ou-ab12-cdefghij could not be found."
 
 
-@pytest.mark.parametrize("principal", ["12345", "1234567890123", "not a principal"])
+@pytest.mark.parametrize("principal", [
+    "12345", "1234567890123", "not a principal",
+    # ARN-shaped but not an organization, OU, IAM role or user ARN (captured AWS answers).
+    "arn:aws:iam::123456789012:root", "arn:aws:iam::not-account:role/Foo",
+    "arn:aws:iam::123456789012:group/devs", "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1",
+])
 def test_malformed_principal(ram, principal):
     with pytest.raises(ClientError) as e:
         ram.create_resource_share(name="bad", principals=[principal])

@@ -112,6 +112,31 @@ def test_tagging_another_accounts_or_unknown_share(ram, ram_b):
     assert error_code(e) == "MalformedArnException"
 
 
+@pytest.mark.parametrize("arn, code", [
+    # Another account's customer managed permission, one that does not exist, a RAM ARN that is
+    # neither a share nor a permission: UntagResource's own "unknown" (it models no
+    # ResourceArnNotFoundException).
+    (f"arn:aws:ram:{REGION}:{ACCOUNT_B}:permission/Theirs", "UnknownResourceException"),
+    (f"arn:aws:ram:{REGION}:{ACCOUNT_A}:permission/Missing", "UnknownResourceException"),
+    (f"arn:aws:ram:{REGION}:{ACCOUNT_A}:resource-share-invitation/00000000-0000-4000-8000-000000000000",
+     "UnknownResourceException"),
+    (f"arn:aws:ram:{REGION}:{ACCOUNT_B}:resource-share/00000000-0000-4000-8000-000000000000",
+     "UnknownResourceException"),
+    ("not-an-arn", "MalformedArnException"),
+])
+def test_untag_errors_are_untag_resources_own(ram, ram_b, arn, code):
+    ram_b.create_permission(name="Theirs", resourceType="codebuild:Project",
+                            policyTemplate=json.dumps({"Effect": "Allow", "Action": ["codebuild:BatchGetProjects"]}))
+    with pytest.raises(ClientError) as e:
+        ram.untag_resource(resourceArn=arn, tagKeys=["k"])
+    assert error_code(e) == code
+    # TagResource keeps its ResourceArnNotFoundException for the same ARNs.
+    if code == "UnknownResourceException" and ":permission/" in arn:
+        with pytest.raises(ClientError) as e:
+            ram.tag_resource(resourceArn=arn, tags=[{"key": "k", "value": "v"}])
+        assert error_code(e) == "ResourceArnNotFoundException"
+
+
 def test_receiver_does_not_see_the_owners_tags_change(ram, ram_b):
     share, _ = share_with(ram, ram_b, ACCOUNT_B, [tgw_arn()])
     arn = share["resourceShareArn"]

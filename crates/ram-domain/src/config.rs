@@ -7,6 +7,9 @@ pub struct Config {
     pub association_delay_ms: i64,
     /// How long a deleted share stays listed with status DELETED (two hours on AWS).
     pub deleted_share_retention_seconds: i64,
+    /// How long an accepted, rejected or expired invitation stays before it is purged (AWS: about
+    /// 7 days).
+    pub ended_invitation_retention_seconds: i64,
     pub quotas: Quotas,
 }
 
@@ -16,6 +19,7 @@ impl Default for Config {
             invitation_ttl_seconds: None,
             association_delay_ms: 0,
             deleted_share_retention_seconds: 2 * 3600,
+            ended_invitation_retention_seconds: 7 * 24 * 3600,
             quotas: Quotas::default(),
         }
     }

@@ -8,12 +8,13 @@ use ram_store::{AssociationFilter, Scope, ShareRecord, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::access::{Context, StatementOutcome, evaluate, parse_stored};
+use crate::access::{Context, StatementOutcome, evaluate};
 use crate::arn::Arn;
 use crate::associations::{ASSOCIATED, PRINCIPAL, RESOURCE, SOURCE};
 use crate::failure::Outcome;
 use crate::listings::source_type;
 use crate::principal::PrincipalKind;
+use crate::share_permissions::{Attached, NotAttached};
 use crate::shares::STATUS_ACTIVE;
 use crate::{Caller, Ram};
 
@@ -301,33 +302,30 @@ impl Ram {
                 return Ok(Err("the request's aws:SourceAccount / aws:SourceArn match none of the share's sources.".to_owned()));
             }
         }
-        let attached = tx
-            .share_permissions(std::slice::from_ref(&share.arn))
-            .await?;
-        let Some(attached) = attached
-            .into_iter()
-            .find(|p| Some(p.resource_type.as_str()) == resource_type)
-        else {
-            return Ok(Err(
-                "the resource share has no permission for the resource's type.".to_owned(),
-            ));
-        };
         let owner = Caller {
             account_id: share.owner_account.clone(),
             principal_arn: String::new(),
             region: region.to_owned(),
             partition: partition.to_owned(),
         };
-        let view = self
-            .load_permission(tx, &owner, &attached.permission_arn, now)
-            .await?;
-        let Some(version) = view.version(Some(attached.permission_version)) else {
-            return Ok(Err(format!(
-                "version {} of {} no longer exists.",
-                attached.permission_version, view.arn
-            )));
+        let Attached {
+            view,
+            version,
+            template,
+        } = match self
+            .attached_template(tx, &owner, &share.arn, resource_type, now)
+            .await?
+        {
+            Ok(attached) => attached,
+            Err(NotAttached::NoPermission) => {
+                return Ok(Err(
+                    "the resource share has no permission for the resource's type.".to_owned(),
+                ));
+            }
+            Err(NotAttached::VersionGone { arn, version }) => {
+                return Ok(Err(format!("version {version} of {arn} no longer exists.")));
+            }
         };
-        let template = parse_stored(&version.template).map_err(|_| ApiError::internal())?;
         let statement: Value = serde_json::from_str(&version.template).unwrap_or(Value::Null);
         Ok(match evaluate(&template, &q.action, &q.context) {
             StatementOutcome::Allows => Ok(Grant {

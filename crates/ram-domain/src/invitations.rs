@@ -10,8 +10,8 @@ use ram_model::{
     ResourceRegionScopeFilter, ResourceShareInvitationStatus, api_error,
 };
 use ram_store::{
-    AssociationFilter, InvitationFilter, InvitationRecord, Lifecycle, Scope, ShareRecord, Tx,
-    association_key,
+    AssociationFilter, InvitationFilter, InvitationRecord, Lifecycle, Purged, Scope, ShareRecord,
+    Tx, association_key,
 };
 
 use crate::arn::Arn;
@@ -34,6 +34,20 @@ fn invitation_not_found(arn: &str) -> ApiError {
 }
 
 impl Ram {
+    /// AWS removes invitations some days after they were answered or expired: they are no longer
+    /// listed, and asking for one by ARN finds nothing.
+    fn purged(&self, now: i64) -> Purged {
+        Purged {
+            live_status: PENDING.to_owned(),
+            settled_by_ms: now - self.config.ended_invitation_retention_seconds * 1000,
+        }
+    }
+
+    fn is_purged(&self, invitation: &InvitationRecord, now: i64) -> bool {
+        let purged = self.purged(now);
+        invitation.status != purged.live_status && invitation.settled_ms <= purged.settled_by_ms
+    }
+
     /// The pending invitation of a principal association, if one is outstanding.
     pub(crate) async fn pending_invitation(
         &self,
@@ -86,7 +100,11 @@ impl Ram {
         for arn in &arns {
             self.received_invitation(&mut tx, caller, arn, now).await?;
         }
-        let filter = InvitationFilter { arns, share_arns };
+        let filter = InvitationFilter {
+            arns,
+            share_arns,
+            purged: Some(self.purged(now)),
+        };
         let result = tx
             .list_invitations(
                 &caller.account_id,
@@ -114,7 +132,11 @@ impl Ram {
         now: i64,
     ) -> Outcome<InvitationRecord> {
         match tx.get_invitation(arn, now).await? {
-            Some(i) if i.receiver_account == caller.account_id && i.region == caller.region => {
+            Some(i)
+                if i.receiver_account == caller.account_id
+                    && i.region == caller.region
+                    && !self.is_purged(&i, now) =>
+            {
                 Ok(i)
             }
             _ => Err(invitation_not_found(arn).into()),

@@ -97,14 +97,19 @@ impl Ram {
                 if principals.items.is_empty() {
                     continue;
                 }
-                let permission = tx
-                    .share_permissions(std::slice::from_ref(&holding.share_arn))
+                let (actions, conditions) = match self
+                    .attached_template(
+                        &mut tx,
+                        caller,
+                        &holding.share_arn,
+                        holding.resource_type.as_deref(),
+                        now,
+                    )
                     .await?
-                    .into_iter()
-                    .find(|p| Some(&p.resource_type) == holding.resource_type.as_ref());
-                let (actions, conditions) = permission
-                    .and_then(|p| self.managed_permission_template(&p.permission_arn))
-                    .unwrap_or_default();
+                {
+                    Ok(attached) => (attached.template.actions, attached.template.condition),
+                    Err(_) => (Vec::new(), None),
+                };
                 // Accounts, IAM principals and services are named; an organization or OU is every
                 // principal of its accounts ("*"), narrowed by a condition on the caller's place.
                 let mut aws = Vec::new();
@@ -183,22 +188,5 @@ impl Ram {
             policies: Some(policies),
             next_token: self.next_token(&page, more, last),
         })
-    }
-
-    /// The actions and conditions of an AWS managed permission, by ARN.
-    pub(crate) fn managed_permission_template(
-        &self,
-        permission_arn: &str,
-    ) -> Option<(Vec<String>, Option<Value>)> {
-        let name = Arn::parse(permission_arn)?
-            .resource
-            .strip_prefix("permission/")?
-            .to_owned();
-        self.catalog
-            .types()
-            .iter()
-            .flat_map(|t| &t.permissions)
-            .find(|p| p.name == name)
-            .map(|p| (p.actions.clone(), p.conditions.clone()))
     }
 }

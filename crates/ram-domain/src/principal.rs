@@ -20,27 +20,21 @@ impl PrincipalKind {
             return Ok(PrincipalKind::Account(principal.to_owned()));
         }
         if principal.starts_with("arn:") {
-            let malformed = || {
-                api_error!(
-                    MalformedArnException,
-                    "The specified principal ARN {principal} is not valid. Verify the ARN and try again."
-                )
-            };
-            let arn = Arn::parse(principal).ok_or_else(malformed)?;
+            // Anything ARN-shaped that is not one of the four principal ARNs is a malformed
+            // principal, as AWS answers it. An organization or OU id that does not exist (or is
+            // badly formed) is a principal of its kind that is later "not found".
+            let arn = Arn::parse(principal).ok_or_else(|| malformed(principal))?;
+            let id_ok = |id: &str| !id.is_empty() && !id.contains('/');
             return match (arn.service.as_str(), arn.resource.split_once('/')) {
-                ("organizations", Some(("organization", id)))
-                    if arn.region.is_empty() && valid_org_id(id) =>
-                {
+                ("organizations", Some(("organization", id))) if arn.region.is_empty() && id_ok(id) => {
                     Ok(PrincipalKind::Organization { id: id.to_owned() })
                 }
                 ("organizations", Some(("ou", path))) if arn.region.is_empty() => {
                     match path.split_once('/') {
-                        Some((org, ou))
-                            if valid_org_id(org) && ou.starts_with("ou-") && !ou.contains('/') =>
-                        {
+                        Some((org, ou)) if id_ok(org) && id_ok(ou) => {
                             Ok(PrincipalKind::OrganizationalUnit { id: ou.to_owned() })
                         }
-                        _ => Err(malformed()),
+                        _ => Err(malformed(principal)),
                     }
                 }
                 ("iam", Some(("role", name)))
@@ -57,7 +51,7 @@ impl PrincipalKind {
                         account: arn.account,
                     })
                 }
-                _ => Err(malformed()),
+                _ => Err(malformed(principal)),
             };
         }
         if let Some(name) = principal.strip_suffix(".amazonaws.com")
@@ -68,10 +62,7 @@ impl PrincipalKind {
         {
             return Ok(PrincipalKind::Service(principal.to_owned()));
         }
-        Err(api_error!(
-            InvalidParameterException,
-            "Principal ID {principal} is malformed. Verify the ID and try again."
-        ))
+        Err(malformed(principal))
     }
 
     /// The account an account or IAM principal belongs to.
@@ -92,13 +83,11 @@ impl PrincipalKind {
     }
 }
 
-fn valid_org_id(id: &str) -> bool {
-    id.strip_prefix("o-").is_some_and(|rest| {
-        (10..=32).contains(&rest.len())
-            && rest
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-    })
+fn malformed(principal: &str) -> ApiError {
+    api_error!(
+        InvalidParameterException,
+        "Principal ID {principal} is malformed. Verify the ID and try again."
+    )
 }
 
 #[cfg(test)]
@@ -142,11 +131,26 @@ mod tests {
             PrincipalKind::parse("12345").unwrap_err().code,
             ram_model::ErrorCode::InvalidParameterException
         );
+        for malformed in [
+            "arn:aws:iam::1:role/x",
+            "arn:aws:iam::123456789012:root",
+            "arn:aws:iam::not-account:role/Foo",
+            "arn:aws:iam::222222222222:group/devs",
+            "arn:nonsense",
+        ] {
+            let e = PrincipalKind::parse(malformed).unwrap_err();
+            assert_eq!(e.code, ram_model::ErrorCode::InvalidParameterException);
+            assert_eq!(
+                e.message,
+                format!("Principal ID {malformed} is malformed. Verify the ID and try again.")
+            );
+        }
         assert_eq!(
-            PrincipalKind::parse("arn:aws:iam::1:role/x")
-                .unwrap_err()
-                .code,
-            ram_model::ErrorCode::MalformedArnException
+            PrincipalKind::parse("arn:aws:organizations::111111111111:organization/o-unknown")
+                .unwrap(),
+            PrincipalKind::Organization {
+                id: "o-unknown".into()
+            }
         );
     }
 }

@@ -3,7 +3,7 @@
 //! ReplacePermissionAssociations and ListReplacePermissionAssociationsWork.
 
 use ram_model::{
-    AssociateResourceSharePermissionRequest, AssociateResourceSharePermissionResponse,
+    ApiError,    AssociateResourceSharePermissionRequest, AssociateResourceSharePermissionResponse,
     AssociatedPermission, DisassociateResourceSharePermissionRequest,
     DisassociateResourceSharePermissionResponse, ListPermissionAssociationsRequest,
     ListPermissionAssociationsResponse, ListReplacePermissionAssociationsWorkRequest,
@@ -17,14 +17,66 @@ use ram_store::{
     ShareRecord, Tx, WorkRecord, share_permission_key,
 };
 
+use crate::access::{Template, parse_stored};
 use crate::arn::Arn;
 use crate::associations::{ENDED, RESOURCE};
 use crate::failure::Outcome;
-use crate::permissions::{PermissionView, page_of};
+use crate::permissions::{PermissionView, VersionView, page_of};
 use crate::shares::{STATUS_ACTIVE, share_not_found};
 use crate::{Caller, Ram};
 
+/// The permission version a share grants for one resource type, with its parsed template.
+pub(crate) struct Attached {
+    pub view: PermissionView,
+    pub version: VersionView,
+    pub template: Template,
+}
+
+/// Why a share grants nothing for a resource type.
+pub(crate) enum NotAttached {
+    /// No permission is attached for the type.
+    NoPermission,
+    /// The attached version was deleted (a replacement is under way).
+    VersionGone { arn: String, version: i64 },
+}
+
 impl Ram {
+    /// What the share `share_arn` of `owner` grants for `resource_type`: the attached
+    /// permission's version and template, AWS managed or customer managed alike.
+    pub(crate) async fn attached_template(
+        &self,
+        tx: &mut Tx,
+        owner: &Caller,
+        share_arn: &str,
+        resource_type: Option<&str>,
+        now: i64,
+    ) -> Outcome<Result<Attached, NotAttached>> {
+        let Some(attached) = tx
+            .share_permissions(&[share_arn.to_owned()])
+            .await?
+            .into_iter()
+            .find(|p| Some(p.resource_type.as_str()) == resource_type)
+        else {
+            return Ok(Err(NotAttached::NoPermission));
+        };
+        let view = self
+            .load_permission(tx, owner, &attached.permission_arn, now)
+            .await?;
+        let Some(version) = view.version(Some(attached.permission_version)).cloned() else {
+            return Ok(Err(NotAttached::VersionGone {
+                arn: view.arn,
+                version: attached.permission_version,
+            }));
+        };
+        // Templates are validated when stored; one that no longer parses is a fault of ours.
+        let template = parse_stored(&version.template).map_err(|_| ApiError::internal())?;
+        Ok(Ok(Attached {
+            view,
+            version,
+            template,
+        }))
+    }
+
     /// The permissions named by CreateResourceShare's `permissionArns`: attachable, one per
     /// resource type at most, each at its default version.
     pub(crate) async fn requested_permissions(
@@ -370,7 +422,8 @@ impl Ram {
                     .load_permission(&mut tx, caller, &record.permission_arn, now)
                     .await?;
                 let on_default = record.permission_version == view.default_version;
-                if input.default_version.is_some_and(|d| d != on_default)
+                // `defaultVersion=false` is the default: associations on any version.
+                if (input.default_version == Some(true) && !on_default)
                     || input.feature_set.is_some_and(|f| f != view.feature_set)
                 {
                     continue;

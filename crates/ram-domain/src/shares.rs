@@ -35,6 +35,15 @@ fn validate_share_name(name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A share as Create and UpdateResourceShare answer it: AWS leaves `featureSet` out there (only
+/// GetResourceShares carries it).
+fn answered(share: ResourceShare) -> ResourceShare {
+    ResourceShare {
+        feature_set: None,
+        ..share
+    }
+}
+
 impl Ram {
     pub(crate) async fn create_resource_share(
         &self,
@@ -111,7 +120,7 @@ impl Ram {
         self.add_entities(&mut tx, caller, &share, &plan, now)
             .await?;
         let output = CreateResourceShareResponse {
-            resource_share: Some(self.render_share(&mut tx, &share).await?),
+            resource_share: Some(answered(self.render_share(&mut tx, &share).await?)),
             client_token: Some(token.value.clone()),
         };
         self.remember(
@@ -291,7 +300,7 @@ impl Ram {
             .await?
             .ok_or_else(ApiError::internal)?;
         let output = UpdateResourceShareResponse {
-            resource_share: Some(self.render_share(&mut tx, &share).await?),
+            resource_share: Some(answered(self.render_share(&mut tx, &share).await?)),
             client_token: Some(token.value.clone()),
         };
         self.remember(

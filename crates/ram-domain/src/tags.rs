@@ -209,7 +209,7 @@ impl Ram {
             .into());
         }
         let mut tx = self.store.begin().await?;
-        match self
+        let target = match self
             .tagged(
                 &mut tx,
                 caller,
@@ -217,8 +217,15 @@ impl Ram {
                 input.resource_arn.as_ref(),
                 now,
             )
-            .await?
+            .await
         {
+            // UntagResource models no ResourceArnNotFoundException: AWS answers "unknown".
+            Err(Failure::Api(e)) if e.code == ErrorCode::ResourceArnNotFoundException => {
+                return Err(ApiError::new(ErrorCode::UnknownResourceException, e.message).into());
+            }
+            other => other?,
+        };
+        match target {
             Tagged::Share(arn) => tx.remove_share_tags(&arn, &keys).await?,
             Tagged::Permission(arn) => tx.remove_permission_tags(&arn, &keys).await?,
         }

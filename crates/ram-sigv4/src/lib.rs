@@ -29,7 +29,7 @@ mod verify;
 use std::fmt;
 
 pub use error::SigV4Error;
-pub use parse::parse;
+pub use parse::{CredentialScope, credential, parse};
 pub use verify::verify;
 
 /// The only signing algorithm accepted.

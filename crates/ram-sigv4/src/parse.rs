@@ -247,15 +247,38 @@ fn parse_expires(value: &str) -> Result<u64, SigV4Error> {
     }
 }
 
-struct Scope {
-    access_key_id: String,
-    date: String,
-    region: String,
-    service: String,
+/// The parts of a `Credential`: `AKID/20261121/us-east-1/ram/aws4_request`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialScope {
+    pub access_key_id: String,
+    pub date: String,
+    pub region: String,
+    pub service: String,
+}
+
+/// The credential a request names (access key id and scope), read on its own: from the
+/// `Authorization` header's `Credential` parameter or a presigned URL's `X-Amz-Credential`, even
+/// when the rest of the signature information is missing or malformed. `None` when no credential
+/// can be read. For callers that do not verify signatures (ramd's trust mode): it must never
+/// stand in for [`parse`] where a signature is checked.
+pub fn credential(req: &Request<'_>) -> Option<CredentialScope> {
+    let header = req.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let value = match header {
+        Some(auth) if !auth.trim().is_empty() => auth
+            .trim()
+            .split(|c: char| c.is_ascii_whitespace() || c == ',')
+            .find_map(|piece| piece.strip_prefix("Credential="))
+            .map(str::to_owned),
+        _ => parse_query(req.query?)
+            .into_iter()
+            .find(|(name, _)| name == "X-Amz-Credential")
+            .map(|(_, v)| v),
+    }?;
+    parse_credential(value.trim()).ok()
 }
 
 /// `AKID/20261121/us-east-1/ram/aws4_request`
-fn parse_credential(credential: &str) -> Result<Scope, SigV4Error> {
+fn parse_credential(credential: &str) -> Result<CredentialScope, SigV4Error> {
     let parts: Vec<&str> = credential.split('/').collect();
     let [access_key_id, date, region, service, terminator] = parts[..] else {
         return Err(incomplete(format!(
@@ -270,7 +293,7 @@ fn parse_credential(credential: &str) -> Result<Scope, SigV4Error> {
             echo(terminator)
         )));
     }
-    Ok(Scope {
+    Ok(CredentialScope {
         access_key_id: access_key_id.to_owned(),
         date: date.to_owned(),
         region: region.to_owned(),
@@ -605,6 +628,47 @@ mod tests {
             let message = incomplete_message(parse_with(&HeaderMap::new(), Some(&query)));
             assert!(message.starts_with(expected), "{query}: {message}");
         }
+    }
+
+    #[test]
+    fn credential_is_read_from_incomplete_headers() {
+        let cred = |pairs: &[(&'static str, &str)], query: Option<&str>| {
+            let headers = headers(pairs);
+            credential(&Request {
+                method: "POST",
+                path: "/",
+                query,
+                headers: &headers,
+                body: b"",
+            })
+        };
+        // No X-Amz-Date, no SignedHeaders: parse refuses it, the credential is still readable.
+        let found = cred(
+            &[(
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=111111111111/20261121/eu-west-1/ram/aws4_request",
+            )],
+            None,
+        )
+        .expect("a credential");
+        assert_eq!(found.access_key_id, "111111111111");
+        assert_eq!(found.region, "eu-west-1");
+        assert_eq!(found.service, "ram");
+        assert_eq!(
+            cred(&[("authorization", "AWS4-HMAC-SHA256 Signature=abc")], None),
+            None
+        );
+        assert_eq!(
+            cred(&[("authorization", "AWS4-HMAC-SHA256 Credential=AKID/20261121")], None),
+            None
+        );
+        assert_eq!(cred(&[], None), None);
+        let presigned = cred(
+            &[],
+            Some("X-Amz-Credential=222222222222%2F20261121%2Fus-east-1%2Fram%2Faws4_request"),
+        )
+        .expect("a presigned credential");
+        assert_eq!(presigned.access_key_id, "222222222222");
     }
 
     #[test]

@@ -11,8 +11,17 @@ fn invitation_select(now_ms: i64) -> Sql {
         "SELECT i.arn, i.share_arn, s.name AS share_name, i.principal, i.sender_account, i.receiver_account, i.receiver_arn, i.region, i.created_ms, i.updated_ms, ",
     );
     effective_status(&mut sql, "i", now_ms);
-    sql.push(" AS effective_status FROM invitations i JOIN resource_shares s ON s.arn = i.share_arn WHERE 1 = 1");
+    sql.push(" AS effective_status, ");
+    settled_ms(&mut sql, now_ms);
+    sql.push(" AS settled_ms FROM invitations i JOIN resource_shares s ON s.arn = i.share_arn WHERE 1 = 1");
     sql
+}
+
+/// When the invitation `i` reached its effective status at `now_ms`.
+fn settled_ms(sql: &mut Sql, now_ms: i64) {
+    sql.push("(CASE WHEN i.transition_ms IS NOT NULL AND i.transition_ms <= ")
+        .int(now_ms)
+        .push(" THEN i.transition_ms ELSE i.updated_ms END)");
 }
 
 fn invitation_from_row(row: &AnyRow) -> Result<InvitationRecord, sqlx::Error> {
@@ -28,6 +37,7 @@ fn invitation_from_row(row: &AnyRow) -> Result<InvitationRecord, sqlx::Error> {
         status: row.try_get("effective_status")?,
         created_ms: row.try_get("created_ms")?,
         updated_ms: row.try_get("updated_ms")?,
+        settled_ms: row.try_get("settled_ms")?,
     })
 }
 
@@ -129,6 +139,13 @@ impl Tx {
         }
         if !filter.share_arns.is_empty() {
             sql.push(" AND ").in_list("i.share_arn", &filter.share_arns);
+        }
+        if let Some(purged) = &filter.purged {
+            sql.push(" AND NOT (");
+            effective_status(&mut sql, "i", now_ms);
+            sql.push(" <> ").text(&purged.live_status).push(" AND ");
+            settled_ms(&mut sql, now_ms);
+            sql.push(" <= ").int(purged.settled_by_ms).push(")");
         }
         sql.after("i.created_ms", "i.arn", after);
         sql.push(" ORDER BY i.created_ms, i.arn LIMIT ")

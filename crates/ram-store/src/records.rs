@@ -130,6 +130,9 @@ pub struct InvitationRecord {
     pub status: String,
     pub created_ms: i64,
     pub updated_ms: i64,
+    /// When the effective status was reached: the transition time once a timed transition
+    /// (expiry) has happened, else the last update.
+    pub settled_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,4 +206,13 @@ pub struct ShareHolds {
 pub struct InvitationFilter {
     pub arns: Vec<String>,
     pub share_arns: Vec<String>,
+    /// Invitations to leave out as purged (the domain's rule, see `Purged`).
+    pub purged: Option<Purged>,
+}
+
+/// Invitations that are gone: not in `live_status` and settled at or before `settled_by_ms`.
+#[derive(Debug, Clone)]
+pub struct Purged {
+    pub live_status: String,
+    pub settled_by_ms: i64,
 }

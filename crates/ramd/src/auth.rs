@@ -80,19 +80,22 @@ pub async fn authenticate(
             })
         }
         AuthMode::Trust { default_account } => {
-            let (account, region) = match ram_sigv4::parse(&request) {
-                Ok(parsed) => {
-                    let is_account = parsed.access_key_id.len() == 12
-                        && parsed.access_key_id.bytes().all(|b| b.is_ascii_digit());
-                    let account = if is_account {
-                        parsed.access_key_id
-                    } else {
-                        default_account.clone()
-                    };
-                    (account, parsed.region)
+            // Signatures are not checked, but the caller is whoever the credential names: an
+            // unsigned request is the default account; a signature that cannot be read at all
+            // is refused as AWS refuses it rather than guessed at.
+            let (key, region) = match ram_sigv4::parse(&request) {
+                Ok(parsed) => (Some(parsed.access_key_id), parsed.region),
+                Err(ram_sigv4::SigV4Error::MissingAuthenticationToken) => {
+                    (None, DEFAULT_REGION.to_owned())
                 }
-                Err(_) => (default_account.clone(), DEFAULT_REGION.to_owned()),
+                Err(e) => {
+                    let scope = ram_sigv4::credential(&request).ok_or_else(|| sigv4_error(&e))?;
+                    (Some(scope.access_key_id), scope.region)
+                }
             };
+            let account = key
+                .filter(|k| k.len() == 12 && k.bytes().all(|b| b.is_ascii_digit()))
+                .unwrap_or_else(|| default_account.clone());
             ensure_account(store, &account).await?;
             Ok(Caller::root(&account, &region))
         }

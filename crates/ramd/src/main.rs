@@ -85,6 +85,13 @@ enum Command {
             default_value_t = 7200
         )]
         deleted_share_retention_seconds: i64,
+        /// How long an accepted, rejected or expired invitation stays listed before it is purged.
+        #[arg(
+            long,
+            env = "RAMD_ENDED_INVITATION_RETENTION_SECONDS",
+            default_value_t = 604_800
+        )]
+        ended_invitation_retention_seconds: i64,
     },
     /// Decide whether a principal may perform an action on a resource, and why (JSON on stdout).
     CheckAccess {
@@ -168,6 +175,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             invitation_ttl_seconds,
             association_delay_ms,
             deleted_share_retention_seconds,
+            ended_invitation_retention_seconds,
             quotas,
         } => {
             if auth == Auth::Trust && !listen.ip().is_loopback() && !allow_remote_trust {
@@ -197,6 +205,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 invitation_ttl_seconds,
                 association_delay_ms,
                 deleted_share_retention_seconds,
+                ended_invitation_retention_seconds,
             };
             let ram = Ram::new(
                 db.clone(),

@@ -841,3 +841,120 @@ async fn an_accepted_receiver_gets_added_resources_without_a_new_invitation() {
         Some("ASSOCIATED")
     );
 }
+
+#[tokio::test]
+async fn answered_and_expired_invitations_are_purged_after_seven_days() {
+    let h = trust().await;
+    let a = h.client(A, US);
+    let b = h.client(B, US);
+    let c = h.client(C, US);
+    // A transit gateway's invitation lives 7 days; a private CA's 12 hours.
+    let accepted_share = create_share(&a, "accepted", &[tgw(A, US, "1")], &[B]).await;
+    let accepted = accept(&b, &accepted_share)
+        .await
+        .resource_share_invitation_arn()
+        .unwrap()
+        .to_owned();
+    let ca = format!("arn:aws:acm-pca:{US}:{A}:certificate-authority/ca-1");
+    let expiring_share = create_share(&a, "expiring", &[ca], &[C]).await;
+    let expiring = invitation_for(&c, &expiring_share)
+        .await
+        .resource_share_invitation_arn()
+        .unwrap()
+        .to_owned();
+
+    // Just before the purge the accepted invitation is still there.
+    h.advance(7 * DAY_MS - 1);
+    assert_eq!(
+        invitation_for(&b, &accepted_share).await.status(),
+        Some(&ResourceShareInvitationStatus::Accepted)
+    );
+    h.advance(1);
+    assert!(invitations(&b).await.is_empty(), "purged from listings");
+    let by_arn = b
+        .get_resource_share_invitations()
+        .resource_share_invitation_arns(&accepted)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        by_arn
+            .into_service_error()
+            .is_resource_share_invitation_arn_not_found_exception()
+    );
+    let again = b
+        .accept_resource_share_invitation()
+        .resource_share_invitation_arn(&accepted)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        again
+            .into_service_error()
+            .is_resource_share_invitation_arn_not_found_exception()
+    );
+    let resources = b
+        .list_pending_invitation_resources()
+        .resource_share_invitation_arn(&accepted)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        resources
+            .into_service_error()
+            .is_resource_share_invitation_arn_not_found_exception()
+    );
+    // The share it gave stays shared.
+    assert_eq!(shares(&b, ResourceOwner::OtherAccounts).await.len(), 1);
+
+    // The 12-hour invitation expired 12 h in; it is purged 7 days after that.
+    assert_eq!(
+        invitation_for(&c, &expiring_share).await.status(),
+        Some(&ResourceShareInvitationStatus::Expired)
+    );
+    h.advance(12 * 3600 * SECOND_MS);
+    assert!(invitations(&c).await.is_empty());
+    let e = c
+        .reject_resource_share_invitation()
+        .resource_share_invitation_arn(&expiring)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        e.into_service_error()
+            .is_resource_share_invitation_arn_not_found_exception()
+    );
+}
+
+#[tokio::test]
+async fn a_pending_invitation_is_never_purged_and_the_period_is_configurable() {
+    let h = start(
+        Config {
+            invitation_ttl_seconds: Some(30 * 24 * 3600),
+            ended_invitation_retention_seconds: 60,
+            ..Config::default()
+        },
+        trust_mode(),
+    )
+    .await;
+    let a = h.client(A, US);
+    let b = h.client(B, US);
+    let c = h.client(C, US);
+    let pending_share = create_share(&a, "pending", &[tgw(A, US, "1")], &[B]).await;
+    let rejected_share = create_share(&a, "rejected", &[tgw(A, US, "2")], &[C]).await;
+    let rejected = invitation_for(&c, &rejected_share).await;
+    c.reject_resource_share_invitation()
+        .resource_share_invitation_arn(rejected.resource_share_invitation_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    h.advance(59 * SECOND_MS);
+    assert_eq!(invitations(&c).await.len(), 1);
+    h.advance(SECOND_MS);
+    assert!(invitations(&c).await.is_empty());
+    h.advance(20 * DAY_MS);
+    assert_eq!(
+        invitation_for(&b, &pending_share).await.status(),
+        Some(&ResourceShareInvitationStatus::Pending)
+    );
+}

@@ -710,9 +710,20 @@ async fn list_permission_associations_filters() {
         .await,
         [row(&s2, &p, "2")]
     );
+    // `defaultVersion=false` is the default ("associations that use any version"), not
+    // "associations on a non-default version".
     assert_eq!(
         associations(a.list_permission_associations().default_version(false)).await,
-        [row(&s1, &p, "1")]
+        all
+    );
+    assert_eq!(
+        associations(
+            a.list_permission_associations()
+                .permission_arn(&p)
+                .default_version(false)
+        )
+        .await,
+        on_p
     );
     assert_eq!(
         associations(
@@ -1065,4 +1076,107 @@ async fn replace_permission_associations_errors() {
     );
     assert_eq!(works(&a, &[], None).await.len(), 1);
     expect_code(send(&p).await, "IdempotentParameterMismatchException");
+}
+
+/// The statements GetResourcePolicies generates for one resource.
+async fn policy_statements(client: &Client, resource: &str) -> Vec<serde_json::Value> {
+    let out = client
+        .get_resource_policies()
+        .resource_arns(resource)
+        .send()
+        .await
+        .expect("GetResourcePolicies");
+    out.policies()
+        .iter()
+        .flat_map(|p| {
+            let policy: serde_json::Value = serde_json::from_str(p).expect("a JSON policy");
+            policy["Statement"].as_array().cloned().unwrap_or_default()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn resource_policies_carry_a_customer_managed_permissions_actions_and_condition() {
+    let h = trust().await;
+    let a = h.client(A, US);
+    let b = h.client(B, US);
+    // One action as a string, with a condition.
+    let condition = json!({"StringEquals": {"aws:RequestTag/team": "blue"}});
+    let p = a
+        .create_permission()
+        .name("Conditional")
+        .resource_type(PROJECT)
+        .policy_template(
+            json!({"Effect": "Allow", "Action": "codebuild:BatchGetProjects", "Condition": condition})
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .permission
+        .and_then(|p| p.arn)
+        .unwrap();
+    let project = codebuild(A, US, "1");
+    let share = share_with(&a, "custom", std::slice::from_ref(&project), &[B], &[&p]).await;
+    accept(&b, &share).await;
+
+    let [statement] = &policy_statements(&a, &project).await[..] else {
+        panic!("one statement expected");
+    };
+    assert_eq!(statement["Effect"], "Allow");
+    assert_eq!(statement["Action"], json!(["codebuild:BatchGetProjects"]));
+    assert_eq!(statement["Condition"], condition);
+    assert_eq!(statement["Resource"], json!(project));
+    assert_eq!(
+        statement["Principal"],
+        json!({"AWS": [format!("arn:aws:iam::{B}:root")]})
+    );
+
+    // A new default version applied to the share changes the policy; before that it does not.
+    new_version(&a, &p, &["codebuild:BatchGetProjects", "codebuild:ListBuildsForProject"]).await;
+    assert_eq!(
+        policy_statements(&a, &project).await[0]["Action"],
+        json!(["codebuild:BatchGetProjects"])
+    );
+    a.replace_permission_associations()
+        .from_permission_arn(&p)
+        .to_permission_arn(&p)
+        .send()
+        .await
+        .unwrap();
+    let statements = policy_statements(&a, &project).await;
+    assert_eq!(
+        statements[0]["Action"],
+        json!(["codebuild:BatchGetProjects", "codebuild:ListBuildsForProject"])
+    );
+    assert!(statements[0].get("Condition").is_none(), "{statements:?}");
+
+    // Replaced by another customer managed permission: its content, with its condition.
+    let q = a
+        .create_permission()
+        .name("Other")
+        .resource_type(PROJECT)
+        .policy_template(
+            json!({"Effect": "Allow", "Action": ["codebuild:Batch*"],
+                   "Condition": {"Bool": {"aws:SecureTransport": "true"}}})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .permission
+        .and_then(|p| p.arn)
+        .unwrap();
+    a.replace_permission_associations()
+        .from_permission_arn(&p)
+        .to_permission_arn(&q)
+        .send()
+        .await
+        .unwrap();
+    let statements = policy_statements(&a, &project).await;
+    assert_eq!(statements[0]["Action"], json!(["codebuild:Batch*"]));
+    assert_eq!(
+        statements[0]["Condition"],
+        json!({"Bool": {"aws:SecureTransport": "true"}})
+    );
 }
