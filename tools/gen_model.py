@@ -105,6 +105,14 @@ def rust_str(s):
     return json.dumps(s)
 
 
+# Values a service accepts beyond its model's enum: the spellings its documentation uses (RAM's
+# ListPermissions documents permissionType AWS / LOCAL / ALL while the enum says AWS_MANAGED /
+# CUSTOMER_MANAGED, and the service's own message names AWS and LOCAL). shape -> {alias: value}.
+ENUM_ALIASES = {
+    "PermissionTypeFilter": {"AWS": "AWS_MANAGED", "LOCAL": "CUSTOMER_MANAGED"},
+}
+
+
 def emit_enums(out, shapes, names):
     for name in names:
         s = shapes[name]
@@ -112,8 +120,10 @@ def emit_enums(out, shapes, names):
             continue
         out.append("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]")
         out.append(f"pub enum {name} {{")
+        aliases = ENUM_ALIASES.get(name, {})
         for v in s["enum"]:
-            out.append(f"    #[serde(rename = {rust_str(v)})]")
+            extra = "".join(f", alias = {rust_str(a)}" for a, target in aliases.items() if target == v)
+            out.append(f"    #[serde(rename = {rust_str(v)}{extra})]")
             out.append(f"    {variant(v)},")
         out.append("}")
         out.append(f"impl {name} {{")
@@ -125,6 +135,12 @@ def emit_enums(out, shapes, names):
         out.append("        }")
         out.append("    }")
         out.append("    pub fn parse(value: &str) -> Option<Self> {")
+        if aliases:
+            out.append("        let value = match value {")
+            for a, target in aliases.items():
+                out.append(f"            {rust_str(a)} => {rust_str(target)},")
+            out.append("            other => other,")
+            out.append("        };")
         out.append("        Self::ALL.iter().copied().find(|v| v.as_str() == value)")
         out.append("    }")
         out.append("}")
@@ -167,7 +183,8 @@ def emit_shape_specs(out, shapes, names):
         elif t == "list":
             kind = f"Kind::List({rust_str(s['member']['shape'])})"
         elif t == "string":
-            enum = "None" if "enum" not in s else "Some(&[" + ", ".join(rust_str(v) for v in s["enum"]) + "])"
+            accepted = s.get("enum", []) + list(ENUM_ALIASES.get(name, {}))
+            enum = "None" if "enum" not in s else "Some(&[" + ", ".join(rust_str(v) for v in accepted) + "])"
             pattern = "None" if "pattern" not in s else f"Some({rust_str(s['pattern'])})"
             kind = (
                 f"Kind::String {{ min: {opt(s.get('min'))}, max: {opt(s.get('max'))}, "

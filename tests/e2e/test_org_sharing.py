@@ -269,7 +269,7 @@ def test_org_and_ou_principals_are_unknown_until_sharing_is_enabled(world_off):
     assert message == f"Organization {org_id} could not be found."
     message = raises("UnknownResourceException", w.ram().create_resource_share,
                      name="x", resourceArns=[tgw_arn()], principals=[w.eng["Arn"]])
-    assert message == f"OrganizationalUnit {ou_id} could not be found."
+    assert message == f"OrganizationalUnit {ou_id} in unknown organization could not be found."
     # Nothing was created by the refused calls.
     assert w.ram().get_resource_shares(resourceOwner="SELF")["resourceShares"] == []
 
@@ -291,13 +291,13 @@ def test_another_organization_and_its_ous_are_not_found(world):
 
     cases = [
         (other["Arn"], f"Organization {other['Id']} could not be found."),
-        (other_ou["Arn"], f"OrganizationalUnit {other_ou['Id']} could not be found."),
+        (other_ou["Arn"], f"OrganizationalUnit {other_ou['Id']} in unknown organization could not be found."),
         # A's own OU id, spelled under C's organization (and A's management account).
         (f"arn:aws:organizations::{ACCOUNT_A}:ou/{other['Id']}/{w.eng['Id']}",
-         f"OrganizationalUnit {w.eng['Id']} could not be found."),
+         f"OrganizationalUnit {w.eng['Id']} in unknown organization could not be found."),
         # An OU id that does not exist in A's organization.
         (f"arn:aws:organizations::{ACCOUNT_A}:ou/{w.org['Id']}/{w.root['Id'].replace('r-', 'ou-')}-zzzzzzzz",
-         f"OrganizationalUnit {w.root['Id'].replace('r-', 'ou-')}-zzzzzzzz could not be found."),
+         f"OrganizationalUnit {w.root['Id'].replace('r-', 'ou-')}-zzzzzzzz in unknown organization could not be found."),
         # A's organization id under another management account.
         (f"arn:aws:organizations::{ACCOUNT_C}:organization/{w.org['Id']}",
          f"Organization {w.org['Id']} could not be found."),
@@ -305,9 +305,9 @@ def test_another_organization_and_its_ous_are_not_found(world):
         (f"arn:aws:organizations::{ACCOUNT_A}:organization/o-unknown",
          "Organization o-unknown could not be found."),
         (f"arn:aws:organizations::{ACCOUNT_A}:ou/o-xxxx/ou-unknown",
-         "OrganizationalUnit ou-unknown could not be found."),
+         "OrganizationalUnit ou-unknown in unknown organization could not be found."),
         (f"arn:aws:organizations::{ACCOUNT_A}:ou/{w.org['Id']}/ou-unknown",
-         "OrganizationalUnit ou-unknown could not be found."),
+         "OrganizationalUnit ou-unknown in unknown organization could not be found."),
     ]
     share = w.share([ACCOUNT_B])
     for principal, expected in cases:
@@ -323,7 +323,7 @@ def test_another_organization_and_its_ous_are_not_found(world):
     assert message == f"Organization {w.org['Id']} could not be found."
     message = raises("UnknownResourceException", w.ram(ACCOUNT_C).create_resource_share,
                      name="x", resourceArns=[tgw_arn(ACCOUNT_C)], principals=[w.platform["Arn"]])
-    assert message == f"OrganizationalUnit {w.platform['Id']} could not be found."
+    assert message == f"OrganizationalUnit {w.platform['Id']} in unknown organization could not be found."
     # C's own organization works for C, and reaches nobody of A's.
     theirs = w.ram(ACCOUNT_C).create_resource_share(name="theirs", resourceArns=[tgw_arn(ACCOUNT_C)],
                                                     principals=[other["Arn"]])["resourceShare"]["resourceShareArn"]
@@ -572,7 +572,7 @@ def test_an_owner_leaving_the_organization_no_longer_reaches_it(world):
     # B can no longer name the organization or its OUs...
     message = raises("UnknownResourceException", w.ram(ACCOUNT_B).associate_resource_share,
                      resourceShareArn=org_share, principals=[w.eng["Arn"]])
-    assert message == f"OrganizationalUnit {w.eng['Id']} could not be found."
+    assert message == f"OrganizationalUnit {w.eng['Id']} in unknown organization could not be found."
     # ... and what it named before reaches nobody.
     for account in (ACCOUNT_A, ACCOUNT_D, ACCOUNT_E):
         assert w.received(account) == set(), account
@@ -772,7 +772,7 @@ def test_disabling_sharing_ends_org_and_ou_access(world):
     assert message == f"Organization {w.org['Id']} could not be found."
     message = raises("UnknownResourceException", w.ram().create_resource_share,
                      name="x", resourceArns=[tgw_arn()], principals=[w.platform["Arn"]])
-    assert message == f"OrganizationalUnit {w.platform['Id']} could not be found."
+    assert message == f"OrganizationalUnit {w.platform['Id']} in unknown organization could not be found."
     # A member account added now is invited (still not external).
     w.ram().associate_resource_share(resourceShareArn=individual, principals=[ACCOUNT_B])
     association = w.principal_associations(individual)[ACCOUNT_B]

@@ -49,7 +49,7 @@ def test_create_share_returns_active_share_with_defaults(ram):
     updated = ram.update_resource_share(resourceShareArn=share["resourceShareArn"], name="renamed")
     assert "featureSet" not in updated["resourceShare"]
     assert updated["resourceShare"]["name"] == "renamed"
-    assert out["clientToken"]
+    assert "clientToken" not in out  # none sent, none answered (as AWS)
 
 
 def test_created_share_is_read_back_exactly_once_by_arn(ram):
@@ -198,7 +198,7 @@ def test_update_name_and_allow_external_principals(ram):
     assert updated["allowExternalPrincipals"] is False
     assert updated["creationTime"] == created["creationTime"]
     assert updated["lastUpdatedTime"] > created["lastUpdatedTime"]
-    assert out["clientToken"]
+    assert "clientToken" not in out  # none sent, none answered (as AWS)
     read = the_share(ram, created["resourceShareArn"])
     assert read["name"] == "after"
     assert read["allowExternalPrincipals"] is False
@@ -408,7 +408,7 @@ def test_organizational_unit_principal_not_found(ram):
         ram.create_resource_share(
             name="ou", principals=["arn:aws:organizations::111111111111:ou/o-abcdefghij/ou-ab12-cdefghij"])
     assert error_code(e) == "UnknownResourceException"
-    assert error_message(e) == "OrganizationalUnit ou-ab12-cdefghij could not be found."
+    assert error_message(e) == "OrganizationalUnit ou-ab12-cdefghij in unknown organization could not be found."
 
 
 @pytest.mark.parametrize("principal", [
@@ -422,6 +422,37 @@ def test_malformed_principal(ram, principal):
         ram.create_resource_share(name="bad", principals=[principal])
     assert error_code(e) == "InvalidParameterException"
     assert error_message(e) == f"Principal ID {principal} is malformed. Verify the ID and try again."
+
+
+NAME_MESSAGE = ("Resource share name can contain only alphabetic characters, numbers, spaces, periods, "
+                "and dashes.")
+
+
+@pytest.mark.parametrize("name", ["us-east-2/level1", "a:b", "tab\there", "star*", "naïve", "quote'"])
+def test_share_names_refuse_other_characters(ram, name):
+    with pytest.raises(ClientError) as e:
+        ram.create_resource_share(name=name)
+    assert error_code(e) == "InvalidParameterException"
+    assert error_message(e) == NAME_MESSAGE
+    assert own_shares(ram) == []
+    arn = ram.create_resource_share(name="fine")["resourceShare"]["resourceShareArn"]
+    with pytest.raises(ClientError) as e:
+        ram.update_resource_share(resourceShareArn=arn, name=name)
+    assert error_message(e) == NAME_MESSAGE
+    assert [s["name"] for s in own_shares(ram)] == ["fine"]
+
+
+@pytest.mark.parametrize("name", ["Prod shares", "v1.2-final", "vpc_2_subnets_shared", "x" * 255])
+def test_share_names_take_letters_digits_spaces_periods_dashes_and_underscores(ram, name):
+    arn = ram.create_resource_share(name=name)["resourceShare"]["resourceShareArn"]
+    assert ram.update_resource_share(resourceShareArn=arn, name=name)["resourceShare"]["name"] == name
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 256])
+def test_share_names_have_one_to_255_characters(ram, name):
+    with pytest.raises(ClientError) as e:
+        ram.create_resource_share(name=name)
+    assert error_code(e) == "InvalidParameterException"
 
 
 def test_owner_account_cannot_be_a_principal(ram):

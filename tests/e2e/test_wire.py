@@ -3,6 +3,7 @@
 import urllib.parse
 
 import pytest
+from botocore.exceptions import ClientError
 
 from conftest import ACCOUNT_A, ACCOUNT_B, REGION, raw_request, tgw_arn
 from shape_check import check_response
@@ -182,3 +183,52 @@ def test_the_shape_checker_is_not_vacuous():
     assert check_response("GetResourceShares", 400, {"x-amzn-RequestId": "r"}, '{"message": "m"}')[0]
     assert check_response("GetResourceShares", 400, {**headers, "x-amzn-ErrorType": "NoSuchThing"},
                           '{"message": "m"}')[0]
+
+
+# RAM's own validation texts for values outside an enum (docs/compatibility.md, "Wire").
+@pytest.mark.parametrize("call, kwargs, message", [
+    ("get_resource_shares", {"resourceOwner": "invalid"},
+     "invalid is not a valid resource owner. Specify either SELF or OTHER-ACCOUNTS and try again."),
+    ("list_resources", {"resourceOwner": "ME"},
+     "ME is not a valid resource owner. Specify either SELF or OTHER-ACCOUNTS and try again."),
+    ("list_principals", {"resourceOwner": "ME"},
+     "ME is not a valid resource owner. Specify either SELF or OTHER-ACCOUNTS and try again."),
+    ("get_resource_share_associations", {"associationType": "BOTH"},
+     "BOTH is not a valid association type. Specify either PRINCIPAL or RESOURCE and try again."),
+    ("get_resource_share_associations", {"associationType": "PRINCIPAL", "associationStatus": "DONE"},
+     "DONE is not a valid association status."),
+    ("list_resource_types", {"resourceRegionScope": "INVALID"},
+     "INVALID is not a valid resource region scope value. Specify a valid value and try again."),
+    ("list_resources", {"resourceOwner": "SELF", "resourceRegionScope": "EARTH"},
+     "EARTH is not a valid resource region scope value. Specify a valid value and try again."),
+    ("list_permissions", {"permissionType": "INVALID"},
+     "INVALID is not a valid scope. Must be one of: ALL, AWS, LOCAL."),
+    ("get_resource_shares", {"resourceOwner": "SELF", "resourceShareStatus": "GONE"},
+     "GONE is not a valid resource share status. Specify a valid value and try again."),
+    ("list_permission_associations", {"featureSet": "FANCY"},
+     "FANCY is not a valid feature set. Specify a valid value and try again."),
+    ("list_replace_permission_associations_work", {"status": "WAITING"},
+     "WAITING is not a valid status. Specify a valid value and try again."),
+])
+def test_enum_values_are_refused_with_rams_own_text(ram, call, kwargs, message):
+    with pytest.raises(ClientError) as e:
+        getattr(ram, call)(**kwargs)
+    assert e.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert e.value.response["Error"]["Message"] == message
+
+
+def test_list_permissions_takes_the_documented_permission_types(ram):
+    """The model's documentation says AWS / LOCAL / ALL; its enum AWS_MANAGED / CUSTOMER_MANAGED."""
+    ram.create_permission(name="Mine", resourceType="codebuild:Project",
+                          policyTemplate='{"Effect": "Allow", "Action": ["codebuild:BatchGetProjects"]}')
+
+    def kinds(permission_type):
+        out = ram.list_permissions(permissionType=permission_type)["permissions"]
+        return {p["permissionType"] for p in out}, len(out)
+
+    aws, n_aws = kinds("AWS")
+    assert aws == {"AWS_MANAGED"} and (aws, n_aws) == kinds("AWS_MANAGED")
+    local, n_local = kinds("LOCAL")
+    assert local == {"CUSTOMER_MANAGED"} and n_local == 1 and (local, n_local) == kinds("CUSTOMER_MANAGED")
+    assert kinds("ALL")[1] == n_aws + n_local

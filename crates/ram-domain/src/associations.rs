@@ -17,6 +17,7 @@ use ram_store::{
 use crate::arn::Arn;
 use crate::catalog::ResourceTypeInfo;
 use crate::failure::Outcome;
+use crate::idempotency::ClientToken;
 use crate::organization::shares_with_ram;
 use crate::permissions::PermissionView;
 use crate::principal::PrincipalKind;
@@ -394,7 +395,7 @@ impl Ram {
                 {
                     return Ok(Verdict { external: false, invited: false });
                 }
-                Err(api_error!(UnknownResourceException, "OrganizationalUnit {id} could not be found.").into())
+                Err(api_error!(UnknownResourceException, "OrganizationalUnit {id} in unknown organization could not be found.").into())
             }
             PrincipalKind::Service(_) => Ok(Verdict { external: false, invited: false }),
             PrincipalKind::Account(account) if *account == caller.account_id => Err(api_error!(
@@ -491,7 +492,7 @@ impl Ram {
         caller: &Caller,
         input: AssociateResourceShareRequest,
     ) -> Outcome<AssociateResourceShareResponse> {
-        let token = self.client_token(input.client_token.as_deref())?;
+        let token = ClientToken::parse(input.client_token.as_deref())?;
         let arn = input.resource_share_arn.clone().unwrap_or_default();
         Arn::parse_ram(&arn, "resource-share")?;
         let plan = self.plan_entities(
@@ -522,7 +523,7 @@ impl Ram {
         tx.update_share(&arn, None, None, now).await?;
         let output = AssociateResourceShareResponse {
             resource_share_associations: Some(associations),
-            client_token: Some(token.value.clone()),
+            client_token: token.echo(),
         };
         self.remember(
             &mut tx,
@@ -542,7 +543,7 @@ impl Ram {
         caller: &Caller,
         input: DisassociateResourceShareRequest,
     ) -> Outcome<DisassociateResourceShareResponse> {
-        let token = self.client_token(input.client_token.as_deref())?;
+        let token = ClientToken::parse(input.client_token.as_deref())?;
         let arn = input.resource_share_arn.clone().unwrap_or_default();
         Arn::parse_ram(&arn, "resource-share")?;
         let resources = dedup(input.resource_arns.as_deref().unwrap_or_default());
@@ -602,7 +603,7 @@ impl Ram {
         tx.update_share(&arn, None, None, now).await?;
         let output = DisassociateResourceShareResponse {
             resource_share_associations: Some(associations),
-            client_token: Some(token.value.clone()),
+            client_token: token.echo(),
         };
         self.remember(
             &mut tx,

@@ -12,6 +12,7 @@ use ram_store::{Lifecycle, NewPermission, PermissionRecord, Tx};
 use crate::access::{TemplateError, parse_template};
 use crate::catalog::ResourceTypeInfo;
 use crate::failure::Outcome;
+use crate::idempotency::ClientToken;
 use crate::permissions::{DELETED, DELETED_RETENTION_MS, DELETING, PermissionView};
 use crate::tags::validate_tags;
 use crate::{Caller, Ram};
@@ -72,7 +73,7 @@ impl Ram {
         caller: &Caller,
         input: CreatePermissionRequest,
     ) -> Outcome<CreatePermissionResponse> {
-        let token = self.client_token(input.client_token.as_deref())?;
+        let token = ClientToken::parse(input.client_token.as_deref())?;
         let name = input.name.clone().unwrap_or_default();
         let requested_type = input.resource_type.clone().unwrap_or_default();
         let info = self.catalog.get(&requested_type).ok_or_else(|| {
@@ -146,7 +147,7 @@ impl Ram {
         let view = self.load_permission(&mut tx, caller, &arn, now).await?;
         let output = CreatePermissionResponse {
             permission: Some(view.summary(view.default())),
-            client_token: Some(token.value.clone()),
+            client_token: token.echo(),
         };
         self.remember(&mut tx, caller, "CreatePermission", &token, &input, &output)
             .await?;
@@ -159,7 +160,7 @@ impl Ram {
         caller: &Caller,
         input: CreatePermissionVersionRequest,
     ) -> Outcome<CreatePermissionVersionResponse> {
-        let token = self.client_token(input.client_token.as_deref())?;
+        let token = ClientToken::parse(input.client_token.as_deref())?;
         let arn = input.permission_arn.clone().unwrap_or_default();
         let template = input.policy_template.clone().unwrap_or_default();
         let now = self.now_ms();
@@ -197,7 +198,7 @@ impl Ram {
         let view = self.load_permission(&mut tx, caller, &arn, now).await?;
         let output = CreatePermissionVersionResponse {
             permission: Some(view.detail(view.default())),
-            client_token: Some(token.value.clone()),
+            client_token: token.echo(),
         };
         self.remember(
             &mut tx,
@@ -217,7 +218,7 @@ impl Ram {
         caller: &Caller,
         input: SetDefaultPermissionVersionRequest,
     ) -> Outcome<SetDefaultPermissionVersionResponse> {
-        let token = self.client_token(input.client_token.as_deref())?;
+        let token = ClientToken::parse(input.client_token.as_deref())?;
         let arn = input.permission_arn.clone().unwrap_or_default();
         let version = i64::from(input.permission_version.unwrap_or_default());
         let now = self.now_ms();
@@ -251,7 +252,7 @@ impl Ram {
             .await?;
         let output = SetDefaultPermissionVersionResponse {
             return_value: Some(true),
-            client_token: Some(token.value.clone()),
+            client_token: token.echo(),
         };
         self.remember(
             &mut tx,
@@ -271,7 +272,7 @@ impl Ram {
         caller: &Caller,
         input: DeletePermissionVersionRequest,
     ) -> Outcome<DeletePermissionVersionResponse> {
-        let token = self.client_token(input.client_token.as_deref())?;
+        let token = ClientToken::parse(input.client_token.as_deref())?;
         let arn = input.permission_arn.clone().unwrap_or_default();
         let version = i64::from(input.permission_version.unwrap_or_default());
         let now = self.now_ms();
@@ -316,7 +317,7 @@ impl Ram {
         tx.delete_permission_version(&arn, version, now).await?;
         let output = DeletePermissionVersionResponse {
             return_value: Some(true),
-            client_token: Some(token.value.clone()),
+            client_token: token.echo(),
             permission_status: Some(PermissionStatus::Deleted),
         };
         self.remember(
@@ -337,7 +338,7 @@ impl Ram {
         caller: &Caller,
         input: DeletePermissionRequest,
     ) -> Outcome<DeletePermissionResponse> {
-        let token = self.client_token(input.client_token.as_deref())?;
+        let token = ClientToken::parse(input.client_token.as_deref())?;
         let arn = input.permission_arn.clone().unwrap_or_default();
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
@@ -361,7 +362,7 @@ impl Ram {
             .await?;
         let output = DeletePermissionResponse {
             return_value: Some(true),
-            client_token: Some(token.value.clone()),
+            client_token: token.echo(),
             permission_status: Some(PermissionStatus::Deleting),
         };
         self.remember(&mut tx, caller, "DeletePermission", &token, &input, &output)

@@ -11,26 +11,18 @@ use sha2::{Digest, Sha256};
 use crate::failure::Outcome;
 use crate::{Caller, Ram};
 
-/// A client token checked for validity, plus whether the caller supplied it.
-pub struct ClientToken {
-    pub value: String,
-    supplied: bool,
-}
+/// The client token of a request, checked for validity; `None` when the caller sent none.
+pub struct ClientToken(Option<String>);
 
-impl Ram {
-    pub(crate) fn client_token(&self, token: Option<&str>) -> Result<ClientToken, ApiError> {
+impl ClientToken {
+    /// Checks the `clientToken` a request carries (1-64 printable ASCII characters).
+    pub(crate) fn parse(token: Option<&str>) -> Result<ClientToken, ApiError> {
         match token {
-            None => Ok(ClientToken {
-                value: self.ids.uuid(),
-                supplied: false,
-            }),
+            None => Ok(ClientToken(None)),
             Some(t)
                 if !t.is_empty() && t.len() <= 64 && t.bytes().all(|b| b.is_ascii_graphic()) =>
             {
-                Ok(ClientToken {
-                    value: t.to_owned(),
-                    supplied: true,
-                })
+                Ok(ClientToken(Some(t.to_owned())))
             }
             Some(t) => Err(api_error!(
                 InvalidClientTokenException,
@@ -39,6 +31,14 @@ impl Ram {
         }
     }
 
+    /// The token as the answer carries it: the caller's own, echoed. AWS's recorded answers carry
+    /// no `clientToken` when the request had none (docs/compatibility.md).
+    pub fn echo(&self) -> Option<String> {
+        self.0.clone()
+    }
+}
+
+impl Ram {
     /// The replayed answer of an earlier call with this token, if there was one.
     pub(crate) async fn replay<I: Serialize, O: DeserializeOwned>(
         tx: &mut Tx,
@@ -47,11 +47,11 @@ impl Ram {
         token: &ClientToken,
         input: &I,
     ) -> Outcome<Option<O>> {
-        if !token.supplied {
+        let Some(value) = &token.0 else {
             return Ok(None);
-        }
+        };
         let Some(record) = tx
-            .get_idempotency(&caller.account_id, &caller.region, operation, &token.value)
+            .get_idempotency(&caller.account_id, &caller.region, operation, value)
             .await?
         else {
             return Ok(None);
@@ -59,8 +59,7 @@ impl Ram {
         if record.request_hash != request_hash(input) {
             return Err(api_error!(
                 IdempotentParameterMismatchException,
-                "The client token {} was already used with different parameters.",
-                token.value
+                "The client token {value} was already used with different parameters."
             )
             .into());
         }
@@ -81,9 +80,9 @@ impl Ram {
         input: &I,
         output: &O,
     ) -> Outcome<()> {
-        if !token.supplied {
+        let Some(value) = &token.0 else {
             return Ok(());
-        }
+        };
         let record = IdempotencyRecord {
             request_hash: request_hash(input),
             response: serde_json::to_string(output).map_err(|_| ApiError::internal())?,
@@ -92,7 +91,7 @@ impl Ram {
             &caller.account_id,
             &caller.region,
             operation,
-            &token.value,
+            value,
             &record,
             self.now_ms(),
         )

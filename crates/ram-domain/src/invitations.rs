@@ -19,6 +19,7 @@ use crate::associations::{
     ASSOCIATED, ASSOCIATING, DISASSOCIATED, DISASSOCIATING, ENDED, PRINCIPAL, RESOURCE,
 };
 use crate::failure::Outcome;
+use crate::idempotency::ClientToken;
 use crate::{Caller, Ram, render};
 
 const PENDING: &str = "PENDING";
@@ -168,7 +169,7 @@ impl Ram {
         caller: &Caller,
         input: AcceptResourceShareInvitationRequest,
     ) -> Outcome<AcceptResourceShareInvitationResponse> {
-        let token = self.client_token(input.client_token.as_deref())?;
+        let token = ClientToken::parse(input.client_token.as_deref())?;
         let arn = input
             .resource_share_invitation_arn
             .clone()
@@ -205,7 +206,7 @@ impl Ram {
         answered.status = Some(ResourceShareInvitationStatus::Accepted);
         let output = AcceptResourceShareInvitationResponse {
             resource_share_invitation: Some(answered),
-            client_token: Some(token.value.clone()),
+            client_token: token.echo(),
         };
         self.remember(
             &mut tx,
@@ -225,7 +226,7 @@ impl Ram {
         caller: &Caller,
         input: RejectResourceShareInvitationRequest,
     ) -> Outcome<RejectResourceShareInvitationResponse> {
-        let token = self.client_token(input.client_token.as_deref())?;
+        let token = ClientToken::parse(input.client_token.as_deref())?;
         let arn = input
             .resource_share_invitation_arn
             .clone()
@@ -261,7 +262,7 @@ impl Ram {
         answered.status = Some(ResourceShareInvitationStatus::Rejected);
         let output = RejectResourceShareInvitationResponse {
             resource_share_invitation: Some(answered),
-            client_token: Some(token.value.clone()),
+            client_token: token.echo(),
         };
         self.remember(
             &mut tx,

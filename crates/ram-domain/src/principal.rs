@@ -26,7 +26,9 @@ impl PrincipalKind {
             let arn = Arn::parse(principal).ok_or_else(|| malformed(principal))?;
             let id_ok = |id: &str| !id.is_empty() && !id.contains('/');
             return match (arn.service.as_str(), arn.resource.split_once('/')) {
-                ("organizations", Some(("organization", id))) if arn.region.is_empty() && id_ok(id) => {
+                ("organizations", Some(("organization", id)))
+                    if arn.region.is_empty() && id_ok(id) =>
+                {
                     Ok(PrincipalKind::Organization { id: id.to_owned() })
                 }
                 ("organizations", Some(("ou", path))) if arn.region.is_empty() => {

@@ -22,6 +22,7 @@ use crate::arn::Arn;
 use crate::associations::{ASSOCIATED, ASSOCIATING, ENDED, PRINCIPAL, RESOURCE, new_association};
 use crate::catalog::ResourceTypeInfo;
 use crate::failure::Outcome;
+use crate::idempotency::ClientToken;
 use crate::permissions::{DELETED, DELETING, PermissionView};
 use crate::principal::PrincipalKind;
 use crate::shares::{STATUS_ACTIVE, STATUS_DELETED};
@@ -336,7 +337,7 @@ impl Ram {
         caller: &Caller,
         input: PromotePermissionCreatedFromPolicyRequest,
     ) -> Outcome<PromotePermissionCreatedFromPolicyResponse> {
-        let token = self.client_token(input.client_token.as_deref())?;
+        let token = ClientToken::parse(input.client_token.as_deref())?;
         let arn = input.permission_arn.clone().unwrap_or_default();
         let name = input.name.clone().unwrap_or_default();
         if name.is_empty()
@@ -405,7 +406,7 @@ impl Ram {
             .await?;
         let output = PromotePermissionCreatedFromPolicyResponse {
             permission: Some(promoted.summary(promoted.default())),
-            client_token: Some(token.value.clone()),
+            client_token: token.echo(),
         };
         self.remember(
             &mut tx,

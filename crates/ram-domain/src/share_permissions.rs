@@ -3,7 +3,7 @@
 //! ReplacePermissionAssociations and ListReplacePermissionAssociationsWork.
 
 use ram_model::{
-    ApiError,    AssociateResourceSharePermissionRequest, AssociateResourceSharePermissionResponse,
+    ApiError, AssociateResourceSharePermissionRequest, AssociateResourceSharePermissionResponse,
     AssociatedPermission, DisassociateResourceSharePermissionRequest,
     DisassociateResourceSharePermissionResponse, ListPermissionAssociationsRequest,
     ListPermissionAssociationsResponse, ListReplacePermissionAssociationsWorkRequest,
@@ -21,6 +21,7 @@ use crate::access::{Template, parse_stored};
 use crate::arn::Arn;
 use crate::associations::{ENDED, RESOURCE};
 use crate::failure::Outcome;
+use crate::idempotency::ClientToken;
 use crate::permissions::{PermissionView, VersionView, page_of};
 use crate::shares::{STATUS_ACTIVE, share_not_found};
 use crate::{Caller, Ram};
@@ -161,7 +162,7 @@ impl Ram {
         caller: &Caller,
         input: AssociateResourceSharePermissionRequest,
     ) -> Outcome<AssociateResourceSharePermissionResponse> {
-        let token = self.client_token(input.client_token.as_deref())?;
+        let token = ClientToken::parse(input.client_token.as_deref())?;
         let share_arn = input.resource_share_arn.clone().unwrap_or_default();
         Arn::parse_ram(&share_arn, "resource-share")?;
         let permission_arn = input.permission_arn.clone().unwrap_or_default();
@@ -214,7 +215,7 @@ impl Ram {
         tx.update_share(&share_arn, None, None, now).await?;
         let output = AssociateResourceSharePermissionResponse {
             return_value: Some(true),
-            client_token: Some(token.value.clone()),
+            client_token: token.echo(),
         };
         self.remember(
             &mut tx,
@@ -234,7 +235,7 @@ impl Ram {
         caller: &Caller,
         input: DisassociateResourceSharePermissionRequest,
     ) -> Outcome<DisassociateResourceSharePermissionResponse> {
-        let token = self.client_token(input.client_token.as_deref())?;
+        let token = ClientToken::parse(input.client_token.as_deref())?;
         let share_arn = input.resource_share_arn.clone().unwrap_or_default();
         Arn::parse_ram(&share_arn, "resource-share")?;
         let permission_arn = input.permission_arn.clone().unwrap_or_default();
@@ -292,7 +293,7 @@ impl Ram {
             .await?;
         let output = DisassociateResourceSharePermissionResponse {
             return_value: Some(true),
-            client_token: Some(token.value.clone()),
+            client_token: token.echo(),
         };
         self.remember(
             &mut tx,
@@ -455,7 +456,7 @@ impl Ram {
         caller: &Caller,
         input: ReplacePermissionAssociationsRequest,
     ) -> Outcome<ReplacePermissionAssociationsResponse> {
-        let token = self.client_token(input.client_token.as_deref())?;
+        let token = ClientToken::parse(input.client_token.as_deref())?;
         let from_arn = input.from_permission_arn.clone().unwrap_or_default();
         let to_arn = input.to_permission_arn.clone().unwrap_or_default();
         let now = self.now_ms();
@@ -531,7 +532,7 @@ impl Ram {
         .await?;
         let output = ReplacePermissionAssociationsResponse {
             replace_permission_associations_work: Some(render_work(&work)),
-            client_token: Some(token.value.clone()),
+            client_token: token.echo(),
         };
         self.remember(
             &mut tx,

@@ -10,6 +10,7 @@ use ram_store::{AssociationFilter, Lifecycle, NewShare, Scope, ShareFilter, Shar
 
 use crate::arn::Arn;
 use crate::failure::Outcome;
+use crate::idempotency::ClientToken;
 use crate::tags::{tags_by_share, validate_tags};
 use crate::{Caller, Ram, render};
 
@@ -24,12 +25,23 @@ pub(crate) fn share_not_found(arn: &str) -> ApiError {
     )
 }
 
-/// Share names: RAM's model leaves them unconstrained; ramd takes AWS's usual 1-255 characters.
+/// Share names: the model leaves them unconstrained; AWS refuses some characters with the text
+/// below. ramd takes 1-255 characters of ASCII letters, digits, spaces, periods, dashes and
+/// underscores (docs/compatibility.md says why underscores pass).
 fn validate_share_name(name: &str) -> Result<(), ApiError> {
     if name.trim().is_empty() || name.chars().count() > 255 {
         return Err(api_error!(
             InvalidParameterException,
             "The resource share name must be between 1 and 255 characters long."
+        ));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '-' | '_'))
+    {
+        return Err(api_error!(
+            InvalidParameterException,
+            "Resource share name can contain only alphabetic characters, numbers, spaces, periods, and dashes."
         ));
     }
     Ok(())
@@ -50,7 +62,7 @@ impl Ram {
         caller: &Caller,
         input: CreateResourceShareRequest,
     ) -> Outcome<CreateResourceShareResponse> {
-        let token = self.client_token(input.client_token.as_deref())?;
+        let token = ClientToken::parse(input.client_token.as_deref())?;
         let name = input.name.clone().unwrap_or_default();
         validate_share_name(&name)?;
         let tags = validate_tags(
@@ -121,7 +133,7 @@ impl Ram {
             .await?;
         let output = CreateResourceShareResponse {
             resource_share: Some(answered(self.render_share(&mut tx, &share).await?)),
-            client_token: Some(token.value.clone()),
+            client_token: token.echo(),
         };
         self.remember(
             &mut tx,
@@ -243,7 +255,7 @@ impl Ram {
         caller: &Caller,
         input: UpdateResourceShareRequest,
     ) -> Outcome<UpdateResourceShareResponse> {
-        let token = self.client_token(input.client_token.as_deref())?;
+        let token = ClientToken::parse(input.client_token.as_deref())?;
         let arn = input.resource_share_arn.clone().unwrap_or_default();
         Arn::parse_ram(&arn, "resource-share")?;
         if let Some(name) = &input.name {
@@ -301,7 +313,7 @@ impl Ram {
             .ok_or_else(ApiError::internal)?;
         let output = UpdateResourceShareResponse {
             resource_share: Some(answered(self.render_share(&mut tx, &share).await?)),
-            client_token: Some(token.value.clone()),
+            client_token: token.echo(),
         };
         self.remember(
             &mut tx,
@@ -321,7 +333,7 @@ impl Ram {
         caller: &Caller,
         input: DeleteResourceShareRequest,
     ) -> Outcome<DeleteResourceShareResponse> {
-        let token = self.client_token(input.client_token.as_deref())?;
+        let token = ClientToken::parse(input.client_token.as_deref())?;
         let arn = input.resource_share_arn.clone().unwrap_or_default();
         Arn::parse_ram(&arn, "resource-share")?;
         let now = self.now_ms();
@@ -348,7 +360,7 @@ impl Ram {
         .await?;
         let output = DeleteResourceShareResponse {
             return_value: Some(true),
-            client_token: Some(token.value.clone()),
+            client_token: token.echo(),
         };
         self.remember(
             &mut tx,

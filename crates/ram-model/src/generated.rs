@@ -89,9 +89,9 @@ impl PermissionType {
 pub enum PermissionTypeFilter {
     #[serde(rename = "ALL")]
     All,
-    #[serde(rename = "AWS_MANAGED")]
+    #[serde(rename = "AWS_MANAGED", alias = "AWS")]
     AwsManaged,
-    #[serde(rename = "CUSTOMER_MANAGED")]
+    #[serde(rename = "CUSTOMER_MANAGED", alias = "LOCAL")]
     CustomerManaged,
 }
 impl PermissionTypeFilter {
@@ -108,6 +108,11 @@ impl PermissionTypeFilter {
         }
     }
     pub fn parse(value: &str) -> Option<Self> {
+        let value = match value {
+            "AWS" => "AWS_MANAGED",
+            "LOCAL" => "CUSTOMER_MANAGED",
+            other => other,
+        };
         Self::ALL.iter().copied().find(|v| v.as_str() == value)
     }
 }
@@ -3752,7 +3757,7 @@ pub static SHAPES: &[ShapeSpec] = &[
             min: None,
             max: None,
             pattern: None,
-            values: Some(&["ALL", "AWS_MANAGED", "CUSTOMER_MANAGED"]),
+            values: Some(&["ALL", "AWS_MANAGED", "CUSTOMER_MANAGED", "AWS", "LOCAL"]),
         },
     },
     ShapeSpec {

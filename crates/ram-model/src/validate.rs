@@ -24,6 +24,9 @@ pub struct Rules {
     /// An out-of-range `MaxResults` (RAM models `InvalidMaxResultsException` on one operation
     /// and `InvalidParameterException` elsewhere).
     pub max_results: ErrorCode,
+    /// The service's own text for a value outside an enum, by member name and value; `None`
+    /// keeps the framework's "1 validation error detected" text.
+    pub enum_message: fn(&str, &str) -> Option<String>,
 }
 
 impl Rules {
@@ -35,6 +38,7 @@ impl Rules {
             missing: code,
             constraint: code,
             max_results: code,
+            enum_message: |_, _| None,
         }
     }
 }
@@ -52,10 +56,40 @@ pub fn validate_input(
             missing: ErrorCode::MissingRequiredParameterException,
             constraint: ErrorCode::InvalidParameterException,
             max_results: range_code,
+            enum_message: ram_enum_message,
         },
         input_shape,
         value,
     )
+}
+
+/// RAM writes its own message for a value outside an enum instead of the framework's. The texts
+/// of `resourceOwner`, `associationType`, `associationStatus`, `resourceRegionScope` and
+/// `permissionType` are AWS's as captured (docs/compatibility.md); the others follow their style.
+fn ram_enum_message(member: &str, value: &str) -> Option<String> {
+    Some(match member {
+        "resourceOwner" => format!(
+            "{value} is not a valid resource owner. Specify either SELF or OTHER-ACCOUNTS and try again."
+        ),
+        "associationType" => format!(
+            "{value} is not a valid association type. Specify either PRINCIPAL or RESOURCE and try again."
+        ),
+        "associationStatus" => format!("{value} is not a valid association status."),
+        "resourceRegionScope" => format!(
+            "{value} is not a valid resource region scope value. Specify a valid value and try again."
+        ),
+        "permissionType" => {
+            format!("{value} is not a valid scope. Must be one of: ALL, AWS, LOCAL.")
+        }
+        "resourceShareStatus" => format!(
+            "{value} is not a valid resource share status. Specify a valid value and try again."
+        ),
+        "featureSet" => {
+            format!("{value} is not a valid feature set. Specify a valid value and try again.")
+        }
+        "status" => format!("{value} is not a valid status. Specify a valid value and try again."),
+        _ => return None,
+    })
 }
 
 /// Validates `value` as an instance of the structure `input_shape` of `rules.shapes`.
@@ -126,6 +160,10 @@ fn check(rules: &Rules, shape_name: &str, value: &Value, path: &str) -> Result<(
             if let Some(values) = values
                 && !values.contains(&s)
             {
+                let member = path.rsplit('.').next().unwrap_or(path);
+                if let Some(text) = (rules.enum_message)(member, s) {
+                    return Err(ApiError::new(rules.constraint, text).with_reason("INVALID_ENUM"));
+                }
                 return Err(violation(
                     &format!(
                         "Member must satisfy enum value set: [{}]",
@@ -259,9 +297,28 @@ mod tests {
 
     #[test]
     fn enum_and_range_and_pattern() {
+        let e = err("GetResourceSharesRequest", &json!({"resourceOwner": "ME"}));
+        assert_eq!(e.code, ErrorCode::InvalidParameterException);
         assert_eq!(
-            err("GetResourceSharesRequest", &json!({"resourceOwner": "ME"})).code,
-            ErrorCode::InvalidParameterException
+            e.message,
+            "ME is not a valid resource owner. Specify either SELF or OTHER-ACCOUNTS and try again."
+        );
+        // The documented spellings of permissionType are accepted beside the enum's.
+        for accepted in ["AWS", "LOCAL", "ALL", "AWS_MANAGED", "CUSTOMER_MANAGED"] {
+            validate_input(
+                "ListPermissionsRequest",
+                &json!({"permissionType": accepted}),
+                ErrorCode::InvalidParameterException,
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            err(
+                "ListPermissionsRequest",
+                &json!({"permissionType": "INVALID"})
+            )
+            .message,
+            "INVALID is not a valid scope. Must be one of: ALL, AWS, LOCAL."
         );
         let e = err(
             "GetResourceSharesRequest",

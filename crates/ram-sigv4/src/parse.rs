@@ -659,7 +659,10 @@ mod tests {
             None
         );
         assert_eq!(
-            cred(&[("authorization", "AWS4-HMAC-SHA256 Credential=AKID/20261121")], None),
+            cred(
+                &[("authorization", "AWS4-HMAC-SHA256 Credential=AKID/20261121")],
+                None
+            ),
             None
         );
         assert_eq!(cred(&[], None), None);

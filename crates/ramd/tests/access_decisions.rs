@@ -710,7 +710,7 @@ fn cases() -> Vec<Case> {
         ask("a principal that is no principal", Accepted, "not-a-principal", GET, p)
             .error(400, "InvalidParameterException"),
         ask("an IAM ARN that is neither role nor user", Accepted, "arn:aws:iam::222222222222:group/devs", GET, p)
-            .error(400, "MalformedArnException"),
+            .error(400, "InvalidParameterException"),
         ask("an action without a service", Accepted, B, "BatchGetProjects", p)
             .error(400, "InvalidParameterException"),
         ask("an action with a space", Accepted, B, "codebuild: BatchGetProjects", p)

@@ -187,7 +187,17 @@ async fn answered_and_expired_invitations_list_nothing() {
     let a = h.client(A, US);
     let b = h.client(B, US);
 
-    // Rejected.
+    // Expired: a transit gateway invitation lives seven days.
+    let expiring_share = create_share(&a, "expiring", &[tgw(A, US, "2")], &[B]).await;
+    let expiring = invitation_arn(&b, &expiring_share).await;
+    h.advance(7 * DAY_MS - 60 * SECOND_MS);
+    assert_eq!(
+        pending_resources(&b, &expiring, None).await.len(),
+        1,
+        "not yet"
+    );
+
+    // Rejected (late enough that it is not yet purged when the other one expires).
     let rejected_share = create_share(&a, "rejected", &[tgw(A, US, "1")], &[B]).await;
     let rejected = invitation_arn(&b, &rejected_share).await;
     b.reject_resource_share_invitation()
@@ -203,15 +213,6 @@ async fn answered_and_expired_invitations_list_nothing() {
         "ResourceShareInvitationAlreadyRejectedException",
     );
 
-    // Expired: a transit gateway invitation lives seven days.
-    let expiring_share = create_share(&a, "expiring", &[tgw(A, US, "2")], &[B]).await;
-    let expiring = invitation_arn(&b, &expiring_share).await;
-    h.advance(7 * DAY_MS - 60 * SECOND_MS);
-    assert_eq!(
-        pending_resources(&b, &expiring, None).await.len(),
-        1,
-        "not yet"
-    );
     h.advance(2 * 60 * SECOND_MS);
     expect_code(
         b.list_pending_invitation_resources()

@@ -376,7 +376,10 @@ async fn organization_and_ou_principals_are_the_owners_own_while_it_shares_with_
         }
     };
     let org_missing = format!("Organization {} could not be found.", org.id);
-    let ou_missing = format!("OrganizationalUnit {} could not be found.", org.eng);
+    let ou_missing = format!(
+        "OrganizationalUnit {} in unknown organization could not be found.",
+        org.eng
+    );
     // Sharing with RAM not enabled yet.
     assert_eq!(
         expect_code(create(org.arn.clone()).await, "UnknownResourceException"),
@@ -432,7 +435,7 @@ async fn organization_and_ou_principals_are_the_owners_own_while_it_shares_with_
         (
             text(&their_ou["Arn"]),
             format!(
-                "OrganizationalUnit {} could not be found.",
+                "OrganizationalUnit {} in unknown organization could not be found.",
                 text(&their_ou["Id"])
             ),
         ),
@@ -940,7 +943,10 @@ async fn disabling_sharing_ends_organization_and_ou_access() {
         .await;
     assert_eq!(
         expect_code(added, "UnknownResourceException"),
-        format!("OrganizationalUnit {} could not be found.", org.platform)
+        format!(
+            "OrganizationalUnit {} in unknown organization could not be found.",
+            org.platform
+        )
     );
     // A member added now is invited.
     a.associate_resource_share()

@@ -61,7 +61,7 @@ async fn get_resource_shares_pages() {
         created.insert(create_share(&a, &format!("s{i}"), &[], &[]).await);
     }
     // Other accounts' shares never appear.
-    create_share(&h.client(B, US), "b's", &[], &[]).await;
+    create_share(&h.client(B, US), "theirs", &[], &[]).await;
 
     let (by_hand, pages) = own_share_arns_by_hand(&a, 2).await;
     assert_eq!(unique(by_hand), created);

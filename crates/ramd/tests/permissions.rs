@@ -1591,7 +1591,7 @@ async fn customer_managed_permissions_can_be_tagged() {
                 .tag_keys("k")
                 .send()
                 .await,
-            "ResourceArnNotFoundException",
+            "UnknownResourceException",
         );
     }
     // Both ARNs at once, or neither.

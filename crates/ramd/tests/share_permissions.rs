@@ -1133,7 +1133,15 @@ async fn resource_policies_carry_a_customer_managed_permissions_actions_and_cond
     );
 
     // A new default version applied to the share changes the policy; before that it does not.
-    new_version(&a, &p, &["codebuild:BatchGetProjects", "codebuild:ListBuildsForProject"]).await;
+    new_version(
+        &a,
+        &p,
+        &[
+            "codebuild:BatchGetProjects",
+            "codebuild:ListBuildsForProject",
+        ],
+    )
+    .await;
     assert_eq!(
         policy_statements(&a, &project).await[0]["Action"],
         json!(["codebuild:BatchGetProjects"])
@@ -1147,7 +1155,10 @@ async fn resource_policies_carry_a_customer_managed_permissions_actions_and_cond
     let statements = policy_statements(&a, &project).await;
     assert_eq!(
         statements[0]["Action"],
-        json!(["codebuild:BatchGetProjects", "codebuild:ListBuildsForProject"])
+        json!([
+            "codebuild:BatchGetProjects",
+            "codebuild:ListBuildsForProject"
+        ])
     );
     assert!(statements[0].get("Condition").is_none(), "{statements:?}");
 
