@@ -9,9 +9,14 @@ use ram_model::{
     ResourceShareAssociation, ResourceShareAssociationStatus, ResourceShareAssociationType,
     api_error,
 };
+use ram_model::{
+    ResourceShareAssociationStatus as AssociationStatus,
+    ResourceShareAssociationType as AssociationType,
+    ResourceShareInvitationStatus as InvitationStatus, ResourceShareStatus as ShareStatus,
+};
 use ram_store::{
-    AssociationFilter, AssociationRecord, Lifecycle, Membership, NewAssociation, NewInvitation,
-    Scope, ShareRecord, Tx, association_key,
+    AssociationFilter, AssociationRecord, Counted, Lifecycle, Membership, NewAssociation,
+    NewInvitation, Scope, ShareRecord, Tx, association_key,
 };
 
 use crate::arn::Arn;
@@ -21,18 +26,9 @@ use crate::idempotency::ClientToken;
 use crate::organization::shares_with_ram;
 use crate::permissions::PermissionView;
 use crate::principal::PrincipalKind;
-use crate::shares::{STATUS_ACTIVE, share_not_found};
+use crate::shares::share_not_found;
+use crate::visibility::live_associations;
 use crate::{Caller, Ram, render};
-
-pub(crate) const PRINCIPAL: &str = "PRINCIPAL";
-pub(crate) const RESOURCE: &str = "RESOURCE";
-pub(crate) const SOURCE: &str = "SOURCE";
-pub(crate) const ASSOCIATING: &str = "ASSOCIATING";
-pub(crate) const ASSOCIATED: &str = "ASSOCIATED";
-pub(crate) const DISASSOCIATING: &str = "DISASSOCIATING";
-pub(crate) const DISASSOCIATED: &str = "DISASSOCIATED";
-/// Statuses of associations that no longer exist for RAM's rules (kept only for listing).
-pub(crate) const ENDED: [&str; 2] = [DISASSOCIATED, "FAILED"];
 
 const ORG_ONLY_MESSAGE: &str = "The resource you are attempting to share can only be shared within your AWS Organization. This error may also occur if you have not enabled sharing with your AWS organization, or that onboarding process is still in progress.";
 
@@ -152,7 +148,7 @@ impl Ram {
     ) -> Outcome<Vec<AssociationRecord>> {
         let filter = AssociationFilter {
             share_arns: vec![share.arn.clone()],
-            exclude_statuses: ENDED.iter().map(|s| (*s).to_owned()).collect(),
+            statuses: live_associations(),
             ..AssociationFilter::default()
         };
         let page = tx
@@ -179,17 +175,17 @@ impl Ram {
         plan: &Plan,
         now: i64,
     ) -> Outcome<Vec<ResourceShareAssociation>> {
-        if share.status != STATUS_ACTIVE {
+        if share.status != ShareStatus::Active {
             return Err(api_error!(
                 InvalidStateTransitionException,
                 "The resource share {} is in {} state and cannot be changed.",
                 share.arn,
-                share.status
+                share.status.as_str()
             )
             .into());
         }
         let live = self.live_associations(tx, share, now).await?;
-        let has = |kind: &str, entity: &str| {
+        let has = |kind: AssociationType, entity: &str| {
             live.iter()
                 .any(|a| a.association_type == kind && a.entity == entity)
         };
@@ -197,7 +193,7 @@ impl Ram {
         // The resource types and principals the share will hold once this call is done.
         let mut types: Vec<&ResourceTypeInfo> = live
             .iter()
-            .filter(|a| a.association_type == RESOURCE)
+            .filter(|a| a.association_type == AssociationType::Resource)
             .filter_map(|a| a.resource_type.as_deref().and_then(|t| self.catalog.get(t)))
             .collect();
         types.extend(plan.resources.iter().map(|(_, t)| t));
@@ -205,7 +201,10 @@ impl Ram {
         // forbid), judged by the organization as it is now.
         let owner_org = self.membership(tx, &share.owner_account).await?;
         let mut principal_kinds: Vec<(PrincipalKind, bool)> = Vec::new();
-        for a in live.iter().filter(|a| a.association_type == PRINCIPAL) {
+        for a in live
+            .iter()
+            .filter(|a| a.association_type == AssociationType::Principal)
+        {
             let Ok(kind) = PrincipalKind::parse(&a.entity) else {
                 continue;
             };
@@ -261,7 +260,12 @@ impl Ram {
 
         let mut answered = Vec::new();
         let settle = now + self.config.association_delay_ms;
-        let settling = Lifecycle::until(ASSOCIATING, settle, ASSOCIATED, now);
+        let settling = Lifecycle::until(
+            AssociationStatus::Associating,
+            settle,
+            AssociationStatus::Associated,
+            now,
+        );
         let permissions = tx
             .share_permissions(std::slice::from_ref(&share.arn))
             .await?;
@@ -274,19 +278,23 @@ impl Ram {
                 let view = PermissionView::managed(&caller.partition, info, default);
                 self.attach_permission(tx, share, &view, now).await?;
             }
-            if has(RESOURCE, arn) {
+            if has(AssociationType::Resource, arn) {
                 answered.push(
-                    self.existing_association(tx, share, RESOURCE, arn, now)
+                    self.existing_association(tx, share, AssociationType::Resource, arn, now)
                         .await?,
                 );
                 continue;
             }
             let new = NewAssociation {
                 resource_type: Some(info.resource_type.clone()),
-                ..new_association(share, RESOURCE, arn, settling.clone(), now)
+                ..new_association(share, AssociationType::Resource, arn, settling.clone(), now)
             };
             tx.upsert_association(&new).await?;
-            answered.push(answered_association(share, &new, ASSOCIATING));
+            answered.push(answered_association(
+                share,
+                &new,
+                AssociationStatus::Associating,
+            ));
         }
         let invitation_hours = types
             .iter()
@@ -295,9 +303,9 @@ impl Ram {
             .unwrap_or(12);
         for (entity, kind, verdict) in planned_principals {
             let external = verdict.external;
-            if has(PRINCIPAL, entity) {
+            if has(AssociationType::Principal, entity) {
                 answered.push(
-                    self.existing_association(tx, share, PRINCIPAL, entity, now)
+                    self.existing_association(tx, share, AssociationType::Principal, entity, now)
                         .await?,
                 );
                 continue;
@@ -311,29 +319,48 @@ impl Ram {
                         * 1000;
                 self.invite(tx, caller, share, entity, kind, expires, now)
                     .await?;
-                Lifecycle::until(ASSOCIATING, expires, DISASSOCIATED, now)
+                Lifecycle::until(
+                    AssociationStatus::Associating,
+                    expires,
+                    AssociationStatus::Disassociated,
+                    now,
+                )
             } else {
                 settling.clone()
             };
             let new = NewAssociation {
                 entity_account: kind.account().map(str::to_owned),
                 external,
-                ..new_association(share, PRINCIPAL, entity, lifecycle, now)
+                ..new_association(share, AssociationType::Principal, entity, lifecycle, now)
             };
             tx.upsert_association(&new).await?;
-            answered.push(answered_association(share, &new, ASSOCIATING));
+            answered.push(answered_association(
+                share,
+                &new,
+                AssociationStatus::Associating,
+            ));
         }
         for source in &plan.sources {
-            if has(SOURCE, source) {
+            if has(AssociationType::Source, source) {
                 answered.push(
-                    self.existing_association(tx, share, SOURCE, source, now)
+                    self.existing_association(tx, share, AssociationType::Source, source, now)
                         .await?,
                 );
                 continue;
             }
-            let new = new_association(share, SOURCE, source, settling.clone(), now);
+            let new = new_association(
+                share,
+                AssociationType::Source,
+                source,
+                settling.clone(),
+                now,
+            );
             tx.upsert_association(&new).await?;
-            answered.push(answered_association(share, &new, ASSOCIATING));
+            answered.push(answered_association(
+                share,
+                &new,
+                AssociationStatus::Associating,
+            ));
         }
         Ok(answered)
     }
@@ -433,7 +460,7 @@ impl Ram {
         now: i64,
     ) -> Outcome<()> {
         let q = &self.config.quotas;
-        let count = |kind: &str| {
+        let count = |kind: AssociationType| {
             i64::try_from(live.iter().filter(|a| a.association_type == kind).count())
                 .unwrap_or(i64::MAX)
         };
@@ -445,15 +472,22 @@ impl Ram {
             )
             .into())
         };
-        if count(RESOURCE) + adding(plan.resources.len()) > q.resources_per_share {
+        if count(AssociationType::Resource) + adding(plan.resources.len()) > q.resources_per_share {
             return limit("resources you can associate with a resource share");
         }
-        if count(PRINCIPAL) + adding(plan.principals.len()) > q.principals_per_share {
+        if count(AssociationType::Principal) + adding(plan.principals.len())
+            > q.principals_per_share
+        {
             return limit("principals you can associate with a resource share");
         }
         if !plan.resources.is_empty()
             && tx
-                .count_live_associations("owner_account", &share.owner_account, RESOURCE, now)
+                .count_associations(
+                    Counted::Owner(&share.owner_account),
+                    AssociationType::Resource,
+                    &live_associations(),
+                    now,
+                )
                 .await?
                 + adding(plan.resources.len())
                 > q.resource_associations
@@ -462,7 +496,12 @@ impl Ram {
         }
         if !plan.principals.is_empty()
             && tx
-                .count_live_associations("owner_account", &share.owner_account, PRINCIPAL, now)
+                .count_associations(
+                    Counted::Owner(&share.owner_account),
+                    AssociationType::Principal,
+                    &live_associations(),
+                    now,
+                )
                 .await?
                 + adding(plan.principals.len())
                 > q.principal_associations
@@ -476,7 +515,7 @@ impl Ram {
         &self,
         tx: &mut Tx,
         share: &ShareRecord,
-        kind: &str,
+        kind: AssociationType,
         entity: &str,
         now: i64,
     ) -> Outcome<ResourceShareAssociation> {
@@ -516,7 +555,7 @@ impl Ram {
             return Ok(replayed);
         }
         let share = self.owned_share(&mut tx, caller, &arn, now).await?;
-        crate::resource_policies::refuse_policy_share(&share.feature_set, &arn)?;
+        crate::resource_policies::refuse_policy_share(share.feature_set, &arn)?;
         let associations = self
             .add_entities(&mut tx, caller, &share, &plan, now)
             .await?;
@@ -577,12 +616,12 @@ impl Ram {
             .filter(|s| s.region == caller.region)
             .ok_or_else(|| share_not_found(&arn))?;
         let associations = if share.owner_account == caller.account_id {
-            crate::resource_policies::refuse_policy_share(&share.feature_set, &arn)?;
-            if share.status != STATUS_ACTIVE {
+            crate::resource_policies::refuse_policy_share(share.feature_set, &arn)?;
+            if share.status != ShareStatus::Active {
                 return Err(api_error!(
                     InvalidStateTransitionException,
                     "The resource share {arn} is in {} state and cannot be changed.",
-                    share.status
+                    share.status.as_str()
                 )
                 .into());
             }
@@ -628,11 +667,11 @@ impl Ram {
         now: i64,
     ) -> Outcome<Vec<ResourceShareAssociation>> {
         let live = self.live_associations(tx, share, now).await?;
-        let wanted: Vec<(&str, &String)> = resources
+        let wanted: Vec<(AssociationType, &String)> = resources
             .iter()
-            .map(|r| (RESOURCE, r))
-            .chain(principals.iter().map(|p| (PRINCIPAL, p)))
-            .chain(sources.iter().map(|s| (SOURCE, s)))
+            .map(|r| (AssociationType::Resource, r))
+            .chain(principals.iter().map(|p| (AssociationType::Principal, p)))
+            .chain(sources.iter().map(|s| (AssociationType::Source, s)))
             .collect();
         let mut targets = Vec::new();
         for (kind, entity) in &wanted {
@@ -646,12 +685,12 @@ impl Ram {
                         share.arn
                     )
                 })?;
-            let pending = if *kind == PRINCIPAL {
+            let pending = if *kind == AssociationType::Principal {
                 self.pending_invitation(tx, share, entity, now).await?
             } else {
                 None
             };
-            if found.status == ASSOCIATING && pending.is_none() {
+            if found.status == AssociationStatus::Associating && pending.is_none() {
                 return Err(api_error!(
                     InvalidStateTransitionException,
                     "At least one of the associations in the resource share is in ASSOCIATING status."
@@ -661,7 +700,7 @@ impl Ram {
             targets.push((found, pending));
         }
         let service_principals_remain = live.iter().any(|a| {
-            a.association_type == PRINCIPAL
+            a.association_type == AssociationType::Principal
                 && matches!(
                     PrincipalKind::parse(&a.entity),
                     Ok(PrincipalKind::Service(_))
@@ -670,7 +709,9 @@ impl Ram {
         });
         let sources_remaining = live
             .iter()
-            .filter(|a| a.association_type == SOURCE && !sources.contains(&a.entity))
+            .filter(|a| {
+                a.association_type == AssociationType::Source && !sources.contains(&a.entity)
+            })
             .count();
         if !sources.is_empty() && service_principals_remain && sources_remaining == 0 {
             return Err(api_error!(
@@ -702,9 +743,14 @@ impl Ram {
         now: i64,
     ) -> Outcome<Vec<ResourceShareAssociation>> {
         let own = tx
-            .get_association(&share.arn, PRINCIPAL, &caller.account_id, now)
+            .get_association(
+                &share.arn,
+                AssociationType::Principal,
+                &caller.account_id,
+                now,
+            )
             .await?;
-        let Some(own) = own.filter(|a| a.status == ASSOCIATED) else {
+        let Some(own) = own.filter(|a| a.status == AssociationStatus::Associated) else {
             // Shared through the caller's organization or OU: visible, but not the caller's to leave.
             let reach = self.reach(tx, &caller.account_id).await?;
             let only = ram_store::ShareFilter {
@@ -712,7 +758,14 @@ impl Ram {
                 ..ram_store::ShareFilter::default()
             };
             let visible = !tx
-                .list_shares(&Scope::Receiver(reach), &share.region, &only, None, 1, now)
+                .list_shares(
+                    &crate::visibility::receiver(reach),
+                    &share.region,
+                    &only,
+                    None,
+                    1,
+                    now,
+                )
                 .await?
                 .items
                 .is_empty();
@@ -738,7 +791,7 @@ impl Ram {
         let live = self.live_associations(tx, share, now).await?;
         let stuck = live
             .iter()
-            .filter(|a| a.association_type == RESOURCE)
+            .filter(|a| a.association_type == AssociationType::Resource)
             .filter_map(|a| a.resource_type.as_deref())
             .find(|t| {
                 self.catalog
@@ -765,10 +818,15 @@ impl Ram {
         now: i64,
     ) -> Outcome<ResourceShareAssociation> {
         let settle = now + self.config.association_delay_ms;
-        let lifecycle = Lifecycle::until(DISASSOCIATING, settle, DISASSOCIATED, now);
+        let lifecycle = Lifecycle::until(
+            AssociationStatus::Disassociating,
+            settle,
+            AssociationStatus::Disassociated,
+            now,
+        );
         tx.set_association_lifecycle(
             &a.share_arn,
-            &a.association_type,
+            a.association_type,
             &a.entity,
             &lifecycle,
             None,
@@ -789,7 +847,7 @@ impl Ram {
         now: i64,
     ) -> Outcome<()> {
         for a in self.live_associations(tx, share, now).await? {
-            if a.association_type == PRINCIPAL
+            if a.association_type == AssociationType::Principal
                 && let Some(invitation) = self.pending_invitation(tx, share, &a.entity, now).await?
             {
                 self.withdraw_invitation(tx, &invitation, now).await?;
@@ -848,10 +906,12 @@ impl Ram {
             .clone()
             .or_else(|| input.principal.clone());
         let filter = AssociationFilter {
-            association_type: Some(kind.as_str().to_owned()),
+            association_type: Some(kind),
             share_arns,
             entities: entity.into_iter().collect(),
-            status: input.association_status.map(|s| s.as_str().to_owned()),
+            statuses: input
+                .association_status
+                .map_or(ram_store::States::Any, |s| ram_store::States::only(&[s])),
             ..AssociationFilter::default()
         };
         let page = self.page_request(
@@ -902,7 +962,12 @@ impl Ram {
         now: i64,
     ) -> Outcome<()> {
         let pending = tx
-            .count_pending_invitations(&caller.account_id, &caller.region, now)
+            .count_sent_invitations(
+                &caller.account_id,
+                &caller.region,
+                &crate::visibility::pending_invitations(),
+                now,
+            )
             .await?;
         if pending >= self.config.quotas.pending_invitations {
             return Err(api_error!(
@@ -927,7 +992,12 @@ impl Ram {
             receiver_account: receiver.to_owned(),
             receiver_arn: kind.is_iam().then(|| entity.to_owned()),
             region: share.region.clone(),
-            lifecycle: Lifecycle::until("PENDING", expires_ms, "EXPIRED", now),
+            lifecycle: Lifecycle::until(
+                InvitationStatus::Pending,
+                expires_ms,
+                InvitationStatus::Expired,
+                now,
+            ),
             created_ms: now,
         })
         .await?;
@@ -945,14 +1015,14 @@ struct Verdict {
 /// A new association of `kind` with the share, as nothing more specific than `entity`.
 pub(crate) fn new_association(
     share: &ShareRecord,
-    kind: &str,
+    kind: AssociationType,
     entity: &str,
-    lifecycle: Lifecycle,
+    lifecycle: Lifecycle<AssociationStatus>,
     now: i64,
 ) -> NewAssociation {
     NewAssociation {
         share_arn: share.arn.clone(),
-        association_type: kind.to_owned(),
+        association_type: kind,
         entity: entity.to_owned(),
         owner_account: share.owner_account.clone(),
         region: share.region.clone(),
@@ -969,14 +1039,14 @@ pub(crate) fn new_association(
 fn answered_association(
     share: &ShareRecord,
     new: &NewAssociation,
-    status: &str,
+    status: AssociationStatus,
 ) -> ResourceShareAssociation {
     ResourceShareAssociation {
         resource_share_arn: Some(share.arn.clone()),
         resource_share_name: Some(share.name.clone()),
         associated_entity: Some(new.entity.clone()),
-        association_type: ResourceShareAssociationType::parse(&new.association_type),
-        status: ResourceShareAssociationStatus::parse(status),
+        association_type: Some(new.association_type),
+        status: Some(status),
         status_message: None,
         creation_time: Some(ram_model::Timestamp(new.now_ms)),
         last_updated_time: Some(ram_model::Timestamp(new.now_ms)),

@@ -4,8 +4,9 @@
 use ram_model::{
     ApiError, CreatePermissionRequest, CreatePermissionResponse, CreatePermissionVersionRequest,
     CreatePermissionVersionResponse, DeletePermissionRequest, DeletePermissionResponse,
-    DeletePermissionVersionRequest, DeletePermissionVersionResponse, PermissionStatus,
-    SetDefaultPermissionVersionRequest, SetDefaultPermissionVersionResponse, api_error,
+    DeletePermissionVersionRequest, DeletePermissionVersionResponse, PermissionFeatureSet,
+    PermissionStatus, SetDefaultPermissionVersionRequest, SetDefaultPermissionVersionResponse,
+    api_error,
 };
 use ram_store::{Lifecycle, NewPermission, PermissionRecord, Tx};
 
@@ -13,8 +14,9 @@ use crate::access::{TemplateError, parse_template};
 use crate::catalog::ResourceTypeInfo;
 use crate::failure::Outcome;
 use crate::idempotency::ClientToken;
-use crate::permissions::{DELETED, DELETED_RETENTION_MS, DELETING, PermissionView};
+use crate::permissions::{DELETED_RETENTION_MS, PermissionView};
 use crate::tags::validate_tags;
+use crate::visibility::live_shares;
 use crate::{Caller, Ram};
 
 /// Customer managed permissions per account and Region, and per resource type (spec section 9).
@@ -45,7 +47,9 @@ impl Ram {
         let all = self.own_permission_records(tx, caller, now).await?;
         Ok(all
             .into_iter()
-            .filter(|p| p.status != DELETING && p.status != DELETED)
+            .filter(|p| {
+                p.status != PermissionStatus::Deleting && p.status != PermissionStatus::Deleted
+            })
             .collect())
     }
 
@@ -58,7 +62,7 @@ impl Ram {
         now: i64,
     ) -> Outcome<PermissionView> {
         let view = self.own_permission(tx, caller, arn, now).await?;
-        if view.status == DELETING || view.status == DELETED {
+        if view.status == PermissionStatus::Deleting || view.status == PermissionStatus::Deleted {
             return Err(api_error!(
                 UnknownResourceException,
                 "Permission {arn} could not be found."
@@ -137,7 +141,8 @@ impl Ram {
                 region: caller.region.clone(),
                 name,
                 resource_type: info.resource_type.clone(),
-                feature_set: "STANDARD".into(),
+                feature_set: PermissionFeatureSet::Standard,
+                status: PermissionStatus::Attachable,
                 now_ms: now,
             },
             input.policy_template.as_deref().unwrap_or_default(),
@@ -304,7 +309,7 @@ impl Ram {
             .into());
         }
         if tx
-            .count_permission_attachments(&arn, Some(version), now)
+            .count_permission_attachments(&arn, Some(version), &live_shares(), now)
             .await?
             > 0
         {
@@ -349,7 +354,11 @@ impl Ram {
         }
         self.changeable_permission(&mut tx, caller, &arn, now)
             .await?;
-        if tx.count_permission_attachments(&arn, None, now).await? > 0 {
+        if tx
+            .count_permission_attachments(&arn, None, &live_shares(), now)
+            .await?
+            > 0
+        {
             return Err(api_error!(
                 OperationNotPermittedException,
                 "The permission {arn} is associated with resource shares. Replace it before you delete it."
@@ -357,7 +366,12 @@ impl Ram {
             .into());
         }
         let settle = now + self.config.association_delay_ms;
-        let lifecycle = Lifecycle::until(DELETING, settle, DELETED, now);
+        let lifecycle = Lifecycle::until(
+            PermissionStatus::Deleting,
+            settle,
+            PermissionStatus::Deleted,
+            now,
+        );
         tx.set_permission_lifecycle(&arn, &lifecycle, Some(settle + DELETED_RETENTION_MS), now)
             .await?;
         let output = DeletePermissionResponse {

@@ -4,18 +4,20 @@
 //! Served as `POST /checkaccess` and `ramd check-access`.
 
 use ram_model::{ApiError, ErrorCode, api_error};
+use ram_model::{
+    ResourceShareAssociationStatus as AssociationStatus,
+    ResourceShareAssociationType as AssociationType, ResourceShareStatus as ShareStatus,
+};
 use ram_store::{AssociationFilter, Scope, ShareRecord, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::access::{Context, StatementOutcome, evaluate};
 use crate::arn::Arn;
-use crate::associations::{ASSOCIATED, PRINCIPAL, RESOURCE, SOURCE};
 use crate::failure::Outcome;
 use crate::listings::source_type;
 use crate::principal::PrincipalKind;
 use crate::share_permissions::{Attached, NotAttached};
-use crate::shares::STATUS_ACTIVE;
 use crate::{Caller, Ram};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -46,7 +48,7 @@ pub struct Grant {
     pub resource_share_arn: String,
     pub resource_share_name: String,
     pub associated_principal: String,
-    pub association_status: String,
+    pub association_status: AssociationStatus,
     pub permission_arn: String,
     pub permission_version: String,
     pub statement: Value,
@@ -196,9 +198,9 @@ impl Ram {
         let mut tx = self.store.read().await?;
         let owner = Scope::Owner(q.resource.account.clone());
         let holdings = AssociationFilter {
-            association_type: Some(RESOURCE.into()),
+            association_type: Some(AssociationType::Resource),
             entities: vec![q.resource_arn.clone()],
-            status: Some(ASSOCIATED.into()),
+            statuses: crate::visibility::granting(),
             ..AssociationFilter::default()
         };
         let holdings = tx
@@ -209,10 +211,11 @@ impl Ram {
             let Some(share) = tx.get_share(&holding.share_arn, now).await? else {
                 continue;
             };
-            if share.status != STATUS_ACTIVE {
+            if share.status != ShareStatus::Active {
                 reasons.push(format!(
                     "{}: the resource share is {}.",
-                    share.arn, share.status
+                    share.arn,
+                    share.status.as_str()
                 ));
                 continue;
             }
@@ -268,10 +271,10 @@ impl Ram {
         let scope = Scope::Owner(share.owner_account.clone());
         let entities = self.entities_denoting(tx, &q.kind, &q.principal).await?;
         let principals = AssociationFilter {
-            association_type: Some(PRINCIPAL.into()),
+            association_type: Some(AssociationType::Principal),
             share_arns: vec![share.arn.clone()],
             entities,
-            status: Some(ASSOCIATED.into()),
+            statuses: crate::visibility::granting(),
             ..AssociationFilter::default()
         };
         let named = tx
@@ -285,9 +288,9 @@ impl Ram {
         };
         if matches!(q.kind, PrincipalKind::Service(_)) {
             let sources = AssociationFilter {
-                association_type: Some(SOURCE.into()),
+                association_type: Some(AssociationType::Source),
                 share_arns: vec![share.arn.clone()],
-                status: Some(ASSOCIATED.into()),
+                statuses: crate::visibility::granting(),
                 ..AssociationFilter::default()
             };
             let sources = tx
@@ -332,7 +335,7 @@ impl Ram {
                 resource_share_arn: share.arn.clone(),
                 resource_share_name: share.name.clone(),
                 associated_principal: association.entity.clone(),
-                association_status: association.status.clone(),
+                association_status: association.status,
                 permission_arn: view.arn.clone(),
                 permission_version: version.version.to_string(),
                 statement,

@@ -9,23 +9,21 @@ use ram_model::{
     RejectResourceShareInvitationRequest, RejectResourceShareInvitationResponse,
     ResourceRegionScopeFilter, ResourceShareInvitationStatus, api_error,
 };
+use ram_model::{
+    ResourceShareAssociationStatus as AssociationStatus,
+    ResourceShareAssociationType as AssociationType,
+    ResourceShareInvitationStatus as InvitationStatus,
+};
 use ram_store::{
     AssociationFilter, InvitationFilter, InvitationRecord, Lifecycle, Purged, Scope, ShareRecord,
     Tx, association_key,
 };
 
 use crate::arn::Arn;
-use crate::associations::{
-    ASSOCIATED, ASSOCIATING, DISASSOCIATED, DISASSOCIATING, ENDED, PRINCIPAL, RESOURCE,
-};
 use crate::failure::Outcome;
 use crate::idempotency::ClientToken;
+use crate::visibility::purged_invitations;
 use crate::{Caller, Ram, render};
-
-const PENDING: &str = "PENDING";
-const ACCEPTED: &str = "ACCEPTED";
-const REJECTED: &str = "REJECTED";
-const EXPIRED: &str = "EXPIRED";
 
 fn invitation_not_found(arn: &str) -> ApiError {
     api_error!(
@@ -35,18 +33,14 @@ fn invitation_not_found(arn: &str) -> ApiError {
 }
 
 impl Ram {
-    /// AWS removes invitations some days after they were answered or expired: they are no longer
-    /// listed, and asking for one by ARN finds nothing.
+    /// The invitations that are gone (see `visibility::purged_invitations`).
     fn purged(&self, now: i64) -> Purged {
-        Purged {
-            live_status: PENDING.to_owned(),
-            settled_by_ms: now - self.config.ended_invitation_retention_seconds * 1000,
-        }
+        purged_invitations(now, self.config.ended_invitation_retention_seconds)
     }
 
     fn is_purged(&self, invitation: &InvitationRecord, now: i64) -> bool {
         let purged = self.purged(now);
-        invitation.status != purged.live_status && invitation.settled_ms <= purged.settled_by_ms
+        !purged.live.admits(invitation.status) && invitation.settled_ms <= purged.settled_by_ms
     }
 
     /// The pending invitation of a principal association, if one is outstanding.
@@ -58,7 +52,9 @@ impl Ram {
         now: i64,
     ) -> Outcome<Option<String>> {
         let latest = tx.latest_invitation(&share.arn, principal, now).await?;
-        Ok(latest.filter(|i| i.status == PENDING).map(|i| i.arn))
+        Ok(latest
+            .filter(|i| i.status == InvitationStatus::Pending)
+            .map(|i| i.arn))
     }
 
     /// The owner removed the principal or deleted the share before the receiver answered.
@@ -68,7 +64,7 @@ impl Ram {
         arn: &str,
         now: i64,
     ) -> Outcome<()> {
-        tx.set_invitation_lifecycle(arn, &Lifecycle::now(EXPIRED), now)
+        tx.set_invitation_lifecycle(arn, &Lifecycle::now(InvitationStatus::Expired), now)
             .await?;
         Ok(())
     }
@@ -147,13 +143,13 @@ impl Ram {
     /// Checks that the invitation can still be answered.
     fn answerable(invitation: &InvitationRecord) -> Result<(), ApiError> {
         let arn = &invitation.arn;
-        match invitation.status.as_str() {
-            PENDING => Ok(()),
-            ACCEPTED => Err(api_error!(
+        match invitation.status {
+            InvitationStatus::Pending => Ok(()),
+            InvitationStatus::Accepted => Err(api_error!(
                 ResourceShareInvitationAlreadyAcceptedException,
                 "The invitation {arn} has already been accepted."
             )),
-            REJECTED => Err(api_error!(
+            InvitationStatus::Rejected => Err(api_error!(
                 ResourceShareInvitationAlreadyRejectedException,
                 "The invitation {arn} has already been rejected."
             )),
@@ -190,14 +186,19 @@ impl Ram {
         }
         let invitation = self.received_invitation(&mut tx, caller, &arn, now).await?;
         Ram::answerable(&invitation)?;
-        tx.set_invitation_lifecycle(&arn, &Lifecycle::now(ACCEPTED), now)
+        tx.set_invitation_lifecycle(&arn, &Lifecycle::now(InvitationStatus::Accepted), now)
             .await?;
         let settle = now + self.config.association_delay_ms;
         tx.set_association_lifecycle(
             &invitation.share_arn,
-            PRINCIPAL,
+            AssociationType::Principal,
             &invitation.principal,
-            &Lifecycle::until(ASSOCIATING, settle, ASSOCIATED, now),
+            &Lifecycle::until(
+                AssociationStatus::Associating,
+                settle,
+                AssociationStatus::Associated,
+                now,
+            ),
             None,
             now,
         )
@@ -247,13 +248,13 @@ impl Ram {
         }
         let invitation = self.received_invitation(&mut tx, caller, &arn, now).await?;
         Ram::answerable(&invitation)?;
-        tx.set_invitation_lifecycle(&arn, &Lifecycle::now(REJECTED), now)
+        tx.set_invitation_lifecycle(&arn, &Lifecycle::now(InvitationStatus::Rejected), now)
             .await?;
         tx.set_association_lifecycle(
             &invitation.share_arn,
-            PRINCIPAL,
+            AssociationType::Principal,
             &invitation.principal,
-            &Lifecycle::now(DISASSOCIATED),
+            &Lifecycle::now(AssociationStatus::Disassociated),
             Some("The principal rejected the resource share invitation."),
             now,
         )
@@ -299,15 +300,15 @@ impl Ram {
         let now = self.now_ms();
         let mut tx = self.store.read().await?;
         let invitation = self.received_invitation(&mut tx, caller, &arn, now).await?;
-        match invitation.status.as_str() {
-            REJECTED => {
+        match invitation.status {
+            InvitationStatus::Rejected => {
                 return Err(api_error!(
                     ResourceShareInvitationAlreadyRejectedException,
                     "The invitation {arn} has already been rejected."
                 )
                 .into());
             }
-            EXPIRED => {
+            InvitationStatus::Expired => {
                 return Err(api_error!(
                     ResourceShareInvitationExpiredException,
                     "The invitation {arn} has expired."
@@ -317,18 +318,14 @@ impl Ram {
             _ => {}
         }
         let filter = AssociationFilter {
-            association_type: Some(RESOURCE.into()),
+            association_type: Some(AssociationType::Resource),
             share_arns: vec![invitation.share_arn.clone()],
             resource_types: self.types_in_scope(
                 input
                     .resource_region_scope
                     .unwrap_or(ResourceRegionScopeFilter::All),
             ),
-            exclude_statuses: ENDED
-                .iter()
-                .chain(&[DISASSOCIATING])
-                .map(|s| (*s).to_owned())
-                .collect(),
+            statuses: crate::visibility::owner_listed(),
             ..AssociationFilter::default()
         };
         let scope = Scope::Owner(invitation.sender_account.clone());

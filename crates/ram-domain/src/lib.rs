@@ -28,6 +28,7 @@ mod resource_policies;
 mod share_permissions;
 mod shares;
 mod tags;
+mod visibility;
 
 pub use arn::Arn;
 pub use caller::Caller;

@@ -1,6 +1,7 @@
 //! ListPrincipals, ListResources and ListSourceAssociations: who a share reaches and what it holds,
 //! from the owner's side (SELF) or the receiver's (OTHER-ACCOUNTS).
 
+use ram_model::ResourceShareAssociationType as AssociationType;
 use ram_model::{
     ApiError, AssociatedSource, ListPrincipalsRequest, ListPrincipalsResponse,
     ListResourcesRequest, ListResourcesResponse, ListSourceAssociationsRequest,
@@ -11,7 +12,6 @@ use ram_store::{
 };
 
 use crate::arn::Arn;
-use crate::associations::{ASSOCIATED, DISASSOCIATING, ENDED, PRINCIPAL, RESOURCE, SOURCE};
 use crate::failure::Outcome;
 use crate::pagination::PageRequest;
 use crate::principal::PrincipalKind;
@@ -23,25 +23,21 @@ impl Ram {
     fn side(
         caller: &Caller,
         owner: ResourceOwner,
-        association_type: &str,
+        association_type: AssociationType,
     ) -> (Scope, AssociationFilter) {
         let mut filter = AssociationFilter {
-            association_type: Some(association_type.to_owned()),
+            association_type: Some(association_type),
             ..AssociationFilter::default()
         };
         let scope = match owner {
             ResourceOwner::Self_ => {
-                filter.exclude_statuses = ENDED
-                    .iter()
-                    .chain(&[DISASSOCIATING])
-                    .map(|s| (*s).to_owned())
-                    .collect();
+                filter.statuses = crate::visibility::owner_listed();
                 Scope::Owner(caller.account_id.clone())
             }
             ResourceOwner::OtherAccounts => {
-                filter.status = Some(ASSOCIATED.to_owned());
+                filter.statuses = crate::visibility::granting();
                 // Completed with the caller's organization inside the listing's transaction.
-                Scope::Receiver(Reach::account(&caller.account_id))
+                crate::visibility::receiver(Reach::account(&caller.account_id))
             }
         };
         (scope, filter)
@@ -82,13 +78,13 @@ impl Ram {
         let now = self.now_ms();
         let mut tx = self.store.read().await?;
         let (scope, filter) = match scope {
-            Scope::Receiver(reach) => {
+            Scope::Receiver { reach, .. } => {
                 let reach = self.reach(&mut tx, &reach.account).await?;
                 let filter = AssociationFilter {
                     reaching: filter.reaching.as_ref().map(|_| reach.clone()),
                     ..filter.clone()
                 };
-                (Scope::Receiver(reach), filter)
+                (crate::visibility::receiver(reach), filter)
             }
             Scope::Owner(_) => (scope.clone(), filter.clone()),
         };
@@ -114,7 +110,7 @@ impl Ram {
         let owner = input
             .resource_owner
             .expect("validated: resourceOwner is required");
-        let (scope, mut filter) = Ram::side(caller, owner, PRINCIPAL);
+        let (scope, mut filter) = Ram::side(caller, owner, AssociationType::Principal);
         filter.share_arns = input.resource_share_arns.clone().unwrap_or_default();
         for arn in &filter.share_arns {
             Arn::parse_ram(arn, "resource-share")?;
@@ -137,15 +133,18 @@ impl Ram {
                 return Err(api_error!(MalformedArnException, "The specified resource ARN {resource_arn} is not valid. Verify the ARN and try again.").into());
             }
             filter.share_holds = Some(ShareHolds {
-                association_type: RESOURCE.into(),
+                association_type: AssociationType::Resource,
                 entity: Some(resource_arn.clone()),
                 resource_type: None,
+                statuses: crate::visibility::live_associations(),
             });
         }
         if let Some(rt) = self.resource_type_filter(input.resource_type.as_deref())? {
             let holds = filter.share_holds.get_or_insert_with(|| ShareHolds {
-                association_type: RESOURCE.into(),
-                ..ShareHolds::default()
+                association_type: AssociationType::Resource,
+                entity: None,
+                resource_type: None,
+                statuses: crate::visibility::live_associations(),
             });
             holds.resource_type = Some(rt);
         }
@@ -187,7 +186,7 @@ impl Ram {
         let owner = input
             .resource_owner
             .expect("validated: resourceOwner is required");
-        let (scope, mut filter) = Ram::side(caller, owner, RESOURCE);
+        let (scope, mut filter) = Ram::side(caller, owner, AssociationType::Resource);
         filter.share_arns = input.resource_share_arns.clone().unwrap_or_default();
         for arn in &filter.share_arns {
             Arn::parse_ram(arn, "resource-share")?;
@@ -205,9 +204,10 @@ impl Ram {
         if let Some(p) = &input.principal {
             PrincipalKind::parse(p)?;
             filter.share_holds = Some(ShareHolds {
-                association_type: PRINCIPAL.into(),
+                association_type: AssociationType::Principal,
                 entity: Some(p.clone()),
                 resource_type: None,
+                statuses: crate::visibility::live_associations(),
             });
         }
         let in_scope = self.types_in_scope(
@@ -294,10 +294,12 @@ impl Ram {
             Arn::parse_ram(arn, "resource-share")?;
         }
         let filter = AssociationFilter {
-            association_type: Some(SOURCE.into()),
+            association_type: Some(AssociationType::Source),
             share_arns,
             entities: input.source_id.clone().into_iter().collect(),
-            status: input.association_status.map(|s| s.as_str().to_owned()),
+            statuses: input
+                .association_status
+                .map_or(ram_store::States::Any, |s| ram_store::States::only(&[s])),
             ..AssociationFilter::default()
         };
         let page = self.page_request(
@@ -342,7 +344,7 @@ impl Ram {
                     resource_share_arn: Some(a.share_arn.clone()),
                     source_id: Some(a.entity.clone()),
                     source_type: Some(source_type(&a.entity).to_owned()),
-                    status: Some(a.status.clone()),
+                    status: Some(a.status.as_str().to_owned()),
                     last_updated_time: Some(Timestamp(a.updated_ms)),
                     creation_time: Some(Timestamp(a.created_ms)),
                     status_message: a.status_message.clone(),

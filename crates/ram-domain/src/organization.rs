@@ -5,11 +5,15 @@
 use ram_model::{
     EnableSharingWithAwsOrganizationRequest, EnableSharingWithAwsOrganizationResponse, api_error,
 };
+use ram_model::{
+    ResourceShareAssociationStatus as AssociationStatus,
+    ResourceShareAssociationType as AssociationType, ResourceShareStatus as ShareStatus,
+};
 use ram_store::{AssociationFilter, Lifecycle, Membership, NewAssociation, Reach, Scope, Tx};
 
-use crate::associations::{ASSOCIATED, DISASSOCIATED, ENDED, PRINCIPAL, new_association};
+use crate::associations::new_association;
 use crate::principal::PrincipalKind;
-use crate::shares::STATUS_ACTIVE;
+use crate::visibility::ENDED;
 
 use crate::failure::Outcome;
 use crate::{Caller, Ram};
@@ -70,15 +74,15 @@ impl Ram {
                 .collect(),
         };
         let through_org = AssociationFilter {
-            association_type: Some(PRINCIPAL.into()),
+            association_type: Some(AssociationType::Principal),
             entities: reach.entities.clone(),
-            status: Some(ASSOCIATED.into()),
+            statuses: crate::visibility::granting(),
             ..AssociationFilter::default()
         };
         for region in tx.share_regions().await? {
             let reached = tx
                 .list_associations(
-                    &Scope::Receiver(reach.clone()),
+                    &crate::visibility::receiver(reach.clone()),
                     &region,
                     &through_org,
                     None,
@@ -90,13 +94,13 @@ impl Ram {
                 let Some(share) = tx.get_share(&association.share_arn, now).await? else {
                     continue;
                 };
-                if share.retain_on_leave != Some(true) || share.status != STATUS_ACTIVE {
+                if share.retain_on_leave != Some(true) || share.status != ShareStatus::Active {
                     continue;
                 }
                 let own = tx
-                    .get_association(&share.arn, PRINCIPAL, &account, now)
+                    .get_association(&share.arn, AssociationType::Principal, &account, now)
                     .await?;
-                if own.is_some_and(|a| !ENDED.contains(&a.status.as_str())) {
+                if own.is_some_and(|a| !ENDED.contains(&a.status)) {
                     continue;
                 }
                 let retained = NewAssociation {
@@ -105,7 +109,13 @@ impl Ram {
                     status_message: Some(
                         "Retained after the account left the organization.".into(),
                     ),
-                    ..new_association(&share, PRINCIPAL, &account, Lifecycle::now(ASSOCIATED), now)
+                    ..new_association(
+                        &share,
+                        AssociationType::Principal,
+                        &account,
+                        Lifecycle::now(AssociationStatus::Associated),
+                        now,
+                    )
                 };
                 tx.upsert_association(&retained).await?;
             }
@@ -123,8 +133,8 @@ impl Ram {
     ) -> Outcome<()> {
         let owner = Scope::Owner(leaving.account.account_id.clone());
         let principals = AssociationFilter {
-            association_type: Some(PRINCIPAL.into()),
-            exclude_statuses: ENDED.iter().map(|s| (*s).to_owned()).collect(),
+            association_type: Some(AssociationType::Principal),
+            statuses: crate::visibility::live_associations(),
             ..AssociationFilter::default()
         };
         for region in tx.share_regions().await? {
@@ -143,9 +153,9 @@ impl Ram {
                     let message = "The resource share's owner is no longer in this organization.";
                     tx.set_association_lifecycle(
                         &a.share_arn,
-                        PRINCIPAL,
+                        AssociationType::Principal,
                         &a.entity,
-                        &Lifecycle::now(DISASSOCIATED),
+                        &Lifecycle::now(AssociationStatus::Disassociated),
                         Some(message),
                         now,
                     )

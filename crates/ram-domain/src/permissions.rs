@@ -21,10 +21,6 @@ use crate::pagination::PageRequest;
 use crate::tags::tags_by_permission;
 use crate::{Caller, Ram};
 
-pub(crate) const ATTACHABLE: &str = "ATTACHABLE";
-pub(crate) const UNATTACHABLE: &str = "UNATTACHABLE";
-pub(crate) const DELETING: &str = "DELETING";
-pub(crate) const DELETED: &str = "DELETED";
 /// How long deleted permissions and versions stay listed (two hours, as on AWS).
 pub(crate) const DELETED_RETENTION_MS: i64 = 2 * 3600 * 1000;
 
@@ -49,7 +45,7 @@ pub(crate) struct PermissionView {
     pub is_resource_type_default: bool,
     pub default_version: i64,
     /// ATTACHABLE, DELETING or DELETED: the permission's own status.
-    pub status: String,
+    pub status: PermissionStatus,
     pub updated_ms: i64,
     pub versions: Vec<VersionView>,
     pub tags: Vec<Tag>,
@@ -83,7 +79,7 @@ impl PermissionView {
             feature_set: PermissionFeatureSet::Standard,
             is_resource_type_default: p.is_resource_type_default,
             default_version: p.version,
-            status: ATTACHABLE.into(),
+            status: PermissionStatus::Attachable,
             updated_ms: created,
             versions: vec![VersionView {
                 version: p.version,
@@ -108,20 +104,20 @@ impl PermissionView {
 
     /// The status of one version: the permission's own while it is being deleted; otherwise
     /// only the default version can be attached.
-    fn version_status(&self, v: &VersionView) -> &'static str {
-        if self.status == DELETED || v.deleted_ms.is_some() {
-            DELETED
-        } else if self.status == DELETING {
-            DELETING
+    fn version_status(&self, v: &VersionView) -> PermissionStatus {
+        if self.status == PermissionStatus::Deleted || v.deleted_ms.is_some() {
+            PermissionStatus::Deleted
+        } else if self.status == PermissionStatus::Deleting {
+            PermissionStatus::Deleting
         } else if v.version == self.default_version {
-            ATTACHABLE
+            PermissionStatus::Attachable
         } else {
-            UNATTACHABLE
+            PermissionStatus::Unattachable
         }
     }
 
     pub fn is_attachable(&self) -> bool {
-        self.status == ATTACHABLE
+        self.status == PermissionStatus::Attachable
     }
 
     pub fn summary(&self, v: &VersionView) -> ResourceSharePermissionSummary {
@@ -131,7 +127,7 @@ impl PermissionView {
             default_version: Some(v.version == self.default_version),
             name: Some(self.name.clone()),
             resource_type: Some(self.resource_type.clone()),
-            status: Some(self.version_status(v).to_owned()),
+            status: Some(self.version_status(v).as_str().to_owned()),
             creation_time: Some(Timestamp(v.created_ms)),
             last_updated_time: Some(Timestamp(v.updated_ms.max(self.updated_ms))),
             is_resource_type_default: Some(self.is_resource_type_default),
@@ -159,7 +155,7 @@ impl PermissionView {
             is_resource_type_default: s.is_resource_type_default,
             permission_type: s.permission_type,
             feature_set: s.feature_set,
-            status: PermissionStatus::parse(self.version_status(v)),
+            status: Some(self.version_status(v)),
             tags: s.tags,
         }
     }
@@ -241,8 +237,7 @@ impl Ram {
             name: record.name,
             resource_type: record.resource_type,
             aws_managed: false,
-            feature_set: PermissionFeatureSet::parse(&record.feature_set)
-                .unwrap_or(PermissionFeatureSet::Standard),
+            feature_set: record.feature_set,
             is_resource_type_default: false,
             default_version: record.default_version,
             status: record.status,

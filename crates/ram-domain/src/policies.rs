@@ -1,12 +1,12 @@
 //! GetResourcePolicies: the resource-based policy RAM attaches to each shared resource, made of
 //! one statement per share, naming the share's principals and the actions of its permission.
 
+use ram_model::ResourceShareAssociationType as AssociationType;
 use ram_model::{GetResourcePoliciesRequest, GetResourcePoliciesResponse, api_error};
 use ram_store::{AssociationFilter, Scope, ShareHolds};
 use serde_json::{Value, json};
 
 use crate::arn::Arn;
-use crate::associations::{ASSOCIATED, PRINCIPAL, RESOURCE};
 use crate::failure::Outcome;
 use crate::principal::PrincipalKind;
 use crate::{Caller, Ram};
@@ -59,9 +59,9 @@ impl Ram {
             let resource = &resource_arns[position];
             position += 1;
             let shares_of_resource = AssociationFilter {
-                association_type: Some(RESOURCE.into()),
+                association_type: Some(AssociationType::Resource),
                 entities: vec![resource.clone()],
-                status: Some(ASSOCIATED.into()),
+                statuses: crate::visibility::granting(),
                 ..AssociationFilter::default()
             };
             let holdings = tx
@@ -77,9 +77,9 @@ impl Ram {
             let mut statements = Vec::new();
             for holding in &holdings.items {
                 let principals = AssociationFilter {
-                    association_type: Some(PRINCIPAL.into()),
+                    association_type: Some(AssociationType::Principal),
                     share_arns: vec![holding.share_arn.clone()],
-                    status: Some(ASSOCIATED.into()),
+                    statuses: crate::visibility::granting(),
                     entities: input.principal.clone().into_iter().collect(),
                     share_holds: None::<ShareHolds>,
                     ..AssociationFilter::default()

@@ -2,9 +2,7 @@
 
 use ram_model::{
     Principal, Resource, ResourceRegionScope, ResourceShare, ResourceShareAssociation,
-    ResourceShareAssociationStatus, ResourceShareAssociationType, ResourceShareConfiguration,
-    ResourceShareFeatureSet, ResourceShareInvitation, ResourceShareInvitationStatus,
-    ResourceShareStatus, ResourceStatus, Tag, Timestamp,
+    ResourceShareConfiguration, ResourceShareInvitation, ResourceStatus, Tag, Timestamp,
 };
 use ram_store::{AssociationRecord, InvitationRecord, ShareRecord};
 
@@ -16,12 +14,12 @@ pub fn share(record: &ShareRecord, tags: Vec<Tag>) -> ResourceShare {
         name: Some(record.name.clone()),
         owning_account_id: Some(record.owner_account.clone()),
         allow_external_principals: Some(record.allow_external),
-        status: ResourceShareStatus::parse(&record.status),
+        status: Some(record.status),
         status_message: record.status_message.clone(),
         tags: (!tags.is_empty()).then_some(tags),
         creation_time: Some(Timestamp(record.created_ms)),
         last_updated_time: Some(Timestamp(record.updated_ms)),
-        feature_set: ResourceShareFeatureSet::parse(&record.feature_set),
+        feature_set: Some(record.feature_set),
         resource_share_configuration: record.retain_on_leave.map(|retain| {
             ResourceShareConfiguration {
                 retain_sharing_on_account_leave_organization: Some(retain),
@@ -35,8 +33,8 @@ pub fn association(record: &AssociationRecord) -> ResourceShareAssociation {
         resource_share_arn: Some(record.share_arn.clone()),
         resource_share_name: Some(record.share_name.clone()),
         associated_entity: Some(record.entity.clone()),
-        association_type: ResourceShareAssociationType::parse(&record.association_type),
-        status: ResourceShareAssociationStatus::parse(&record.status),
+        association_type: Some(record.association_type),
+        status: Some(record.status),
         status_message: record.status_message.clone(),
         creation_time: Some(Timestamp(record.created_ms)),
         last_updated_time: Some(Timestamp(record.updated_ms)),
@@ -52,7 +50,7 @@ pub fn invitation(record: &InvitationRecord) -> ResourceShareInvitation {
         sender_account_id: Some(record.sender_account.clone()),
         receiver_account_id: Some(record.receiver_account.clone()),
         invitation_timestamp: Some(Timestamp(record.created_ms)),
-        status: ResourceShareInvitationStatus::parse(&record.status),
+        status: Some(record.status),
         resource_share_associations: None,
         receiver_arn: record.receiver_arn.clone(),
     }

@@ -8,10 +8,16 @@
 
 use std::collections::BTreeSet;
 
+use ram_model::PermissionStatus;
 use ram_model::{
-    ApiError, PromotePermissionCreatedFromPolicyRequest,
+    ApiError, PermissionFeatureSet, PromotePermissionCreatedFromPolicyRequest,
     PromotePermissionCreatedFromPolicyResponse, PromoteResourceShareCreatedFromPolicyRequest,
-    PromoteResourceShareCreatedFromPolicyResponse, api_error,
+    PromoteResourceShareCreatedFromPolicyResponse, ResourceShareFeatureSet as ShareFeatureSet,
+    api_error,
+};
+use ram_model::{
+    ResourceShareAssociationStatus as AssociationStatus,
+    ResourceShareAssociationType as AssociationType, ResourceShareStatus as ShareStatus,
 };
 use ram_store::{AssociationFilter, Lifecycle, NewAssociation, NewPermission, NewShare, Scope};
 use serde::{Deserialize, Serialize};
@@ -19,17 +25,14 @@ use serde_json::{Value, json};
 
 use crate::access::template::parse_stored;
 use crate::arn::Arn;
-use crate::associations::{ASSOCIATED, ASSOCIATING, ENDED, PRINCIPAL, RESOURCE, new_association};
+use crate::associations::new_association;
 use crate::catalog::ResourceTypeInfo;
 use crate::failure::Outcome;
 use crate::idempotency::ClientToken;
-use crate::permissions::{DELETED, DELETING, PermissionView};
+use crate::permissions::PermissionView;
 use crate::principal::PrincipalKind;
-use crate::shares::{STATUS_ACTIVE, STATUS_DELETED};
+use crate::visibility::live_shares;
 use crate::{Caller, Ram};
-
-pub(crate) const CREATED_FROM_POLICY: &str = "CREATED_FROM_POLICY";
-pub(crate) const STANDARD: &str = "STANDARD";
 
 /// Input of ramd's `PutResourcePolicy`: the resource and the policy its owning service was given.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -210,9 +213,9 @@ impl Ram {
         let mut tx = self.store.begin().await?;
         // An earlier policy's share goes away with it.
         let holdings = AssociationFilter {
-            association_type: Some(RESOURCE.into()),
+            association_type: Some(AssociationType::Resource),
             entities: vec![input.resource_arn.clone()],
-            exclude_statuses: ENDED.iter().map(|s| (*s).to_owned()).collect(),
+            statuses: crate::visibility::live_associations(),
             ..AssociationFilter::default()
         };
         let scope = Scope::Owner(caller.account_id.clone());
@@ -231,11 +234,13 @@ impl Ram {
             let Some(share) = tx.get_share(&holding.share_arn, now).await? else {
                 continue;
             };
-            if share.feature_set == CREATED_FROM_POLICY && share.status == STATUS_ACTIVE {
+            if share.feature_set == ShareFeatureSet::CreatedFromPolicy
+                && share.status == ShareStatus::Active
+            {
                 self.end_all_associations(&mut tx, &share, now).await?;
                 tx.set_share_lifecycle(
                     &share.arn,
-                    &Lifecycle::now(STATUS_DELETED),
+                    &Lifecycle::now(ShareStatus::Deleted),
                     Some(now + self.config.deleted_share_retention_seconds * 1000),
                     now,
                 )
@@ -272,9 +277,9 @@ impl Ram {
                     .unwrap_or("resource")
             ),
             allow_external: true,
-            feature_set: CREATED_FROM_POLICY.into(),
+            feature_set: ShareFeatureSet::CreatedFromPolicy,
             retain_on_leave: None,
-            lifecycle: Lifecycle::now(STATUS_ACTIVE),
+            lifecycle: Lifecycle::now(ShareStatus::Active),
             created_ms: now,
         })
         .await?;
@@ -289,7 +294,8 @@ impl Ram {
                 region: caller.region.clone(),
                 name: format!("PolicyPermission-{id}"),
                 resource_type: info.resource_type.clone(),
-                feature_set: CREATED_FROM_POLICY.into(),
+                feature_set: PermissionFeatureSet::CreatedFromPolicy,
+                status: PermissionStatus::Attachable,
                 now_ms: now,
             },
             &template.to_string(),
@@ -305,14 +311,20 @@ impl Ram {
         self.attach_permission(&mut tx, &share, &view, now).await?;
         // Access through a resource policy needs no invitation.
         let settling = Lifecycle::until(
-            ASSOCIATING,
+            AssociationStatus::Associating,
             now + self.config.association_delay_ms,
-            ASSOCIATED,
+            AssociationStatus::Associated,
             now,
         );
         let resource = NewAssociation {
             resource_type: Some(info.resource_type.clone()),
-            ..new_association(&share, RESOURCE, &input.resource_arn, settling.clone(), now)
+            ..new_association(
+                &share,
+                AssociationType::Resource,
+                &input.resource_arn,
+                settling.clone(),
+                now,
+            )
         };
         tx.upsert_association(&resource).await?;
         for principal in &grant.principals {
@@ -321,7 +333,13 @@ impl Ram {
             let new = NewAssociation {
                 external: account.as_deref() != Some(caller.account_id.as_str()),
                 entity_account: account,
-                ..new_association(&share, PRINCIPAL, principal, settling.clone(), now)
+                ..new_association(
+                    &share,
+                    AssociationType::Principal,
+                    principal,
+                    settling.clone(),
+                    now,
+                )
             };
             tx.upsert_association(&new).await?;
         }
@@ -366,9 +384,9 @@ impl Ram {
             return Ok(replayed);
         }
         let view = self.own_permission(&mut tx, caller, &arn, now).await?;
-        if view.feature_set.as_str() != CREATED_FROM_POLICY
-            || view.status == DELETING
-            || view.status == DELETED
+        if view.feature_set != PermissionFeatureSet::CreatedFromPolicy
+            || view.status == PermissionStatus::Deleting
+            || view.status == PermissionStatus::Deleted
         {
             return Err(api_error!(
                 OperationNotPermittedException,
@@ -395,7 +413,8 @@ impl Ram {
                 region: caller.region.clone(),
                 name,
                 resource_type: view.resource_type.clone(),
-                feature_set: STANDARD.into(),
+                feature_set: PermissionFeatureSet::Standard,
+                status: PermissionStatus::Attachable,
                 now_ms: now,
             },
             &view.default().template,
@@ -431,15 +450,15 @@ impl Ram {
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let share = self.owned_share(&mut tx, caller, &arn, now).await?;
-        if share.status != STATUS_ACTIVE {
+        if share.status != ShareStatus::Active {
             return Err(api_error!(
                 InvalidStateTransitionException,
                 "The resource share {arn} is in {} state.",
-                share.status
+                share.status.as_str()
             )
             .into());
         }
-        if share.feature_set != CREATED_FROM_POLICY {
+        if share.feature_set != ShareFeatureSet::CreatedFromPolicy {
             return Err(api_error!(
                 OperationNotPermittedException,
                 "The resource share {arn} was not created from a resource-based policy."
@@ -470,7 +489,8 @@ impl Ram {
                 .await?;
             self.retire_policy_permission(&mut tx, old_arn, now).await?;
         }
-        tx.set_share_feature_set(&arn, STANDARD, now).await?;
+        tx.set_share_feature_set(&arn, ShareFeatureSet::Standard, now)
+            .await?;
         tx.commit().await?;
         Ok(PromoteResourceShareCreatedFromPolicyResponse {
             return_value: Some(true),
@@ -487,11 +507,14 @@ impl Ram {
         let Some(record) = tx.get_permission(arn, now).await? else {
             return Ok(());
         };
-        if record.feature_set == CREATED_FROM_POLICY
-            && tx.count_permission_attachments(arn, None, now).await? == 0
+        if record.feature_set == PermissionFeatureSet::CreatedFromPolicy
+            && tx
+                .count_permission_attachments(arn, None, &live_shares(), now)
+                .await?
+                == 0
         {
             let gone = Some(now + crate::permissions::DELETED_RETENTION_MS);
-            tx.set_permission_lifecycle(arn, &Lifecycle::now(DELETED), gone, now)
+            tx.set_permission_lifecycle(arn, &Lifecycle::now(PermissionStatus::Deleted), gone, now)
                 .await?;
         }
         Ok(())
@@ -518,8 +541,8 @@ impl Ram {
         let own = self.own_permission_records(tx, caller, now).await?;
         for record in own {
             if record.resource_type == resource_type
-                && record.feature_set == STANDARD
-                && record.status == crate::permissions::ATTACHABLE
+                && record.feature_set == PermissionFeatureSet::Standard
+                && record.status == PermissionStatus::Attachable
             {
                 out.push(self.stored_permission(tx, record).await?);
             }
@@ -529,8 +552,8 @@ impl Ram {
 }
 
 /// Shares made from a resource-based policy change only through the policy (or once promoted).
-pub(crate) fn refuse_policy_share(feature_set: &str, arn: &str) -> Result<(), ApiError> {
-    if feature_set == STANDARD {
+pub(crate) fn refuse_policy_share(feature_set: ShareFeatureSet, arn: &str) -> Result<(), ApiError> {
+    if feature_set == ShareFeatureSet::Standard {
         return Ok(());
     }
     Err(api_error!(

@@ -10,7 +10,11 @@ use ram_model::{
     ListReplacePermissionAssociationsWorkResponse, ListResourceSharePermissionsRequest,
     ListResourceSharePermissionsResponse, ReplacePermissionAssociationsRequest,
     ReplacePermissionAssociationsResponse, ReplacePermissionAssociationsWork,
-    ReplacePermissionAssociationsWorkStatus, ResourceShareAssociationStatus, Timestamp, api_error,
+    ReplacePermissionAssociationsWorkStatus as WorkStatus, ResourceShareAssociationStatus,
+    Timestamp, api_error,
+};
+use ram_model::{
+    ResourceShareAssociationType as AssociationType, ResourceShareStatus as ShareStatus,
 };
 use ram_store::{
     AssociationFilter, Lifecycle, Scope, ShareFilter, SharePermissionFilter, SharePermissionRecord,
@@ -19,11 +23,11 @@ use ram_store::{
 
 use crate::access::{Template, parse_stored};
 use crate::arn::Arn;
-use crate::associations::{ENDED, RESOURCE};
 use crate::failure::Outcome;
 use crate::idempotency::ClientToken;
 use crate::permissions::{PermissionView, VersionView, page_of};
-use crate::shares::{STATUS_ACTIVE, share_not_found};
+use crate::shares::share_not_found;
+use crate::visibility::live_shares;
 use crate::{Caller, Ram};
 
 /// The permission version a share grants for one resource type, with its parsed template.
@@ -180,8 +184,8 @@ impl Ram {
             return Ok(replayed);
         }
         let share = self.owned_share(&mut tx, caller, &share_arn, now).await?;
-        crate::resource_policies::refuse_policy_share(&share.feature_set, &share_arn)?;
-        if share.status != STATUS_ACTIVE {
+        crate::resource_policies::refuse_policy_share(share.feature_set, &share_arn)?;
+        if share.status != ShareStatus::Active {
             return Err(share_not_found(&share_arn).into());
         }
         let view = self
@@ -254,8 +258,8 @@ impl Ram {
             return Ok(replayed);
         }
         let share = self.owned_share(&mut tx, caller, &share_arn, now).await?;
-        crate::resource_policies::refuse_policy_share(&share.feature_set, &share_arn)?;
-        if share.status != STATUS_ACTIVE {
+        crate::resource_policies::refuse_policy_share(share.feature_set, &share_arn)?;
+        if share.status != ShareStatus::Active {
             return Err(share_not_found(&share_arn).into());
         }
         let attached = tx
@@ -269,10 +273,10 @@ impl Ram {
             .into());
         };
         let holding = AssociationFilter {
-            association_type: Some(RESOURCE.into()),
+            association_type: Some(AssociationType::Resource),
             share_arns: vec![share_arn.clone()],
             resource_types: vec![found.resource_type.clone()],
-            exclude_statuses: ENDED.iter().map(|s| (*s).to_owned()).collect(),
+            statuses: crate::visibility::live_associations(),
             ..AssociationFilter::default()
         };
         let scope = Scope::Owner(caller.account_id.clone());
@@ -336,7 +340,8 @@ impl Ram {
                     arns: vec![arn.clone()],
                     ..ShareFilter::default()
                 };
-                let receiver = Scope::Receiver(self.reach(&mut tx, &caller.account_id).await?);
+                let receiver =
+                    crate::visibility::receiver(self.reach(&mut tx, &caller.account_id).await?);
                 !tx.list_shares(&receiver, &caller.region, &only, None, 1, now)
                     .await?
                     .items
@@ -398,6 +403,7 @@ impl Ram {
             permission_arn: input.permission_arn.clone(),
             permission_version: input.permission_version.map(i64::from),
             resource_type,
+            share_statuses: live_shares(),
         };
         let now = self.now_ms();
         let mut tx = self.store.read().await?;
@@ -502,6 +508,7 @@ impl Ram {
         tx.replace_share_permissions(
             &caller.account_id,
             &caller.region,
+            &live_shares(),
             &from.arn,
             from_version,
             &to.arn,
@@ -517,7 +524,7 @@ impl Ram {
             from_version,
             to_arn: to.arn.clone(),
             to_version: to.default_version,
-            status: "IN_PROGRESS".into(),
+            status: WorkStatus::InProgress,
             status_message: None,
             created_ms: now,
             updated_ms: now,
@@ -527,7 +534,7 @@ impl Ram {
         let settle = now + self.config.association_delay_ms.max(1);
         tx.insert_work(
             &work,
-            &Lifecycle::until("IN_PROGRESS", settle, "COMPLETED", now),
+            &Lifecycle::until(WorkStatus::InProgress, settle, WorkStatus::Completed, now),
         )
         .await?;
         let output = ReplacePermissionAssociationsResponse {
@@ -562,15 +569,12 @@ impl Ram {
         let ids = input.work_ids.clone().unwrap_or_default();
         let now = self.now_ms();
         let mut tx = self.store.read().await?;
-        let status = input
-            .status
-            .map(ReplacePermissionAssociationsWorkStatus::as_str);
         let result = tx
             .list_works(
                 &caller.account_id,
                 &caller.region,
                 &ids,
-                status,
+                input.status,
                 page.after.as_ref(),
                 page.limit,
                 now,
@@ -598,7 +602,7 @@ fn render_work(w: &WorkRecord) -> ReplacePermissionAssociationsWork {
         from_permission_version: w.from_version.map(|v| v.to_string()),
         to_permission_arn: Some(w.to_arn.clone()),
         to_permission_version: Some(w.to_version.to_string()),
-        status: ReplacePermissionAssociationsWorkStatus::parse(&w.status),
+        status: Some(w.status),
         status_message: w.status_message.clone(),
         creation_time: Some(Timestamp(w.created_ms)),
         last_updated_time: Some(Timestamp(w.updated_ms)),

@@ -3,20 +3,22 @@
 use ram_model::{
     ApiError, CreateResourceShareRequest, CreateResourceShareResponse, DeleteResourceShareRequest,
     DeleteResourceShareResponse, GetResourceSharesRequest, GetResourceSharesResponse,
-    ResourceOwner, ResourceShare, UpdateResourceShareRequest, UpdateResourceShareResponse,
-    api_error,
+    ResourceOwner, ResourceShare, ResourceShareFeatureSet, UpdateResourceShareRequest,
+    UpdateResourceShareResponse, api_error,
 };
-use ram_store::{AssociationFilter, Lifecycle, NewShare, Scope, ShareFilter, ShareRecord, Tx};
+use ram_model::{
+    ResourceShareAssociationType as AssociationType, ResourceShareStatus as ShareStatus,
+};
+use ram_store::{
+    AssociationFilter, Lifecycle, NewShare, Scope, ShareFilter, ShareRecord, States, Tx,
+};
 
 use crate::arn::Arn;
 use crate::failure::Outcome;
 use crate::idempotency::ClientToken;
 use crate::tags::{tags_by_share, validate_tags};
+use crate::visibility::live_shares;
 use crate::{Caller, Ram, render};
-
-pub(crate) const STATUS_ACTIVE: &str = "ACTIVE";
-pub(crate) const STATUS_DELETING: &str = "DELETING";
-pub(crate) const STATUS_DELETED: &str = "DELETED";
 
 pub(crate) fn share_not_found(arn: &str) -> ApiError {
     api_error!(
@@ -84,7 +86,7 @@ impl Ram {
             return Ok(replayed);
         }
         if tx
-            .count_live_shares(&caller.account_id, &caller.region, now)
+            .count_shares(&caller.account_id, &caller.region, &live_shares(), now)
             .await?
             >= self.config.quotas.resource_shares
         {
@@ -107,12 +109,12 @@ impl Ram {
             region: caller.region.clone(),
             name,
             allow_external: input.allow_external_principals.unwrap_or(true),
-            feature_set: "STANDARD".to_owned(),
+            feature_set: ResourceShareFeatureSet::Standard,
             retain_on_leave: input
                 .resource_share_configuration
                 .as_ref()
                 .and_then(|c| c.retain_sharing_on_account_leave_organization),
-            lifecycle: Lifecycle::now(STATUS_ACTIVE),
+            lifecycle: Lifecycle::now(ShareStatus::Active),
             created_ms: now,
         })
         .await?;
@@ -189,7 +191,9 @@ impl Ram {
         }
         let filter = ShareFilter {
             arns: arns.clone(),
-            status: input.resource_share_status.map(|s| s.as_str().to_owned()),
+            statuses: input
+                .resource_share_status
+                .map_or(States::Any, |s| States::only(&[s])),
             name: input.name.clone(),
             tag_filters: tag_filter_list,
             permission,
@@ -206,7 +210,7 @@ impl Ram {
         let scope = match owner {
             ResourceOwner::Self_ => Scope::Owner(caller.account_id.clone()),
             ResourceOwner::OtherAccounts => {
-                Scope::Receiver(self.reach(&mut tx, &caller.account_id).await?)
+                crate::visibility::receiver(self.reach(&mut tx, &caller.account_id).await?)
             }
         };
         // An explicit ARN the caller cannot see is an error, not an empty answer (as on AWS).
@@ -269,17 +273,17 @@ impl Ram {
             return Ok(replayed);
         }
         let share = self.owned_share(&mut tx, caller, &arn, now).await?;
-        crate::resource_policies::refuse_policy_share(&share.feature_set, &arn)?;
-        if share.status == STATUS_DELETED || share.status == STATUS_DELETING {
+        crate::resource_policies::refuse_policy_share(share.feature_set, &arn)?;
+        if share.status == ShareStatus::Deleted || share.status == ShareStatus::Deleting {
             return Err(share_not_found(&arn).into());
         }
         if input.allow_external_principals == Some(false) && !share.allow_external {
             // Nothing to re-check.
         } else if input.allow_external_principals == Some(false) {
             let external = AssociationFilter {
-                association_type: Some("PRINCIPAL".into()),
+                association_type: Some(AssociationType::Principal),
                 share_arns: vec![arn.clone()],
-                exclude_statuses: vec!["DISASSOCIATED".into(), "FAILED".into()],
+                statuses: crate::visibility::live_associations(),
                 ..AssociationFilter::default()
             };
             let live = tx
@@ -344,8 +348,8 @@ impl Ram {
             return Ok(replayed);
         }
         let share = self.owned_share(&mut tx, caller, &arn, now).await?;
-        crate::resource_policies::refuse_policy_share(&share.feature_set, &arn)?;
-        if share.status == STATUS_DELETED || share.status == STATUS_DELETING {
+        crate::resource_policies::refuse_policy_share(share.feature_set, &arn)?;
+        if share.status == ShareStatus::Deleted || share.status == ShareStatus::Deleting {
             return Err(share_not_found(&arn).into());
         }
         self.end_all_associations(&mut tx, &share, now).await?;
@@ -353,7 +357,7 @@ impl Ram {
         let retention = settle + self.config.deleted_share_retention_seconds * 1000;
         tx.set_share_lifecycle(
             &arn,
-            &Lifecycle::until(STATUS_DELETING, settle, STATUS_DELETED, now),
+            &Lifecycle::until(ShareStatus::Deleting, settle, ShareStatus::Deleted, now),
             Some(retention),
             now,
         )

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use ram_model::PermissionStatus;
+use ram_model::ResourceShareStatus as ShareStatus;
 use ram_model::{
     ApiError, ErrorCode, Tag, TagResourceRequest, TagResourceResponse, UntagResourceRequest,
     UntagResourceResponse, api_error,
@@ -11,8 +13,7 @@ use ram_store::Tx;
 
 use crate::arn::Arn;
 use crate::failure::{Failure, Outcome};
-use crate::permissions::{DELETED, DELETING};
-use crate::shares::{STATUS_DELETED, STATUS_DELETING, share_not_found};
+use crate::shares::share_not_found;
 use crate::{Caller, Ram};
 
 const MAX_KEY: usize = 128;
@@ -126,7 +127,8 @@ impl Ram {
                 }
                 other => other?,
             };
-            if view.status == DELETED || view.status == DELETING {
+            if view.status == PermissionStatus::Deleted || view.status == PermissionStatus::Deleting
+            {
                 return Err(api_error!(
                     ResourceArnNotFoundException,
                     "The resource {arn} could not be found."
@@ -143,7 +145,7 @@ impl Ram {
             .into());
         }
         let share = self.owned_share(tx, caller, arn, now).await?;
-        if share.status == STATUS_DELETED || share.status == STATUS_DELETING {
+        if share.status == ShareStatus::Deleted || share.status == ShareStatus::Deleting {
             return Err(share_not_found(arn).into());
         }
         Ok(Tagged::Share(share.arn))

@@ -1,9 +1,12 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use ram_model::{ResourceShareAssociationStatus, ResourceShareAssociationType};
+
 use crate::query::{Page, Scope, Sql, effective_status, opt_text};
-use crate::records::{AssociationFilter, AssociationRecord, Lifecycle, NewAssociation};
+use crate::records::{AssociationFilter, AssociationRecord, Counted, Lifecycle, NewAssociation};
 use crate::shares::{assign_lifecycle, receiver_access, split};
+use crate::states::{States, state};
 use crate::{StoreError, Tx};
 
 /// The keyset key of an association: unique and stable for the row's lifetime.
@@ -19,18 +22,18 @@ fn association_select(now_ms: i64) -> Sql {
     sql
 }
 
-fn association_from_row(row: &AnyRow) -> Result<AssociationRecord, sqlx::Error> {
+fn association_from_row(row: &AnyRow) -> Result<AssociationRecord, StoreError> {
     Ok(AssociationRecord {
         share_arn: row.try_get("share_arn")?,
         share_name: row.try_get("share_name")?,
-        association_type: row.try_get("association_type")?,
+        association_type: state(row, "association_type")?,
         entity: row.try_get("entity")?,
         owner_account: row.try_get("owner_account")?,
         region: row.try_get("region")?,
         entity_account: row.try_get("entity_account")?,
         resource_type: row.try_get("resource_type")?,
         external: row.try_get::<i64, _>("external")? != 0,
-        status: row.try_get("effective_status")?,
+        status: state(row, "effective_status")?,
         status_message: row.try_get("status_message")?,
         created_ms: row.try_get("created_ms")?,
         updated_ms: row.try_get("updated_ms")?,
@@ -47,7 +50,7 @@ impl Tx {
         );
         sql.text(&a.share_arn)
             .push(", ")
-            .text(&a.association_type)
+            .state(a.association_type)
             .push(", ")
             .text(&a.entity)
             .push(", ");
@@ -61,7 +64,7 @@ impl Tx {
             .push(", ")
             .int(i64::from(a.external))
             .push(", ");
-        sql.text(&a.lifecycle.status)
+        sql.state(a.lifecycle.status)
             .push(", ")
             .bind(opt_text(a.status_message.as_deref()))
             .push(", ");
@@ -76,7 +79,7 @@ impl Tx {
         sql.push(" ON CONFLICT (share_arn, association_type, entity) DO UPDATE SET external = ")
             .int(i64::from(a.external));
         sql.push(", status = ")
-            .text(&a.lifecycle.status)
+            .state(a.lifecycle.status)
             .push(", status_message = ")
             .bind(opt_text(a.status_message.as_deref()));
         sql.push(", next_status = ")
@@ -94,14 +97,14 @@ impl Tx {
     pub async fn get_association(
         &mut self,
         share_arn: &str,
-        association_type: &str,
+        association_type: ResourceShareAssociationType,
         entity: &str,
         now_ms: i64,
     ) -> Result<Option<AssociationRecord>, StoreError> {
         let mut sql = association_select(now_ms);
         sql.push(" AND a.share_arn = ").text(share_arn);
         sql.push(" AND a.association_type = ")
-            .text(association_type);
+            .state(association_type);
         sql.push(" AND a.entity = ").text(entity);
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
         Ok(row.as_ref().map(association_from_row).transpose()?)
@@ -110,9 +113,9 @@ impl Tx {
     pub async fn set_association_lifecycle(
         &mut self,
         share_arn: &str,
-        association_type: &str,
+        association_type: ResourceShareAssociationType,
         entity: &str,
-        lifecycle: &Lifecycle,
+        lifecycle: &Lifecycle<ResourceShareAssociationStatus>,
         status_message: Option<&str>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
@@ -125,7 +128,7 @@ impl Tx {
         sql.push(" WHERE share_arn = ")
             .text(share_arn)
             .push(" AND association_type = ")
-            .text(association_type);
+            .state(association_type);
         sql.push(" AND entity = ").text(entity);
         sql.query().execute(&mut *self.tx).await?;
         Ok(())
@@ -146,56 +149,46 @@ impl Tx {
             Scope::Owner(account) => {
                 sql.push(" AND a.owner_account = ").text(account);
             }
-            Scope::Receiver(reach) => {
+            Scope::Receiver { reach, granting } => {
                 sql.push(" AND a.owner_account <> ")
                     .text(&reach.account)
                     .push(" AND");
-                receiver_access(&mut sql, "s", reach, region, now_ms);
+                receiver_access(&mut sql, "s", reach, granting, region, now_ms);
             }
         }
-        if let Some(t) = &filter.association_type {
-            sql.push(" AND a.association_type = ").text(t);
+        if let Some(t) = filter.association_type {
+            sql.push(" AND a.association_type = ").state(t);
         }
         if !filter.share_arns.is_empty() {
-            sql.push(" AND ").in_list("a.share_arn", &filter.share_arns);
+            sql.push(" AND a.share_arn").in_list(&filter.share_arns);
         }
         if !filter.entities.is_empty() {
-            sql.push(" AND ").in_list("a.entity", &filter.entities);
+            sql.push(" AND a.entity").in_list(&filter.entities);
         }
         if !filter.owners.is_empty() {
-            sql.push(" AND ").in_list("a.owner_account", &filter.owners);
+            sql.push(" AND a.owner_account").in_list(&filter.owners);
         }
         if let Some(reach) = &filter.reaching {
             sql.push(" AND ");
             reach.condition(&mut sql, "a");
         }
         if !filter.resource_types.is_empty() {
-            sql.push(" AND ")
-                .in_list("a.resource_type", &filter.resource_types);
+            sql.push(" AND a.resource_type")
+                .in_list(&filter.resource_types);
         }
         if let Some(holds) = &filter.share_holds {
             sql.push(" AND EXISTS (SELECT 1 FROM associations h WHERE h.share_arn = a.share_arn AND h.association_type = ");
-            sql.text(&holds.association_type);
+            sql.state(holds.association_type);
             if let Some(entity) = &holds.entity {
                 sql.push(" AND h.entity = ").text(entity);
             }
             if let Some(rt) = &holds.resource_type {
                 sql.push(" AND h.resource_type = ").text(rt);
             }
-            sql.push(" AND ");
-            effective_status(&mut sql, "h", now_ms);
-            sql.push(" NOT IN ('DISASSOCIATED', 'FAILED'))");
+            sql.and_states(&holds.statuses, |sql| effective_status(sql, "h", now_ms));
+            sql.push(")");
         }
-        if let Some(status) = &filter.status {
-            sql.push(" AND ");
-            effective_status(&mut sql, "a", now_ms);
-            sql.push(" = ").text(status);
-        }
-        if !filter.exclude_statuses.is_empty() {
-            sql.push(" AND NOT ");
-            effective_status(&mut sql, "a", now_ms);
-            sql.push(" ").in_list("", &filter.exclude_statuses);
-        }
+        sql.and_states(&filter.statuses, |sql| effective_status(sql, "a", now_ms));
         sql.after("a.created_ms", ASSOCIATION_KEY, after);
         sql.push(" ORDER BY a.created_ms, ")
             .push(ASSOCIATION_KEY)
@@ -209,22 +202,23 @@ impl Tx {
         Ok(Page::from_rows(items, limit))
     }
 
-    /// Associations of a type that count against quotas: not disassociated or failed.
-    pub async fn count_live_associations(
+    /// How many associations of a type, of one share or one owning account, are in one of
+    /// `statuses` (the domain's quotas count the live ones).
+    pub async fn count_associations(
         &mut self,
-        scope_column: &str,
-        scope_value: &str,
-        association_type: &str,
+        of: Counted<'_>,
+        association_type: ResourceShareAssociationType,
+        statuses: &States<ResourceShareAssociationStatus>,
         now_ms: i64,
     ) -> Result<i64, StoreError> {
-        debug_assert!(matches!(scope_column, "share_arn" | "owner_account"));
-        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM associations a WHERE a.");
-        sql.push(scope_column).push(" = ").text(scope_value);
+        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM associations a WHERE ");
+        match of {
+            Counted::Share(arn) => sql.push("a.share_arn = ").text(arn),
+            Counted::Owner(account) => sql.push("a.owner_account = ").text(account),
+        };
         sql.push(" AND a.association_type = ")
-            .text(association_type)
-            .push(" AND ");
-        effective_status(&mut sql, "a", now_ms);
-        sql.push(" NOT IN ('DISASSOCIATED', 'FAILED')");
+            .state(association_type);
+        sql.and_states(statuses, |sql| effective_status(sql, "a", now_ms));
         let row = sql.query().fetch_one(&mut *self.tx).await?;
         Ok(row.try_get("n")?)
     }
@@ -232,5 +226,10 @@ impl Tx {
 
 /// The keyset key of an association record, matching `ASSOCIATION_KEY`.
 pub fn association_key(a: &AssociationRecord) -> String {
-    format!("{} {} {}", a.share_arn, a.association_type, a.entity)
+    format!(
+        "{} {} {}",
+        a.share_arn,
+        a.association_type.as_str(),
+        a.entity
+    )
 }

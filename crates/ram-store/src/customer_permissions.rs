@@ -1,8 +1,14 @@
 //! Customer managed permissions (and those RAM creates from resource policies), their versions and
 //! tags, and the work items of ReplacePermissionAssociations.
 
+use ram_model::{
+    PermissionFeatureSet, PermissionStatus, ReplacePermissionAssociationsWorkStatus,
+    ResourceShareStatus,
+};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+
+use crate::states::{States, state};
 
 use crate::query::{Page, Sql, effective_status, opt_int, opt_text};
 use crate::records::{Lifecycle, Tag};
@@ -68,10 +74,10 @@ pub struct PermissionRecord {
     pub region: String,
     pub name: String,
     pub resource_type: String,
-    pub feature_set: String,
+    pub feature_set: PermissionFeatureSet,
     pub default_version: i64,
     /// Effective status at the query's `now` (ATTACHABLE, DELETING, DELETED).
-    pub status: String,
+    pub status: PermissionStatus,
     pub created_ms: i64,
     pub updated_ms: i64,
 }
@@ -83,7 +89,8 @@ pub struct NewPermission {
     pub region: String,
     pub name: String,
     pub resource_type: String,
-    pub feature_set: String,
+    pub feature_set: PermissionFeatureSet,
+    pub status: PermissionStatus,
     pub now_ms: i64,
 }
 
@@ -108,7 +115,7 @@ pub struct WorkRecord {
     pub to_arn: String,
     pub to_version: i64,
     /// Effective status at the query's `now`.
-    pub status: String,
+    pub status: ReplacePermissionAssociationsWorkStatus,
     pub status_message: Option<String>,
     pub created_ms: i64,
     pub updated_ms: i64,
@@ -124,16 +131,16 @@ fn permission_select(now_ms: i64) -> Sql {
     sql
 }
 
-fn permission_from_row(r: &AnyRow) -> Result<PermissionRecord, sqlx::Error> {
+fn permission_from_row(r: &AnyRow) -> Result<PermissionRecord, StoreError> {
     Ok(PermissionRecord {
         arn: r.try_get("arn")?,
         account_id: r.try_get("account_id")?,
         region: r.try_get("region")?,
         name: r.try_get("name")?,
         resource_type: r.try_get("resource_type")?,
-        feature_set: r.try_get("feature_set")?,
+        feature_set: state(r, "feature_set")?,
         default_version: r.try_get("default_version")?,
-        status: r.try_get("effective_status")?,
+        status: state(r, "effective_status")?,
         created_ms: r.try_get("created_ms")?,
         updated_ms: r.try_get("updated_ms")?,
     })
@@ -150,7 +157,7 @@ fn version_from_row(r: &AnyRow) -> Result<PermissionVersionRecord, sqlx::Error> 
     })
 }
 
-fn work_from_row(r: &AnyRow) -> Result<WorkRecord, sqlx::Error> {
+fn work_from_row(r: &AnyRow) -> Result<WorkRecord, StoreError> {
     Ok(WorkRecord {
         id: r.try_get("id")?,
         account_id: r.try_get("account_id")?,
@@ -159,7 +166,7 @@ fn work_from_row(r: &AnyRow) -> Result<WorkRecord, sqlx::Error> {
         from_version: r.try_get("from_version")?,
         to_arn: r.try_get("to_arn")?,
         to_version: r.try_get("to_version")?,
-        status: r.try_get("effective_status")?,
+        status: state(r, "effective_status")?,
         status_message: r.try_get("status_message")?,
         created_ms: r.try_get("created_ms")?,
         updated_ms: r.try_get("updated_ms")?,
@@ -186,8 +193,10 @@ impl Tx {
         sql.push(", ")
             .text(&p.resource_type)
             .push(", ")
-            .text(&p.feature_set)
-            .push(", 1, 'ATTACHABLE', ");
+            .state(p.feature_set)
+            .push(", 1, ")
+            .state(p.status)
+            .push(", ");
         sql.int(p.now_ms).push(", ").int(p.now_ms).push(")");
         sql.query().execute(&mut *self.tx).await?;
         self.insert_permission_version(&p.arn, 1, template, p.now_ms)
@@ -308,7 +317,7 @@ impl Tx {
     pub async fn set_permission_lifecycle(
         &mut self,
         arn: &str,
-        lifecycle: &Lifecycle,
+        lifecycle: &Lifecycle<PermissionStatus>,
         visible_until_ms: Option<i64>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
@@ -319,11 +328,11 @@ impl Tx {
     pub async fn set_permission_feature_set(
         &mut self,
         arn: &str,
-        feature_set: &str,
+        feature_set: PermissionFeatureSet,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let mut sql = Sql::new("UPDATE permissions SET feature_set = ");
-        sql.text(feature_set)
+        sql.state(feature_set)
             .push(", updated_ms = ")
             .int(now_ms)
             .push(" WHERE arn = ")
@@ -351,11 +360,12 @@ impl Tx {
         self.remove_tags(PERMISSION_TAGS, arn, Some(keys)).await
     }
 
-    /// How many shares that still exist use the permission (at `version` if given).
+    /// How many shares in one of `share_statuses` use the permission (at `version` if given).
     pub async fn count_permission_attachments(
         &mut self,
         arn: &str,
         version: Option<i64>,
+        share_statuses: &States<ResourceShareStatus>,
         now_ms: i64,
     ) -> Result<i64, StoreError> {
         let mut sql = Sql::new(
@@ -365,9 +375,7 @@ impl Tx {
         if let Some(v) = version {
             sql.push(" AND sp.permission_version = ").int(v);
         }
-        sql.push(" AND ");
-        effective_status(&mut sql, "s", now_ms);
-        sql.push(" NOT IN ('DELETING', 'DELETED')");
+        sql.and_states(share_statuses, |sql| effective_status(sql, "s", now_ms));
         let row = sql.query().fetch_one(&mut *self.tx).await?;
         Ok(row.try_get("n")?)
     }
@@ -375,7 +383,7 @@ impl Tx {
     pub async fn insert_work(
         &mut self,
         w: &WorkRecord,
-        lifecycle: &Lifecycle,
+        lifecycle: &Lifecycle<ReplacePermissionAssociationsWorkStatus>,
     ) -> Result<(), StoreError> {
         let (next, at) = split(lifecycle);
         let mut sql = Sql::new(
@@ -395,7 +403,7 @@ impl Tx {
             .push(", ")
             .int(w.to_version);
         sql.push(", ")
-            .text(&lifecycle.status)
+            .state(lifecycle.status)
             .push(", ")
             .bind(next)
             .push(", ")
@@ -418,7 +426,7 @@ impl Tx {
         account: &str,
         region: &str,
         ids: &[String],
-        status: Option<&str>,
+        status: Option<ReplacePermissionAssociationsWorkStatus>,
         after: Option<&(i64, String)>,
         limit: usize,
         now_ms: i64,
@@ -431,12 +439,12 @@ impl Tx {
             .text(account);
         sql.push(" AND w.region = ").text(region);
         if !ids.is_empty() {
-            sql.push(" AND ").in_list("w.id", ids);
+            sql.push(" AND w.id").in_list(ids);
         }
         if let Some(status) = status {
             sql.push(" AND ");
             effective_status(&mut sql, "w", now_ms);
-            sql.push(" = ").text(status);
+            sql.push(" = ").state(status);
         }
         sql.after("w.created_ms", "w.id", after);
         sql.push(" ORDER BY w.created_ms, w.id LIMIT ")
@@ -454,14 +462,16 @@ impl Tx {
     /// Removes every trace of a permission that has disappeared after deletion, so that its name
     /// (and so its ARN) can be used again.
     pub async fn purge_permission(&mut self, arn: &str) -> Result<(), StoreError> {
-        for table in ["permission_tags", "permission_versions"] {
-            let mut sql = Sql::new(&format!("DELETE FROM {table} WHERE permission_arn = "));
-            sql.text(arn);
-            sql.query().execute(&mut *self.tx).await?;
+        for statement in [
+            "DELETE FROM permission_tags WHERE permission_arn = $1",
+            "DELETE FROM permission_versions WHERE permission_arn = $1",
+            "DELETE FROM permissions WHERE arn = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(arn)
+                .execute(&mut *self.tx)
+                .await?;
         }
-        let mut sql = Sql::new("DELETE FROM permissions WHERE arn = ");
-        sql.text(arn);
-        sql.query().execute(&mut *self.tx).await?;
         Ok(())
     }
 }

@@ -11,51 +11,64 @@ pub enum Backend {
     Postgres,
 }
 
-/// A failure of the store. `Unavailable` is the database being unreachable (the caller answers
-/// `ServiceUnavailableException`); `Conflict` is a serialization failure worth retrying.
+/// A failure of the store, keeping the error it came from. `Unavailable` is the database being
+/// unreachable (the caller answers `ServiceUnavailableException`); `Conflict` is a serialization
+/// failure worth retrying.
 #[derive(Debug)]
 pub enum StoreError {
-    Unavailable(String),
-    Conflict(String),
-    Other(String),
+    Unavailable(sqlx::Error),
+    Conflict(sqlx::Error),
+    Other(sqlx::Error),
+    /// A stored value the store cannot read back (an unknown state), or rows that break an
+    /// invariant of the schema.
+    Corrupt(String),
+    /// The data directory cannot be created.
+    Io(std::io::Error),
 }
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StoreError::Unavailable(m) => write!(f, "database unavailable: {m}"),
-            StoreError::Conflict(m) => write!(f, "transaction conflict: {m}"),
-            StoreError::Other(m) => write!(f, "database error: {m}"),
+            StoreError::Unavailable(e) => write!(f, "database unavailable: {e}"),
+            StoreError::Conflict(e) => write!(f, "transaction conflict: {e}"),
+            StoreError::Other(e) => write!(f, "database error: {e}"),
+            StoreError::Corrupt(m) => write!(f, "unreadable stored data: {m}"),
+            StoreError::Io(e) => write!(f, "store I/O error: {e}"),
         }
     }
 }
 
-impl std::error::Error for StoreError {}
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StoreError::Unavailable(e) | StoreError::Conflict(e) | StoreError::Other(e) => Some(e),
+            StoreError::Io(e) => Some(e),
+            StoreError::Corrupt(_) => None,
+        }
+    }
+}
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        match &e {
+        let class = match &e {
             sqlx::Error::Database(db) => {
                 let code = db.code().map(|c| c.to_string()).unwrap_or_default();
                 match code.as_str() {
                     // PostgreSQL: serialization failure, deadlock, and a unique key taken by a
                     // concurrent transaction (a retry then sees the other's row). SQLite: busy/locked.
-                    "40001" | "40P01" | "23505" | "5" | "6" | "517" | "261" => {
-                        StoreError::Conflict(e.to_string())
-                    }
+                    "40001" | "40P01" | "23505" | "5" | "6" | "517" | "261" => StoreError::Conflict,
                     // PostgreSQL shutting down or starting up, or a connection failure.
-                    c if c.starts_with("57P") || c.starts_with("08") => {
-                        StoreError::Unavailable(e.to_string())
-                    }
-                    _ => StoreError::Other(e.to_string()),
+                    c if c.starts_with("57P") || c.starts_with("08") => StoreError::Unavailable,
+                    _ => StoreError::Other,
                 }
             }
             sqlx::Error::Io(_)
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
-            | sqlx::Error::Tls(_) => StoreError::Unavailable(e.to_string()),
-            _ => StoreError::Other(e.to_string()),
-        }
+            | sqlx::Error::Tls(_) => StoreError::Unavailable,
+            _ => StoreError::Other,
+        };
+        class(e)
     }
 }
 
@@ -108,8 +121,7 @@ impl Store {
 
     /// The embedded default: a SQLite database file in `dir`.
     pub async fn open_dir(dir: &std::path::Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Other(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(StoreError::Io)?;
         Store::open(&format!("sqlite://{}", dir.join("ramd.sqlite3").display())).await
     }
 

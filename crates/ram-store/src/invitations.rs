@@ -1,9 +1,12 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use ram_model::ResourceShareInvitationStatus;
+
 use crate::query::{Page, Sql, effective_status, opt_text};
 use crate::records::{InvitationFilter, InvitationRecord, Lifecycle, NewInvitation};
 use crate::shares::{assign_lifecycle, split};
+use crate::states::{States, state};
 use crate::{StoreError, Tx};
 
 fn invitation_select(now_ms: i64) -> Sql {
@@ -24,7 +27,7 @@ fn settled_ms(sql: &mut Sql, now_ms: i64) {
         .push(" THEN i.transition_ms ELSE i.updated_ms END)");
 }
 
-fn invitation_from_row(row: &AnyRow) -> Result<InvitationRecord, sqlx::Error> {
+fn invitation_from_row(row: &AnyRow) -> Result<InvitationRecord, StoreError> {
     Ok(InvitationRecord {
         arn: row.try_get("arn")?,
         share_arn: row.try_get("share_arn")?,
@@ -34,7 +37,7 @@ fn invitation_from_row(row: &AnyRow) -> Result<InvitationRecord, sqlx::Error> {
         receiver_account: row.try_get("receiver_account")?,
         receiver_arn: row.try_get("receiver_arn")?,
         region: row.try_get("region")?,
-        status: row.try_get("effective_status")?,
+        status: state(row, "effective_status")?,
         created_ms: row.try_get("created_ms")?,
         updated_ms: row.try_get("updated_ms")?,
         settled_ms: row.try_get("settled_ms")?,
@@ -61,7 +64,7 @@ impl Tx {
             .push(", ")
             .text(&inv.region)
             .push(", ");
-        sql.text(&inv.lifecycle.status)
+        sql.state(inv.lifecycle.status)
             .push(", ")
             .bind(next)
             .push(", ")
@@ -106,7 +109,7 @@ impl Tx {
     pub async fn set_invitation_lifecycle(
         &mut self,
         arn: &str,
-        lifecycle: &Lifecycle,
+        lifecycle: &Lifecycle<ResourceShareInvitationStatus>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let mut sql = Sql::new("UPDATE invitations SET ");
@@ -135,17 +138,18 @@ impl Tx {
             .push(" AND i.region = ")
             .text(region);
         if !filter.arns.is_empty() {
-            sql.push(" AND ").in_list("i.arn", &filter.arns);
+            sql.push(" AND i.arn").in_list(&filter.arns);
         }
         if !filter.share_arns.is_empty() {
-            sql.push(" AND ").in_list("i.share_arn", &filter.share_arns);
+            sql.push(" AND i.share_arn").in_list(&filter.share_arns);
         }
         if let Some(purged) = &filter.purged {
-            sql.push(" AND NOT (");
-            effective_status(&mut sql, "i", now_ms);
-            sql.push(" <> ").text(&purged.live_status).push(" AND ");
+            // Kept: settled after the purge horizon, or live.
+            sql.push(" AND (");
             settled_ms(&mut sql, now_ms);
-            sql.push(" <= ").int(purged.settled_by_ms).push(")");
+            sql.push(" > ").int(purged.settled_by_ms).push(" OR (1 = 1");
+            sql.and_states(&purged.live, |sql| effective_status(sql, "i", now_ms));
+            sql.push("))");
         }
         sql.after("i.created_ms", "i.arn", after);
         sql.push(" ORDER BY i.created_ms, i.arn LIMIT ")
@@ -158,20 +162,17 @@ impl Tx {
         Ok(Page::from_rows(items, limit))
     }
 
-    /// Pending invitations the account has sent in the Region (quota: 20 per sharing account).
-    pub async fn count_pending_invitations(
+    /// How many invitations the account has sent in the Region that are in one of `statuses`.
+    pub async fn count_sent_invitations(
         &mut self,
         sender: &str,
         region: &str,
+        statuses: &States<ResourceShareInvitationStatus>,
         now_ms: i64,
     ) -> Result<i64, StoreError> {
         let mut sql = Sql::new("SELECT COUNT(*) AS n FROM invitations i WHERE i.sender_account = ");
-        sql.text(sender)
-            .push(" AND i.region = ")
-            .text(region)
-            .push(" AND ");
-        effective_status(&mut sql, "i", now_ms);
-        sql.push(" = 'PENDING'");
+        sql.text(sender).push(" AND i.region = ").text(region);
+        sql.and_states(statuses, |sql| effective_status(sql, "i", now_ms));
         let row = sql.query().fetch_one(&mut *self.tx).await?;
         Ok(row.try_get("n")?)
     }

@@ -17,6 +17,7 @@ mod query;
 mod records;
 mod settings;
 mod shares;
+mod states;
 mod tags;
 
 pub use associations::association_key;
@@ -32,3 +33,4 @@ pub use organizations::{
 pub use permissions::{SharePermissionFilter, share_permission_key};
 pub use query::{Page, Reach, Scope};
 pub use records::*;
+pub use states::{States, StoredState};

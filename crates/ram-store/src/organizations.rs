@@ -644,8 +644,8 @@ impl Tx {
             let mut frontier = vec![parent.to_owned()];
             let mut all = frontier.clone();
             while !frontier.is_empty() {
-                let mut q = Sql::new("SELECT id FROM org_parents WHERE ");
-                q.in_list("parent_id", &frontier);
+                let mut q = Sql::new("SELECT id FROM org_parents WHERE parent_id");
+                q.in_list(&frontier);
                 let rows = q.query().fetch_all(&mut *self.tx).await?;
                 frontier = rows
                     .iter()
@@ -653,7 +653,7 @@ impl Tx {
                     .collect::<Result<_, sqlx::Error>>()?;
                 all.extend(frontier.iter().cloned());
             }
-            sql.push(" AND ").in_list("parent_id", &all);
+            sql.push(" AND parent_id").in_list(&all);
         }
         sql.push(" ORDER BY account_id");
         let rows = sql.query().fetch_all(&mut *self.tx).await?;
@@ -684,7 +684,7 @@ impl Tx {
             next.clone_from(&unit.parent_id);
             parents.push(unit);
             if parents.len() > 16 {
-                return Err(StoreError::Other(format!(
+                return Err(StoreError::Corrupt(format!(
                     "the parents of account {account_id} form a cycle"
                 )));
             }
@@ -798,7 +798,7 @@ impl Tx {
             .push(" FROM org_create_account_requests WHERE org_id = ")
             .text(org_id);
         if !states.is_empty() {
-            sql.push(" AND ").in_list("state", states);
+            sql.push(" AND state").in_list(states);
         }
         sql.after("requested_ms", "id", after);
         sql.push(" ORDER BY requested_ms, id LIMIT ")

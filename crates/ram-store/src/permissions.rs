@@ -1,7 +1,9 @@
+use ram_model::ResourceShareStatus;
 use sqlx::Row;
 
 use crate::query::{Page, Sql, effective_status};
 use crate::records::SharePermissionRecord;
+use crate::states::States;
 use crate::{StoreError, Tx};
 
 impl Tx {
@@ -45,7 +47,8 @@ impl Tx {
         let mut sql = Sql::new(
             "SELECT share_arn, resource_type, permission_arn, permission_version, created_ms, updated_ms FROM share_permissions WHERE ",
         );
-        sql.in_list("share_arn", share_arns)
+        sql.push("share_arn")
+            .in_list(share_arns)
             .push(" ORDER BY share_arn, resource_type");
         let rows = sql.query().fetch_all(&mut *self.tx).await?;
         Ok(rows
@@ -61,10 +64,13 @@ pub struct SharePermissionFilter {
     pub permission_arn: Option<String>,
     pub permission_version: Option<i64>,
     pub resource_type: Option<String>,
+    /// Only attachments of shares in these states.
+    pub share_statuses: States<ResourceShareStatus>,
 }
 
 impl Tx {
-    /// Permissions attached to the account's shares that still exist, oldest attachment first.
+    /// Permissions attached to the account's shares in `filter.share_statuses`, oldest
+    /// attachment first.
     #[allow(clippy::too_many_arguments)]
     pub async fn list_share_permissions(
         &mut self,
@@ -78,12 +84,10 @@ impl Tx {
         let mut sql = Sql::new(
             "SELECT sp.share_arn, sp.resource_type, sp.permission_arn, sp.permission_version, sp.created_ms, sp.updated_ms FROM share_permissions sp JOIN resource_shares s ON s.arn = sp.share_arn WHERE s.owner_account = ",
         );
-        sql.text(owner)
-            .push(" AND s.region = ")
-            .text(region)
-            .push(" AND ");
-        effective_status(&mut sql, "s", now_ms);
-        sql.push(" NOT IN ('DELETING', 'DELETED')");
+        sql.text(owner).push(" AND s.region = ").text(region);
+        sql.and_states(&filter.share_statuses, |sql| {
+            effective_status(sql, "s", now_ms);
+        });
         if let Some(arn) = &filter.permission_arn {
             sql.push(" AND sp.permission_arn = ").text(arn);
         }
@@ -106,13 +110,14 @@ impl Tx {
         Ok(Page::from_rows(items, limit))
     }
 
-    /// Moves every attachment of `from` (at `from_version` if given) on the account's live
-    /// shares to `to` at `to_version`; returns how many shares changed.
+    /// Moves every attachment of `from` (at `from_version` if given) on the account's shares in
+    /// `share_statuses` to `to` at `to_version`; returns how many shares changed.
     #[allow(clippy::too_many_arguments)]
     pub async fn replace_share_permissions(
         &mut self,
         owner: &str,
         region: &str,
+        share_statuses: &States<ResourceShareStatus>,
         from: &str,
         from_version: Option<i64>,
         to: &str,
@@ -131,9 +136,9 @@ impl Tx {
         }
         sql.push(" AND share_arn IN (SELECT s.arn FROM resource_shares s WHERE s.owner_account = ")
             .text(owner);
-        sql.push(" AND s.region = ").text(region).push(" AND ");
-        effective_status(&mut sql, "s", now_ms);
-        sql.push(" NOT IN ('DELETING', 'DELETED'))");
+        sql.push(" AND s.region = ").text(region);
+        sql.and_states(share_statuses, |sql| effective_status(sql, "s", now_ms));
+        sql.push(")");
         let done = sql.query().execute(&mut *self.tx).await?;
         Ok(done.rows_affected())
     }

@@ -1,17 +1,24 @@
-//! A small builder for the dynamic SQL of filtered, keyset-paginated listings.
+//! A small builder for the dynamic SQL of filtered, keyset-paginated listings. It only joins
+//! static SQL fragments (`&'static str`); every value is a bound parameter.
 
+use ram_model::ResourceShareAssociationStatus;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, AssertSqlSafe};
+
+use crate::states::{States, StoredState};
 
 /// Whose view a listing takes.
 #[derive(Debug, Clone)]
 pub enum Scope {
     /// Things the account owns.
     Owner(String),
-    /// Things shared with the account: shares where a principal association that reaches it is
-    /// ASSOCIATED.
-    Receiver(Reach),
+    /// Things shared with the account: shares holding a principal association that reaches it
+    /// (`reach`) in one of the `granting` states. Which states grant access is the domain's rule.
+    Receiver {
+        reach: Reach,
+        granting: States<ResourceShareAssociationStatus>,
+    },
 }
 
 /// The principal associations that reach an account: those of the account itself and of its IAM
@@ -33,14 +40,16 @@ impl Reach {
     }
 
     /// `(r.entity_account = $account OR r.entity IN (...))` for the association alias `r`.
-    pub(crate) fn condition(&self, sql: &mut Sql, alias: &str) {
+    pub(crate) fn condition(&self, sql: &mut Sql, alias: &'static str) {
         sql.push("(")
             .push(alias)
             .push(".entity_account = ")
             .text(&self.account);
         if !self.entities.is_empty() {
             sql.push(" OR ")
-                .in_list(&format!("{alias}.entity"), &self.entities);
+                .push(alias)
+                .push(".entity")
+                .in_list(&self.entities);
         }
         sql.push(")");
     }
@@ -78,14 +87,14 @@ pub(crate) struct Sql {
 }
 
 impl Sql {
-    pub(crate) fn new(text: &str) -> Self {
+    pub(crate) fn new(text: &'static str) -> Self {
         Sql {
             text: text.to_owned(),
             binds: Vec::new(),
         }
     }
 
-    pub(crate) fn push(&mut self, text: &str) -> &mut Self {
+    pub(crate) fn push(&mut self, text: &'static str) -> &mut Self {
         self.text.push_str(text);
         self
     }
@@ -106,9 +115,10 @@ impl Sql {
         self.bind(Bind::Int(value))
     }
 
-    /// `column IN ($a, $b, ...)`; callers only use it with a non-empty list.
-    pub(crate) fn in_list(&mut self, column: &str, values: &[String]) -> &mut Self {
-        self.push(column).push(" IN (");
+    /// ` IN ($a, $b, ...)` after the expression just pushed; callers only use it with a
+    /// non-empty list.
+    pub(crate) fn in_list(&mut self, values: &[String]) -> &mut Self {
+        self.push(" IN (");
         for (i, v) in values.iter().enumerate() {
             if i > 0 {
                 self.push(", ");
@@ -121,8 +131,8 @@ impl Sql {
     /// `AND (created_ms, key) > (after)` written portably, for keyset pagination.
     pub(crate) fn after(
         &mut self,
-        created_col: &str,
-        key_col: &str,
+        created_col: &'static str,
+        key_col: &'static str,
         after: Option<&(i64, String)>,
     ) -> &mut Self {
         if let Some((created, key)) = after {
@@ -157,8 +167,41 @@ impl Sql {
     }
 }
 
+/// Binds a state.
+impl Sql {
+    pub(crate) fn state<S: StoredState>(&mut self, state: S) -> &mut Self {
+        self.bind(Bind::Text(state.as_str().to_owned()))
+    }
+
+    /// ` AND <expr> IN (...)` / ` AND NOT <expr> IN (...)` for the states a row must be in,
+    /// where `expr` pushes the state expression; nothing for `States::Any`.
+    pub(crate) fn and_states<S: StoredState>(
+        &mut self,
+        states: &States<S>,
+        expr: impl Fn(&mut Sql),
+    ) -> &mut Self {
+        let (negate, list) = match states {
+            States::Any => return self,
+            States::Only(list) => (false, list),
+            States::Except(list) => (true, list),
+        };
+        if list.is_empty() {
+            // Only(nothing) admits no row; Except(nothing) admits every row.
+            return if negate {
+                self
+            } else {
+                self.push(" AND 1 = 0")
+            };
+        }
+        self.push(if negate { " AND NOT " } else { " AND " });
+        expr(self);
+        let values: Vec<String> = list.iter().map(|s| s.as_str().to_owned()).collect();
+        self.in_list(&values)
+    }
+}
+
 /// The SQL expression of a row's effective status at `$now` (see `Lifecycle`).
-pub(crate) fn effective_status(sql: &mut Sql, alias: &str, now_ms: i64) {
+pub(crate) fn effective_status(sql: &mut Sql, alias: &'static str, now_ms: i64) {
     sql.push("(CASE WHEN ")
         .push(alias)
         .push(".transition_ms IS NOT NULL AND ")

@@ -1,31 +1,36 @@
-//! Rows as the domain sees them. Statuses are strings in RAM's own spelling; each status read from
-//! the store is the *effective* one at the `now` the query was given (see `Lifecycle`).
+//! Rows as the domain sees them. States are the model's enums (`crate::states`); each status read
+//! from the store is the *effective* one at the `now` the query was given (see `Lifecycle`).
+
+use ram_model::{
+    ResourceShareAssociationStatus, ResourceShareAssociationType, ResourceShareFeatureSet,
+    ResourceShareInvitationStatus, ResourceShareStatus,
+};
+
+use crate::query::Reach;
+use crate::states::{States, StoredState};
 
 /// A status with an optional scheduled change: `status` now, `next` once `at_ms` has passed.
 /// RAM's asynchronous transitions (ASSOCIATING → ASSOCIATED, PENDING → EXPIRED, ...) are derived
 /// from stored timestamps at read time, so nothing depends on a background sweeper.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lifecycle {
-    pub status: String,
-    pub next: Option<(String, i64)>,
+pub struct Lifecycle<S: StoredState> {
+    pub status: S,
+    pub next: Option<(S, i64)>,
 }
 
-impl Lifecycle {
-    pub fn now(status: &str) -> Self {
-        Self {
-            status: status.to_owned(),
-            next: None,
-        }
+impl<S: StoredState> Lifecycle<S> {
+    pub fn now(status: S) -> Self {
+        Self { status, next: None }
     }
 
     /// `status` until `at_ms`, `next` from then on; settles at once when `at_ms <= now_ms`.
-    pub fn until(status: &str, at_ms: i64, next: &str, now_ms: i64) -> Self {
+    pub fn until(status: S, at_ms: i64, next: S, now_ms: i64) -> Self {
         if at_ms <= now_ms {
             Self::now(next)
         } else {
             Self {
-                status: status.to_owned(),
-                next: Some((next.to_owned(), at_ms)),
+                status,
+                next: Some((next, at_ms)),
             }
         }
     }
@@ -54,10 +59,10 @@ pub struct ShareRecord {
     pub region: String,
     pub name: String,
     pub allow_external: bool,
-    pub feature_set: String,
+    pub feature_set: ResourceShareFeatureSet,
     pub retain_on_leave: Option<bool>,
     /// Effective status at the query's `now`.
-    pub status: String,
+    pub status: ResourceShareStatus,
     pub status_message: Option<String>,
     pub created_ms: i64,
     pub updated_ms: i64,
@@ -70,9 +75,9 @@ pub struct NewShare {
     pub region: String,
     pub name: String,
     pub allow_external: bool,
-    pub feature_set: String,
+    pub feature_set: ResourceShareFeatureSet,
     pub retain_on_leave: Option<bool>,
-    pub lifecycle: Lifecycle,
+    pub lifecycle: Lifecycle<ResourceShareStatus>,
     pub created_ms: i64,
 }
 
@@ -86,7 +91,7 @@ pub struct Tag {
 pub struct AssociationRecord {
     pub share_arn: String,
     pub share_name: String,
-    pub association_type: String,
+    pub association_type: ResourceShareAssociationType,
     pub entity: String,
     pub owner_account: String,
     pub region: String,
@@ -95,7 +100,7 @@ pub struct AssociationRecord {
     pub resource_type: Option<String>,
     pub external: bool,
     /// Effective status at the query's `now`.
-    pub status: String,
+    pub status: ResourceShareAssociationStatus,
     pub status_message: Option<String>,
     pub created_ms: i64,
     pub updated_ms: i64,
@@ -104,14 +109,14 @@ pub struct AssociationRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAssociation {
     pub share_arn: String,
-    pub association_type: String,
+    pub association_type: ResourceShareAssociationType,
     pub entity: String,
     pub owner_account: String,
     pub region: String,
     pub entity_account: Option<String>,
     pub resource_type: Option<String>,
     pub external: bool,
-    pub lifecycle: Lifecycle,
+    pub lifecycle: Lifecycle<ResourceShareAssociationStatus>,
     pub status_message: Option<String>,
     pub now_ms: i64,
 }
@@ -127,7 +132,7 @@ pub struct InvitationRecord {
     pub receiver_arn: Option<String>,
     pub region: String,
     /// Effective status at the query's `now`.
-    pub status: String,
+    pub status: ResourceShareInvitationStatus,
     pub created_ms: i64,
     pub updated_ms: i64,
     /// When the effective status was reached: the transition time once a timed transition
@@ -144,7 +149,7 @@ pub struct NewInvitation {
     pub receiver_account: String,
     pub receiver_arn: Option<String>,
     pub region: String,
-    pub lifecycle: Lifecycle,
+    pub lifecycle: Lifecycle<ResourceShareInvitationStatus>,
     pub created_ms: i64,
 }
 
@@ -168,7 +173,7 @@ pub struct IdempotencyRecord {
 #[derive(Debug, Clone, Default)]
 pub struct ShareFilter {
     pub arns: Vec<String>,
-    pub status: Option<String>,
+    pub statuses: States<ResourceShareStatus>,
     pub name: Option<String>,
     /// OR-ed: a share matches if it has any of these keys with any of the values (no values = any).
     pub tag_filters: Vec<(String, Vec<String>)>,
@@ -178,10 +183,10 @@ pub struct ShareFilter {
 /// Filters of an association listing.
 #[derive(Debug, Clone, Default)]
 pub struct AssociationFilter {
-    pub association_type: Option<String>,
+    pub association_type: Option<ResourceShareAssociationType>,
     pub share_arns: Vec<String>,
     pub entities: Vec<String>,
-    pub status: Option<String>,
+    pub statuses: States<ResourceShareAssociationStatus>,
     /// Only resources of these types (empty: any).
     pub resource_types: Vec<String>,
     /// Only associations of shares that also hold this live association (type, entity, resource type).
@@ -189,17 +194,17 @@ pub struct AssociationFilter {
     /// Only associations of shares owned by these accounts (empty: any).
     pub owners: Vec<String>,
     /// Only principal associations that reach this account (the receiver's own view of its access).
-    pub reaching: Option<crate::query::Reach>,
-    pub exclude_statuses: Vec<String>,
+    pub reaching: Option<Reach>,
 }
 
 /// "The share also holds ...": an association of `association_type`, for `entity` if given,
-/// of a resource of `resource_type` if given, that is not disassociated or failed.
-#[derive(Debug, Clone, Default)]
+/// of a resource of `resource_type` if given, in one of `statuses`.
+#[derive(Debug, Clone)]
 pub struct ShareHolds {
-    pub association_type: String,
+    pub association_type: ResourceShareAssociationType,
     pub entity: Option<String>,
     pub resource_type: Option<String>,
+    pub statuses: States<ResourceShareAssociationStatus>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -210,9 +215,16 @@ pub struct InvitationFilter {
     pub purged: Option<Purged>,
 }
 
-/// Invitations that are gone: not in `live_status` and settled at or before `settled_by_ms`.
+/// Invitations that are gone: not in `live` and settled at or before `settled_by_ms`.
 #[derive(Debug, Clone)]
 pub struct Purged {
-    pub live_status: String,
+    pub live: States<ResourceShareInvitationStatus>,
     pub settled_by_ms: i64,
+}
+
+/// Whose associations a count covers (quotas are per share and per owning account).
+#[derive(Debug, Clone, Copy)]
+pub enum Counted<'a> {
+    Share(&'a str),
+    Owner(&'a str),
 }

@@ -1,8 +1,14 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::query::{Bind, Page, Reach, Scope, Sql, effective_status, opt_int, opt_text};
+use ram_model::{
+    ResourceShareAssociationStatus, ResourceShareAssociationType, ResourceShareFeatureSet,
+    ResourceShareStatus,
+};
+
+use crate::query::{Bind, Page, Reach, Scope, Sql, effective_status, opt_int};
 use crate::records::{Lifecycle, NewShare, ShareFilter, ShareRecord, Tag};
+use crate::states::{States, StoredState, state};
 use crate::tags::SHARE_TAGS;
 use crate::{StoreError, Tx};
 
@@ -17,31 +23,32 @@ fn share_select(now_ms: i64) -> Sql {
     sql
 }
 
-fn share_from_row(row: &AnyRow) -> Result<ShareRecord, sqlx::Error> {
+fn share_from_row(row: &AnyRow) -> Result<ShareRecord, StoreError> {
     Ok(ShareRecord {
         arn: row.try_get("arn")?,
         owner_account: row.try_get("owner_account")?,
         region: row.try_get("region")?,
         name: row.try_get("name")?,
         allow_external: row.try_get::<i64, _>("allow_external")? != 0,
-        feature_set: row.try_get("feature_set")?,
+        feature_set: state(row, "feature_set")?,
         retain_on_leave: row
             .try_get::<Option<i64>, _>("retain_on_leave")?
             .map(|v| v != 0),
-        status: row.try_get("effective_status")?,
+        status: state(row, "effective_status")?,
         status_message: row.try_get("status_message")?,
         created_ms: row.try_get("created_ms")?,
         updated_ms: row.try_get("updated_ms")?,
     })
 }
 
-/// `share.arn IN (...)`: the shares where a principal association reaching the account is
-/// ASSOCIATED. Driven by the indexes on `entity_account` and `entity`, so a receiver's listing
-/// costs what it has access to, not the size of the store.
+/// `share.arn IN (...)`: the shares holding a principal association that reaches the account in
+/// one of the `granting` states (`Scope::Receiver`). Driven by the indexes on `entity_account`
+/// and `entity`, so a receiver's listing costs what it has access to, not the size of the store.
 pub(crate) fn receiver_access(
     sql: &mut Sql,
-    share_alias: &str,
+    share_alias: &'static str,
     reach: &Reach,
+    granting: &States<ResourceShareAssociationStatus>,
     region: &str,
     now_ms: i64,
 ) {
@@ -51,9 +58,25 @@ pub(crate) fn receiver_access(
     reach.condition(sql, "r");
     sql.push(" AND r.region = ")
         .text(region)
-        .push(" AND r.association_type = 'PRINCIPAL' AND ");
-    effective_status(sql, "r", now_ms);
-    sql.push(" = 'ASSOCIATED')");
+        .push(" AND r.association_type = ")
+        .state(ResourceShareAssociationType::Principal);
+    sql.and_states(granting, |sql| effective_status(sql, "r", now_ms));
+    sql.push(")");
+}
+
+/// ` AND s.owner_account ...` for the view a scope takes of the shares `s`.
+pub(crate) fn scope_condition(sql: &mut Sql, scope: &Scope, region: &str, now_ms: i64) {
+    match scope {
+        Scope::Owner(account) => {
+            sql.push(" AND s.owner_account = ").text(account);
+        }
+        Scope::Receiver { reach, granting } => {
+            sql.push(" AND s.owner_account <> ")
+                .text(&reach.account)
+                .push(" AND");
+            receiver_access(sql, "s", reach, granting, region, now_ms);
+        }
+    }
 }
 
 impl Tx {
@@ -72,11 +95,11 @@ impl Tx {
             .push(", ")
             .int(i64::from(share.allow_external))
             .push(", ")
-            .text(&share.feature_set);
+            .state(share.feature_set);
         sql.push(", ")
             .bind(opt_int(share.retain_on_leave.map(i64::from)))
             .push(", ")
-            .text(&share.lifecycle.status);
+            .state(share.lifecycle.status);
         sql.push(", ")
             .bind(next)
             .push(", ")
@@ -113,25 +136,11 @@ impl Tx {
     ) -> Result<Page<ShareRecord>, StoreError> {
         let mut sql = share_select(now_ms);
         sql.push(" AND s.region = ").text(region);
-        match scope {
-            Scope::Owner(account) => {
-                sql.push(" AND s.owner_account = ").text(account);
-            }
-            Scope::Receiver(reach) => {
-                sql.push(" AND s.owner_account <> ")
-                    .text(&reach.account)
-                    .push(" AND");
-                receiver_access(&mut sql, "s", reach, region, now_ms);
-            }
-        }
+        scope_condition(&mut sql, scope, region, now_ms);
         if !filter.arns.is_empty() {
-            sql.push(" AND ").in_list("s.arn", &filter.arns);
+            sql.push(" AND s.arn").in_list(&filter.arns);
         }
-        if let Some(status) = &filter.status {
-            sql.push(" AND ");
-            effective_status(&mut sql, "s", now_ms);
-            sql.push(" = ").text(status);
-        }
+        sql.and_states(&filter.statuses, |sql| effective_status(sql, "s", now_ms));
         if let Some(name) = &filter.name {
             sql.push(" AND s.name = ").text(name);
         }
@@ -143,7 +152,7 @@ impl Tx {
                 }
                 sql.push("(t.tag_key = ").text(key);
                 if !values.is_empty() {
-                    sql.push(" AND ").in_list("t.tag_value", values);
+                    sql.push(" AND t.tag_value").in_list(values);
                 }
                 sql.push(")");
             }
@@ -168,21 +177,18 @@ impl Tx {
         Ok(Page::from_rows(items, limit))
     }
 
-    /// Shares of the account in the Region that count against the quota (not deleted).
-    pub async fn count_live_shares(
+    /// How many shares of the account in the Region are in one of `statuses`.
+    pub async fn count_shares(
         &mut self,
         owner: &str,
         region: &str,
+        statuses: &States<ResourceShareStatus>,
         now_ms: i64,
     ) -> Result<i64, StoreError> {
         let mut sql =
             Sql::new("SELECT COUNT(*) AS n FROM resource_shares s WHERE s.owner_account = ");
-        sql.text(owner)
-            .push(" AND s.region = ")
-            .text(region)
-            .push(" AND ");
-        effective_status(&mut sql, "s", now_ms);
-        sql.push(" NOT IN ('DELETING', 'DELETED')");
+        sql.text(owner).push(" AND s.region = ").text(region);
+        sql.and_states(statuses, |sql| effective_status(sql, "s", now_ms));
         let row = sql.query().fetch_one(&mut *self.tx).await?;
         Ok(row.try_get("n")?)
     }
@@ -222,11 +228,11 @@ impl Tx {
     pub async fn set_share_feature_set(
         &mut self,
         arn: &str,
-        feature_set: &str,
+        feature_set: ResourceShareFeatureSet,
         updated_ms: i64,
     ) -> Result<(), StoreError> {
         let mut sql = Sql::new("UPDATE resource_shares SET feature_set = ");
-        sql.text(feature_set)
+        sql.state(feature_set)
             .push(", updated_ms = ")
             .int(updated_ms)
             .push(" WHERE arn = ")
@@ -239,7 +245,7 @@ impl Tx {
     pub async fn set_share_lifecycle(
         &mut self,
         arn: &str,
-        lifecycle: &Lifecycle,
+        lifecycle: &Lifecycle<ResourceShareStatus>,
         visible_until_ms: Option<i64>,
         updated_ms: i64,
     ) -> Result<(), StoreError> {
@@ -254,15 +260,16 @@ impl Tx {
     }
 
     /// Moves the row `arn` of a table with a lifecycle and a visibility deadline to a new status.
-    pub(crate) async fn set_lifecycle_by_arn(
+    pub(crate) async fn set_lifecycle_by_arn<S: StoredState>(
         &mut self,
         table: &'static str,
         arn: &str,
-        lifecycle: &Lifecycle,
+        lifecycle: &Lifecycle<S>,
         visible_until_ms: Option<i64>,
         updated_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new(&format!("UPDATE {table} SET "));
+        let mut sql = Sql::new("UPDATE ");
+        sql.push(table).push(" SET ");
         assign_lifecycle(&mut sql, lifecycle);
         sql.push(", visible_until_ms = ")
             .bind(opt_int(visible_until_ms))
@@ -293,19 +300,19 @@ impl Tx {
 }
 
 /// `status = ..., next_status = ..., transition_ms = ...` of an UPDATE.
-pub(crate) fn assign_lifecycle(sql: &mut Sql, lifecycle: &Lifecycle) {
+pub(crate) fn assign_lifecycle<S: StoredState>(sql: &mut Sql, lifecycle: &Lifecycle<S>) {
     let (next, at) = split(lifecycle);
     sql.push("status = ")
-        .text(&lifecycle.status)
+        .state(lifecycle.status)
         .push(", next_status = ")
         .bind(next)
         .push(", transition_ms = ")
         .bind(at);
 }
 
-pub(crate) fn split(lifecycle: &Lifecycle) -> (Bind, Bind) {
+pub(crate) fn split<S: StoredState>(lifecycle: &Lifecycle<S>) -> (Bind, Bind) {
     match &lifecycle.next {
-        Some((next, at)) => (opt_text(Some(next)), Bind::Int(*at)),
+        Some((next, at)) => (Bind::Text(next.as_str().to_owned()), Bind::Int(*at)),
         None => (Bind::Null, Bind::NullInt),
     }
 }

@@ -7,24 +7,57 @@ use crate::query::Sql;
 use crate::records::Tag;
 use crate::{StoreError, Tx};
 
+/// The constant statements of one tag table.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TagTable {
-    table: &'static str,
-    owner: &'static str,
+    /// `SELECT owner, tag_key, tag_value ... WHERE <owner column>`: an `IN` list follows.
+    select: &'static str,
+    order: &'static str,
+    /// `$1` owner, `$2` key, `$3` value.
+    upsert: &'static str,
+    /// `$1` owner.
+    delete_all: &'static str,
+    /// `$1` owner, `$2` key.
+    delete_key: &'static str,
 }
 
-pub(crate) const SHARE_TAGS: TagTable = TagTable {
-    table: "share_tags",
-    owner: "share_arn",
-};
-pub(crate) const PERMISSION_TAGS: TagTable = TagTable {
-    table: "permission_tags",
-    owner: "permission_arn",
-};
-pub(crate) const ORG_TAGS: TagTable = TagTable {
-    table: "org_tags",
-    owner: "resource_id",
-};
+macro_rules! tag_table {
+    ($table:literal, $owner:literal) => {
+        TagTable {
+            select: concat!(
+                "SELECT ",
+                $owner,
+                " AS owner, tag_key, tag_value FROM ",
+                $table,
+                " WHERE ",
+                $owner
+            ),
+            order: concat!(" ORDER BY ", $owner, ", tag_key"),
+            upsert: concat!(
+                "INSERT INTO ",
+                $table,
+                " (",
+                $owner,
+                ", tag_key, tag_value) VALUES ($1, $2, $3) ",
+                "ON CONFLICT (",
+                $owner,
+                ", tag_key) DO UPDATE SET tag_value = $3"
+            ),
+            delete_all: concat!("DELETE FROM ", $table, " WHERE ", $owner, " = $1"),
+            delete_key: concat!(
+                "DELETE FROM ",
+                $table,
+                " WHERE ",
+                $owner,
+                " = $1 AND tag_key = $2"
+            ),
+        }
+    };
+}
+
+pub(crate) const SHARE_TAGS: TagTable = tag_table!("share_tags", "share_arn");
+pub(crate) const PERMISSION_TAGS: TagTable = tag_table!("permission_tags", "permission_arn");
+pub(crate) const ORG_TAGS: TagTable = tag_table!("org_tags", "resource_id");
 
 impl Tx {
     /// Tags of each owner, sorted by owner then key.
@@ -36,13 +69,8 @@ impl Tx {
         if owners.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = Sql::new(&format!(
-            "SELECT {owner} AS owner, tag_key, tag_value FROM {table} WHERE ",
-            owner = t.owner,
-            table = t.table
-        ));
-        sql.in_list(t.owner, owners)
-            .push(&format!(" ORDER BY {}, tag_key", t.owner));
+        let mut sql = Sql::new(t.select);
+        sql.in_list(owners).push(t.order);
         let rows = sql.query().fetch_all(&mut *self.tx).await?;
         rows.iter()
             .map(|r| {
@@ -66,21 +94,12 @@ impl Tx {
         tags: &[Tag],
     ) -> Result<(), StoreError> {
         for tag in tags {
-            let mut sql = Sql::new(&format!(
-                "INSERT INTO {} ({}, tag_key, tag_value) VALUES (",
-                t.table, t.owner
-            ));
-            sql.text(owner)
-                .push(", ")
-                .text(&tag.key)
-                .push(", ")
-                .text(&tag.value);
-            sql.push(&format!(
-                ") ON CONFLICT ({}, tag_key) DO UPDATE SET tag_value = ",
-                t.owner
-            ))
-            .text(&tag.value);
-            sql.query().execute(&mut *self.tx).await?;
+            sqlx::query(t.upsert)
+                .bind(owner)
+                .bind(&tag.key)
+                .bind(&tag.value)
+                .execute(&mut *self.tx)
+                .await?;
         }
         Ok(())
     }
@@ -92,15 +111,23 @@ impl Tx {
         owner: &str,
         keys: Option<&[String]>,
     ) -> Result<(), StoreError> {
-        if keys.is_some_and(<[String]>::is_empty) {
-            return Ok(());
+        match keys {
+            None => {
+                sqlx::query(t.delete_all)
+                    .bind(owner)
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
+            Some(keys) => {
+                for key in keys {
+                    sqlx::query(t.delete_key)
+                        .bind(owner)
+                        .bind(key)
+                        .execute(&mut *self.tx)
+                        .await?;
+                }
+            }
         }
-        let mut sql = Sql::new(&format!("DELETE FROM {} WHERE {} = ", t.table, t.owner));
-        sql.text(owner);
-        if let Some(keys) = keys {
-            sql.push(" AND ").in_list("tag_key", keys);
-        }
-        sql.query().execute(&mut *self.tx).await?;
         Ok(())
     }
 }

@@ -1,7 +1,12 @@
 //! The store conformance suite: every backend runs the same checks. SQLite always runs;
 //! PostgreSQL runs when `RAMD_TEST_DATABASE_URL` names a database (the suite owns its tables).
 
-use ram_store::{
+use ram_model::{
+    ResourceShareAssociationStatus as AssociationStatus,
+    ResourceShareAssociationType as AssociationType, ResourceShareFeatureSet,
+    ResourceShareInvitationStatus as InvitationStatus, ResourceShareStatus as ShareStatus,
+};
+use ram_store::{Counted, States, 
     AccessKeyRecord, AccountRecord, AssociationFilter, IdempotencyRecord, InvitationFilter,
     Lifecycle, NewAssociation, NewInvitation, NewShare, Scope, ShareFilter, ShareHolds, Store,
     StoreError, Tag,
@@ -42,17 +47,22 @@ fn share(n: usize, owner: &str, created_ms: i64) -> NewShare {
         region: REGION.into(),
         name: format!("share-{}", n % 3),
         allow_external: true,
-        feature_set: "STANDARD".into(),
+        feature_set: ResourceShareFeatureSet::Standard,
         retain_on_leave: None,
-        lifecycle: Lifecycle::now("ACTIVE"),
+        lifecycle: Lifecycle::now(ShareStatus::Active),
         created_ms,
     }
 }
 
-fn principal(share_arn: &str, entity: &str, lifecycle: Lifecycle, now_ms: i64) -> NewAssociation {
+fn principal(
+    share_arn: &str,
+    entity: &str,
+    lifecycle: Lifecycle<AssociationStatus>,
+    now_ms: i64,
+) -> NewAssociation {
     NewAssociation {
         share_arn: share_arn.into(),
-        association_type: "PRINCIPAL".into(),
+        association_type: AssociationType::Principal,
         entity: entity.into(),
         owner_account: OWNER.into(),
         region: REGION.into(),
@@ -63,6 +73,15 @@ fn principal(share_arn: &str, entity: &str, lifecycle: Lifecycle, now_ms: i64) -
         status_message: None,
         now_ms,
     }
+}
+
+/// The domain's rules, spelled out: what is live.
+fn live_shares() -> States<ShareStatus> {
+    States::except(&[ShareStatus::Deleting, ShareStatus::Deleted])
+}
+
+fn live_associations() -> States<AssociationStatus> {
+    States::except(&[AssociationStatus::Disassociated, AssociationStatus::Failed])
 }
 
 #[tokio::test]
@@ -198,7 +217,7 @@ async fn shares_lifecycle_filters_and_keyset_pages() {
         let mut tx = store.begin().await.unwrap();
         tx.set_share_lifecycle(
             &arn,
-            &Lifecycle::until("DELETING", 6000, "DELETED", 5000),
+            &Lifecycle::until(ShareStatus::Deleting, 6000, ShareStatus::Deleted, 5000),
             Some(9000),
             5000,
         )
@@ -208,16 +227,16 @@ async fn shares_lifecycle_filters_and_keyset_pages() {
         let mut tx = store.read().await.unwrap();
         assert_eq!(
             tx.get_share(&arn, 5500).await.unwrap().unwrap().status,
-            "DELETING",
+            ShareStatus::Deleting,
             "{name}"
         );
         assert_eq!(
             tx.get_share(&arn, 6000).await.unwrap().unwrap().status,
-            "DELETED",
+            ShareStatus::Deleted,
             "{name}"
         );
         let deleted = ShareFilter {
-            status: Some("DELETED".into()),
+            statuses: States::only(&[ShareStatus::Deleted]),
             ..ShareFilter::default()
         };
         assert_eq!(
@@ -231,7 +250,7 @@ async fn shares_lifecycle_filters_and_keyset_pages() {
         );
         assert!(tx.get_share(&arn, 9000).await.unwrap().is_none(), "{name}");
         assert_eq!(
-            tx.count_live_shares(OWNER, REGION, 7000).await.unwrap(),
+            tx.count_shares(OWNER, REGION, &live_shares(), 7000).await.unwrap(),
             6,
             "{name}"
         );
@@ -250,18 +269,18 @@ async fn associations_receivers_and_invitations() {
         tx.upsert_association(&principal(
             &s.arn,
             OTHER,
-            Lifecycle::until("ASSOCIATING", 10_000, "DISASSOCIATED", 100),
+            Lifecycle::until(AssociationStatus::Associating, 10_000, AssociationStatus::Disassociated, 100),
             100,
         ))
         .await
         .unwrap();
         tx.upsert_association(&NewAssociation {
-            association_type: "RESOURCE".into(),
+            association_type: AssociationType::Resource,
             entity: "arn:aws:ec2:us-east-1:111111111111:transit-gateway/tgw-1".into(),
             entity_account: None,
             resource_type: Some("ec2:TransitGateway".into()),
             external: false,
-            ..principal(&s.arn, "x", Lifecycle::now("ASSOCIATED"), 100)
+            ..principal(&s.arn, "x", Lifecycle::now(AssociationStatus::Associated), 100)
         })
         .await
         .unwrap();
@@ -273,14 +292,17 @@ async fn associations_receivers_and_invitations() {
             receiver_account: OTHER.into(),
             receiver_arn: None,
             region: REGION.into(),
-            lifecycle: Lifecycle::until("PENDING", 10_000, "EXPIRED", 100),
+            lifecycle: Lifecycle::until(InvitationStatus::Pending, 10_000, InvitationStatus::Expired, 100),
             created_ms: 100,
         })
         .await
         .unwrap();
         tx.commit().await.unwrap();
 
-        let receiver = Scope::Receiver(ram_store::Reach::account(OTHER));
+        let receiver = Scope::Receiver {
+            reach: ram_store::Reach::account(OTHER),
+            granting: States::only(&[AssociationStatus::Associated]),
+        };
         let mut tx = store.read().await.unwrap();
         assert!(
             tx.list_shares(&receiver, REGION, &ShareFilter::default(), None, 10, 200)
@@ -295,37 +317,37 @@ async fn associations_receivers_and_invitations() {
             .list_invitations(OTHER, REGION, &mine, None, 10, 200)
             .await
             .unwrap();
-        assert_eq!(invitations.items[0].status, "PENDING", "{name}");
+        assert_eq!(invitations.items[0].status, InvitationStatus::Pending, "{name}");
         assert_eq!(
             tx.list_invitations(OTHER, REGION, &mine, None, 10, 10_000)
                 .await
                 .unwrap()
                 .items[0]
                 .status,
-            "EXPIRED"
+            InvitationStatus::Expired
         );
         assert_eq!(
-            tx.count_pending_invitations(OWNER, REGION, 200)
+            tx.count_sent_invitations(OWNER, REGION, &States::only(&[InvitationStatus::Pending]), 200)
                 .await
                 .unwrap(),
             1,
             "{name}"
         );
         let assoc = tx
-            .get_association(&s.arn, "PRINCIPAL", OTHER, 10_001)
+            .get_association(&s.arn, AssociationType::Principal, OTHER, 10_001)
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(assoc.status, "DISASSOCIATED", "{name}");
+        assert_eq!(assoc.status, AssociationStatus::Disassociated, "{name}");
         tx.commit().await.unwrap();
 
         // Acceptance: the receiver now sees the share and its resource.
         let mut tx = store.begin().await.unwrap();
         tx.set_association_lifecycle(
             &s.arn,
-            "PRINCIPAL",
+            AssociationType::Principal,
             OTHER,
-            &Lifecycle::now("ASSOCIATED"),
+            &Lifecycle::now(AssociationStatus::Associated),
             None,
             300,
         )
@@ -342,7 +364,7 @@ async fn associations_receivers_and_invitations() {
             1
         );
         let resources = AssociationFilter {
-            association_type: Some("RESOURCE".into()),
+            association_type: Some(AssociationType::Resource),
             ..AssociationFilter::default()
         };
         assert_eq!(
@@ -355,11 +377,12 @@ async fn associations_receivers_and_invitations() {
             "{name}"
         );
         let held = AssociationFilter {
-            association_type: Some("PRINCIPAL".into()),
+            association_type: Some(AssociationType::Principal),
             share_holds: Some(ShareHolds {
-                association_type: "RESOURCE".into(),
+                association_type: AssociationType::Resource,
                 entity: None,
                 resource_type: Some("ec2:TransitGateway".into()),
+                statuses: live_associations(),
             }),
             ..AssociationFilter::default()
         };
@@ -373,9 +396,10 @@ async fn associations_receivers_and_invitations() {
         );
         let none_held = AssociationFilter {
             share_holds: Some(ShareHolds {
-                association_type: "RESOURCE".into(),
+                association_type: AssociationType::Resource,
                 entity: None,
                 resource_type: Some("ec2:Subnet".into()),
+                statuses: live_associations(),
             }),
             ..held
         };
@@ -394,7 +418,12 @@ async fn associations_receivers_and_invitations() {
             .is_empty()
         );
         assert_eq!(
-            tx.count_live_associations("owner_account", OWNER, "RESOURCE", 400)
+            tx.count_associations(
+                Counted::Owner(OWNER),
+                AssociationType::Resource,
+                &live_associations(),
+                400,
+            )
                 .await
                 .unwrap(),
             1,
@@ -406,25 +435,25 @@ async fn associations_receivers_and_invitations() {
         let mut tx = store.begin().await.unwrap();
         tx.set_association_lifecycle(
             &s.arn,
-            "PRINCIPAL",
+            AssociationType::Principal,
             OTHER,
-            &Lifecycle::now("DISASSOCIATED"),
+            &Lifecycle::now(AssociationStatus::Disassociated),
             None,
             500,
         )
         .await
         .unwrap();
-        tx.upsert_association(&principal(&s.arn, OTHER, Lifecycle::now("ASSOCIATED"), 600))
+        tx.upsert_association(&principal(&s.arn, OTHER, Lifecycle::now(AssociationStatus::Associated), 600))
             .await
             .unwrap();
         let again = tx
-            .get_association(&s.arn, "PRINCIPAL", OTHER, 700)
+            .get_association(&s.arn, AssociationType::Principal, OTHER, 700)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(
-            (again.status.as_str(), again.created_ms),
-            ("ASSOCIATED", 600),
+            (again.status, again.created_ms),
+            (AssociationStatus::Associated, 600),
             "{name}"
         );
         tx.commit().await.unwrap();
