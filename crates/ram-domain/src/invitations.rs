@@ -153,7 +153,7 @@ impl Ram {
                 ResourceShareInvitationAlreadyRejectedException,
                 "The invitation {arn} has already been rejected."
             )),
-            _ => Err(api_error!(
+            InvitationStatus::Expired => Err(api_error!(
                 ResourceShareInvitationExpiredException,
                 "The invitation {arn} has expired."
             )),

@@ -2,6 +2,7 @@
 //! sharing rules ask for. Membership is read at the moment of each request, so an account that
 //! joins, moves or leaves gains or loses access through organization and OU principals at once.
 
+use ram_model::organizations::OrganizationFeatureSet;
 use ram_model::{
     EnableSharingWithAwsOrganizationRequest, EnableSharingWithAwsOrganizationResponse, api_error,
 };
@@ -24,7 +25,8 @@ pub(crate) const RAM_SERVICE: &str = "ram.amazonaws.com";
 /// Whether the organization shares with RAM: all features, and trusted access for RAM (which
 /// EnableSharingWithAwsOrganization turns on and DisableAWSServiceAccess turns off).
 pub(crate) fn shares_with_ram(m: &Membership) -> bool {
-    m.feature_set == "ALL" && m.enabled_services.iter().any(|s| s == RAM_SERVICE)
+    m.feature_set == OrganizationFeatureSet::All
+        && m.enabled_services.iter().any(|s| s == RAM_SERVICE)
 }
 
 impl Ram {
@@ -180,7 +182,7 @@ impl Ram {
             )
             .into());
         };
-        if m.feature_set != "ALL" {
+        if m.feature_set != OrganizationFeatureSet::All {
             return Err(api_error!(
                 OperationNotPermittedException,
                 "Unable to enable sharing with AWS Organizations: the organization {} does not have all features enabled.",

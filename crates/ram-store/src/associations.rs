@@ -107,7 +107,7 @@ impl Tx {
             .state(association_type);
         sql.push(" AND a.entity = ").text(entity);
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
-        Ok(row.as_ref().map(association_from_row).transpose()?)
+        row.as_ref().map(association_from_row).transpose()
     }
 
     pub async fn set_association_lifecycle(

@@ -235,7 +235,7 @@ impl Tx {
         let mut sql = permission_select(now_ms);
         sql.push(" AND p.arn = ").text(arn);
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
-        Ok(row.as_ref().map(permission_from_row).transpose()?)
+        row.as_ref().map(permission_from_row).transpose()
     }
 
     /// The account's permissions in the Region, by ARN, after `after_arn`.

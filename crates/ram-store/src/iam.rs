@@ -5,7 +5,10 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use ram_model::iam::DeletionTaskStatusType;
+
 use crate::query::{Sql, opt_text};
+use crate::states::state;
 use crate::{StoreError, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +34,7 @@ pub struct DeletionTaskRecord {
     pub task_id: String,
     pub role_name: String,
     /// `SUCCEEDED`, `IN_PROGRESS`, `FAILED` or `NOT_STARTED`.
-    pub status: String,
+    pub status: DeletionTaskStatusType,
     pub created_ms: i64,
 }
 
@@ -127,7 +130,7 @@ impl Tx {
             .push(", ")
             .text(&task.role_name)
             .push(", ");
-        sql.text(&task.status)
+        sql.state(task.status)
             .push(", ")
             .int(task.created_ms)
             .push(")");
@@ -145,16 +148,15 @@ impl Tx {
         );
         sql.text(account_id).push(" AND task_id = ").text(task_id);
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
-        row.map(|r| {
+        row.map(|r| -> Result<_, StoreError> {
             Ok(DeletionTaskRecord {
                 account_id: r.try_get("account_id")?,
                 task_id: r.try_get("task_id")?,
                 role_name: r.try_get("role_name")?,
-                status: r.try_get("status")?,
+                status: state(&r, "status")?,
                 created_ms: r.try_get("created_ms")?,
             })
         })
         .transpose()
-        .map_err(|e: sqlx::Error| e.into())
     }
 }

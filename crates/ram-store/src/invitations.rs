@@ -86,7 +86,7 @@ impl Tx {
         let mut sql = invitation_select(now_ms);
         sql.push(" AND i.arn = ").text(arn);
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
-        Ok(row.as_ref().map(invitation_from_row).transpose()?)
+        row.as_ref().map(invitation_from_row).transpose()
     }
 
     /// The newest invitation sent for a principal association of a share.
@@ -103,7 +103,7 @@ impl Tx {
             .text(principal);
         sql.push(" ORDER BY i.created_ms DESC, i.arn DESC LIMIT 1");
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
-        Ok(row.as_ref().map(invitation_from_row).transpose()?)
+        row.as_ref().map(invitation_from_row).transpose()
     }
 
     pub async fn set_invitation_lifecycle(

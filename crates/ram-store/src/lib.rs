@@ -28,7 +28,7 @@ pub use db::{Backend, Store, StoreError, Tx};
 pub use iam::{DeletionTaskRecord, RoleRecord};
 pub use organizations::{
     CreateAccountRecord, HandshakeRecord, HandshakeScope, Membership, OrgAccountRecord,
-    OrgUnitRecord, OrganizationRecord, PARENT_OU, PARENT_ROOT, ServiceAccessRecord,
+    OrgUnitRecord, OrganizationRecord, ServiceAccessRecord,
 };
 pub use permissions::{SharePermissionFilter, share_permission_key};
 pub use query::{Page, Reach, Scope};

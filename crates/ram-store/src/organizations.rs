@@ -6,8 +6,14 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use ram_model::organizations::{
+    AccountJoinedMethod, ActionType, CreateAccountState, HandshakePartyType, HandshakeState,
+    OrganizationFeatureSet, ParentType,
+};
+
 use crate::query::{Page, Sql, opt_int, opt_text};
 use crate::records::Tag;
+use crate::states::state;
 use crate::tags::ORG_TAGS;
 use crate::{StoreError, Tx};
 
@@ -127,18 +133,12 @@ pub(crate) const TABLES: &[&str] = &[
     "organizations",
 ];
 
-/// `kind` of a root in `org_parents` (Organizations' `ParentType`).
-pub const PARENT_ROOT: &str = "ROOT";
-/// `kind` of an organizational unit in `org_parents`.
-pub const PARENT_OU: &str = "ORGANIZATIONAL_UNIT";
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrganizationRecord {
     pub org_id: String,
     pub arn: String,
     pub management_account: String,
-    /// `ALL` or `CONSOLIDATED_BILLING`.
-    pub feature_set: String,
+    pub feature_set: OrganizationFeatureSet,
     pub created_ms: i64,
 }
 
@@ -147,8 +147,8 @@ pub struct OrganizationRecord {
 pub struct OrgUnitRecord {
     pub id: String,
     pub org_id: String,
-    /// [`PARENT_ROOT`] or [`PARENT_OU`].
-    pub kind: String,
+    /// A root or an organizational unit.
+    pub kind: ParentType,
     /// The parent root or OU; `None` for a root.
     pub parent_id: Option<String>,
     pub arn: String,
@@ -160,7 +160,7 @@ pub struct OrgUnitRecord {
 
 impl OrgUnitRecord {
     pub fn is_root(&self) -> bool {
-        self.kind == PARENT_ROOT
+        self.kind == ParentType::Root
     }
 }
 
@@ -174,8 +174,7 @@ pub struct OrgAccountRecord {
     pub arn: String,
     pub name: String,
     pub email: String,
-    /// `INVITED` or `CREATED`.
-    pub joined_method: String,
+    pub joined_method: AccountJoinedMethod,
     pub joined_ms: i64,
 }
 
@@ -186,7 +185,7 @@ pub struct Membership {
     pub org_id: String,
     pub org_arn: String,
     pub management_account: String,
-    pub feature_set: String,
+    pub feature_set: OrganizationFeatureSet,
     pub account: OrgAccountRecord,
     /// The account's parents from the root down: the root first, the account's own parent last.
     pub parents: Vec<OrgUnitRecord>,
@@ -213,8 +212,7 @@ pub struct CreateAccountRecord {
     pub org_id: String,
     pub account_name: String,
     pub account_id: Option<String>,
-    /// `IN_PROGRESS`, `SUCCEEDED` or `FAILED`.
-    pub state: String,
+    pub state: CreateAccountState,
     pub failure_reason: Option<String>,
     pub requested_ms: i64,
     pub completed_ms: Option<i64>,
@@ -225,17 +223,16 @@ pub struct HandshakeRecord {
     pub id: String,
     pub org_id: String,
     pub arn: String,
-    /// `INVITE`, ...
-    pub action: String,
+    pub action: ActionType,
     /// `ACCOUNT` or `EMAIL`.
-    pub target_type: String,
+    pub target_type: HandshakePartyType,
     /// The target as given (an account id or an email address).
     pub target: String,
     /// The account the target resolves to, if ramd knows it.
     pub target_account: Option<String>,
     pub notes: Option<String>,
-    /// Stored state; an `OPEN` handshake whose `expires_ms` has passed reads as `EXPIRED`.
-    pub state: String,
+    /// Effective state: an `OPEN` handshake whose `expires_ms` has passed reads as `EXPIRED`.
+    pub state: HandshakeState,
     pub requested_ms: i64,
     pub expires_ms: i64,
     pub updated_ms: i64,
@@ -264,23 +261,23 @@ fn limit_plus_one(limit: usize) -> i64 {
 
 const ORG_COLUMNS: &str = "org_id, arn, management_account, feature_set, created_ms";
 
-fn org_from_row(r: &AnyRow) -> Result<OrganizationRecord, sqlx::Error> {
+fn org_from_row(r: &AnyRow) -> Result<OrganizationRecord, StoreError> {
     Ok(OrganizationRecord {
         org_id: r.try_get("org_id")?,
         arn: r.try_get("arn")?,
         management_account: r.try_get("management_account")?,
-        feature_set: r.try_get("feature_set")?,
+        feature_set: state(r, "feature_set")?,
         created_ms: r.try_get("created_ms")?,
     })
 }
 
 const UNIT_COLUMNS: &str = "id, org_id, kind, parent_id, arn, name, depth, created_ms";
 
-fn unit_from_row(r: &AnyRow) -> Result<OrgUnitRecord, sqlx::Error> {
+fn unit_from_row(r: &AnyRow) -> Result<OrgUnitRecord, StoreError> {
     Ok(OrgUnitRecord {
         id: r.try_get("id")?,
         org_id: r.try_get("org_id")?,
-        kind: r.try_get("kind")?,
+        kind: state(r, "kind")?,
         parent_id: r.try_get("parent_id")?,
         arn: r.try_get("arn")?,
         name: r.try_get("name")?,
@@ -292,7 +289,7 @@ fn unit_from_row(r: &AnyRow) -> Result<OrgUnitRecord, sqlx::Error> {
 const ACCOUNT_COLUMNS: &str =
     "account_id, org_id, parent_id, arn, name, email, joined_method, joined_ms";
 
-fn account_from_row(r: &AnyRow) -> Result<OrgAccountRecord, sqlx::Error> {
+fn account_from_row(r: &AnyRow) -> Result<OrgAccountRecord, StoreError> {
     Ok(OrgAccountRecord {
         account_id: r.try_get("account_id")?,
         org_id: r.try_get("org_id")?,
@@ -300,7 +297,7 @@ fn account_from_row(r: &AnyRow) -> Result<OrgAccountRecord, sqlx::Error> {
         arn: r.try_get("arn")?,
         name: r.try_get("name")?,
         email: r.try_get("email")?,
-        joined_method: r.try_get("joined_method")?,
+        joined_method: state(r, "joined_method")?,
         joined_ms: r.try_get("joined_ms")?,
     })
 }
@@ -308,13 +305,13 @@ fn account_from_row(r: &AnyRow) -> Result<OrgAccountRecord, sqlx::Error> {
 const REQUEST_COLUMNS: &str =
     "id, org_id, account_name, account_id, state, failure_reason, requested_ms, completed_ms";
 
-fn request_from_row(r: &AnyRow) -> Result<CreateAccountRecord, sqlx::Error> {
+fn request_from_row(r: &AnyRow) -> Result<CreateAccountRecord, StoreError> {
     Ok(CreateAccountRecord {
         id: r.try_get("id")?,
         org_id: r.try_get("org_id")?,
         account_name: r.try_get("account_name")?,
         account_id: r.try_get("account_id")?,
-        state: r.try_get("state")?,
+        state: state(r, "state")?,
         failure_reason: r.try_get("failure_reason")?,
         requested_ms: r.try_get("requested_ms")?,
         completed_ms: r.try_get("completed_ms")?,
@@ -324,24 +321,28 @@ fn request_from_row(r: &AnyRow) -> Result<CreateAccountRecord, sqlx::Error> {
 /// Handshakes with their effective state at `now_ms`.
 fn handshake_select(now_ms: i64) -> Sql {
     let mut sql = Sql::new(
-        "SELECT id, org_id, arn, action, target_type, target, target_account, notes, requested_ms, expires_ms, updated_ms, visible_until_ms, CASE WHEN state = 'OPEN' AND expires_ms <= ",
+        "SELECT id, org_id, arn, action, target_type, target, target_account, notes, requested_ms, expires_ms, updated_ms, visible_until_ms, CASE WHEN state = ",
     );
-    sql.int(now_ms);
-    sql.push(" THEN 'EXPIRED' ELSE state END AS effective_state FROM org_handshakes WHERE 1 = 1");
+    sql.state(HandshakeState::Open)
+        .push(" AND expires_ms <= ")
+        .int(now_ms);
+    sql.push(" THEN ")
+        .state(HandshakeState::Expired)
+        .push(" ELSE state END AS effective_state FROM org_handshakes WHERE 1 = 1");
     sql
 }
 
-fn handshake_from_row(r: &AnyRow) -> Result<HandshakeRecord, sqlx::Error> {
+fn handshake_from_row(r: &AnyRow) -> Result<HandshakeRecord, StoreError> {
     Ok(HandshakeRecord {
         id: r.try_get("id")?,
         org_id: r.try_get("org_id")?,
         arn: r.try_get("arn")?,
-        action: r.try_get("action")?,
-        target_type: r.try_get("target_type")?,
+        action: state(r, "action")?,
+        target_type: state(r, "target_type")?,
         target: r.try_get("target")?,
         target_account: r.try_get("target_account")?,
         notes: r.try_get("notes")?,
-        state: r.try_get("effective_state")?,
+        state: state(r, "effective_state")?,
         requested_ms: r.try_get("requested_ms")?,
         expires_ms: r.try_get("expires_ms")?,
         updated_ms: r.try_get("updated_ms")?,
@@ -360,7 +361,7 @@ impl Tx {
         sql.text(&org.org_id).push(", ").text(&org.arn).push(", ");
         sql.text(&org.management_account)
             .push(", ")
-            .text(&org.feature_set)
+            .state(org.feature_set)
             .push(", ")
             .int(org.created_ms)
             .push(")");
@@ -377,7 +378,7 @@ impl Tx {
             .push(" FROM organizations WHERE org_id = ")
             .text(org_id);
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
-        Ok(row.as_ref().map(org_from_row).transpose()?)
+        row.as_ref().map(org_from_row).transpose()
     }
 
     /// Deletes the organization and everything in it (parents, memberships, requests,
@@ -415,7 +416,7 @@ impl Tx {
             .push(", ")
             .text(&unit.org_id)
             .push(", ")
-            .text(&unit.kind)
+            .state(unit.kind)
             .push(", ");
         sql.bind(opt_text(unit.parent_id.as_deref()))
             .push(", ")
@@ -438,7 +439,7 @@ impl Tx {
             .push(" FROM org_parents WHERE id = ")
             .text(id);
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
-        Ok(row.as_ref().map(unit_from_row).transpose()?)
+        row.as_ref().map(unit_from_row).transpose()
     }
 
     /// The organizational unit with this id (not a root).
@@ -456,13 +457,10 @@ impl Tx {
             .push(" FROM org_parents WHERE org_id = ")
             .text(org_id)
             .push(" AND kind = ")
-            .text(PARENT_ROOT)
+            .state(ParentType::Root)
             .push(" ORDER BY created_ms, id");
         let rows = sql.query().fetch_all(&mut *self.tx).await?;
-        Ok(rows
-            .iter()
-            .map(unit_from_row)
-            .collect::<Result<_, sqlx::Error>>()?)
+        rows.iter().map(unit_from_row).collect()
     }
 
     /// The OUs directly under a root or OU, in (created, id) order.
@@ -500,7 +498,7 @@ impl Tx {
             .push(" AND name = ")
             .text(name);
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
-        Ok(row.as_ref().map(unit_from_row).transpose()?)
+        row.as_ref().map(unit_from_row).transpose()
     }
 
     pub async fn rename_org_unit(&mut self, id: &str, name: &str) -> Result<(), StoreError> {
@@ -521,7 +519,9 @@ impl Tx {
 
     pub async fn count_org_units(&mut self, org_id: &str) -> Result<i64, StoreError> {
         let mut sql = Sql::new("SELECT COUNT(*) AS n FROM org_parents WHERE org_id = ");
-        sql.text(org_id).push(" AND kind = ").text(PARENT_OU);
+        sql.text(org_id)
+            .push(" AND kind = ")
+            .state(ParentType::OrganizationalUnit);
         let row = sql.query().fetch_one(&mut *self.tx).await?;
         Ok(row.try_get("n")?)
     }
@@ -555,7 +555,7 @@ impl Tx {
             .push(", ")
             .text(&a.email)
             .push(", ");
-        sql.text(&a.joined_method)
+        sql.state(a.joined_method)
             .push(", ")
             .int(a.joined_ms)
             .push(")");
@@ -573,7 +573,7 @@ impl Tx {
             .push(" FROM org_accounts WHERE account_id = ")
             .text(account_id);
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
-        Ok(row.as_ref().map(account_from_row).transpose()?)
+        row.as_ref().map(account_from_row).transpose()
     }
 
     /// The organization's accounts (directly under `parent_id` if given), in (joined, id) order.
@@ -761,7 +761,7 @@ impl Tx {
             .push(", ");
         sql.bind(opt_text(r.account_id.as_deref()))
             .push(", ")
-            .text(&r.state)
+            .state(r.state)
             .push(", ")
             .bind(opt_text(r.failure_reason.as_deref()))
             .push(", ");
@@ -782,14 +782,14 @@ impl Tx {
             .push(" FROM org_create_account_requests WHERE id = ")
             .text(id);
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
-        Ok(row.as_ref().map(request_from_row).transpose()?)
+        row.as_ref().map(request_from_row).transpose()
     }
 
     /// The organization's requests in one of `states` (all when empty), in (requested, id) order.
     pub async fn list_create_account_requests(
         &mut self,
         org_id: &str,
-        states: &[String],
+        states: &[CreateAccountState],
         after: Option<&(i64, String)>,
         limit: usize,
     ) -> Result<Page<CreateAccountRecord>, StoreError> {
@@ -798,7 +798,8 @@ impl Tx {
             .push(" FROM org_create_account_requests WHERE org_id = ")
             .text(org_id);
         if !states.is_empty() {
-            sql.push(" AND state").in_list(states);
+            let states: Vec<String> = states.iter().map(|s| s.as_str().to_owned()).collect();
+            sql.push(" AND state").in_list(&states);
         }
         sql.after("requested_ms", "id", after);
         sql.push(" ORDER BY requested_ms, id LIMIT ")
@@ -824,9 +825,9 @@ impl Tx {
             .push(", ")
             .text(&h.arn)
             .push(", ");
-        sql.text(&h.action)
+        sql.state(h.action)
             .push(", ")
-            .text(&h.target_type)
+            .state(h.target_type)
             .push(", ")
             .text(&h.target)
             .push(", ");
@@ -834,7 +835,7 @@ impl Tx {
             .push(", ")
             .bind(opt_text(h.notes.as_deref()))
             .push(", ");
-        sql.text(&h.state)
+        sql.state(h.state)
             .push(", ")
             .int(h.requested_ms)
             .push(", ")
@@ -857,19 +858,19 @@ impl Tx {
         let mut sql = handshake_select(now_ms);
         sql.push(" AND id = ").text(id);
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
-        Ok(row.as_ref().map(handshake_from_row).transpose()?)
+        row.as_ref().map(handshake_from_row).transpose()
     }
 
     /// Sets a handshake's state; it stays listed until `visible_until_ms`.
     pub async fn set_handshake_state(
         &mut self,
         id: &str,
-        state: &str,
+        state: HandshakeState,
         now_ms: i64,
         visible_until_ms: i64,
     ) -> Result<(), StoreError> {
         let mut sql = Sql::new("UPDATE org_handshakes SET state = ");
-        sql.text(state)
+        sql.state(state)
             .push(", updated_ms = ")
             .int(now_ms)
             .push(", visible_until_ms = ")
@@ -883,7 +884,7 @@ impl Tx {
     pub async fn list_handshakes(
         &mut self,
         scope: &HandshakeScope,
-        action: Option<&str>,
+        action: Option<ActionType>,
         after: Option<&(i64, String)>,
         limit: usize,
         now_ms: i64,
@@ -894,7 +895,7 @@ impl Tx {
             HandshakeScope::Organization(org) => sql.push(" AND org_id = ").text(org),
         };
         if let Some(action) = action {
-            sql.push(" AND action = ").text(action);
+            sql.push(" AND action = ").state(action);
         }
         sql.push(" AND visible_until_ms > ").int(now_ms);
         sql.after("requested_ms", "id", after);
@@ -912,7 +913,7 @@ impl Tx {
     pub async fn find_open_handshake(
         &mut self,
         org_id: &str,
-        action: &str,
+        action: ActionType,
         target: &str,
         now_ms: i64,
     ) -> Result<Option<HandshakeRecord>, StoreError> {
@@ -920,17 +921,19 @@ impl Tx {
         sql.push(" AND org_id = ")
             .text(org_id)
             .push(" AND action = ")
-            .text(action);
+            .state(action);
         sql.push(" AND (target = ")
             .text(target)
             .push(" OR target_account = ")
             .text(target)
             .push(")");
-        sql.push(" AND state = 'OPEN' AND expires_ms > ")
+        sql.push(" AND state = ")
+            .state(HandshakeState::Open)
+            .push(" AND expires_ms > ")
             .int(now_ms);
         sql.push(" ORDER BY requested_ms, id LIMIT 1");
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
-        Ok(row.as_ref().map(handshake_from_row).transpose()?)
+        row.as_ref().map(handshake_from_row).transpose()
     }
 }
 

@@ -122,7 +122,7 @@ impl Tx {
         let mut sql = share_select(now_ms);
         sql.push(" AND s.arn = ").text(arn);
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
-        Ok(row.as_ref().map(share_from_row).transpose()?)
+        row.as_ref().map(share_from_row).transpose()
     }
 
     pub async fn list_shares(

@@ -6,7 +6,8 @@ use sqlx::any::AnyRow;
 
 use ram_model::iam::DeletionTaskStatusType;
 use ram_model::organizations::{
-    CreateAccountState, HandshakePartyType, HandshakeState, OrganizationFeatureSet, ParentType,
+    AccountJoinedMethod, ActionType, CreateAccountState, HandshakePartyType, HandshakeState,
+    OrganizationFeatureSet, ParentType,
 };
 use ram_model::{
     PermissionFeatureSet, PermissionStatus, ReplacePermissionAssociationsWorkStatus,
@@ -49,6 +50,8 @@ stored_states!(
     CreateAccountState,
     OrganizationFeatureSet,
     ParentType,
+    AccountJoinedMethod,
+    ActionType,
     DeletionTaskStatusType,
 );
 
@@ -56,16 +59,6 @@ stored_states!(
 pub(crate) fn state<S: StoredState>(row: &AnyRow, column: &str) -> Result<S, StoreError> {
     let text: String = row.try_get(column)?;
     S::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("{column} = {text:?}")))
-}
-
-/// Reads a nullable state column.
-pub(crate) fn optional_state<S: StoredState>(
-    row: &AnyRow,
-    column: &str,
-) -> Result<Option<S>, StoreError> {
-    let text: Option<String> = row.try_get(column)?;
-    text.map(|t| S::parse(&t).ok_or_else(|| StoreError::Corrupt(format!("{column} = {t:?}"))))
-        .transpose()
 }
 
 /// Which effective states a row must be in: a rule of the domain (what is live, what grants
@@ -77,6 +70,8 @@ pub enum States<S: StoredState> {
     Except(Vec<S>),
 }
 
+// By hand: a derived Default would require the state type itself to be Default.
+#[allow(clippy::derivable_impls)]
 impl<S: StoredState> Default for States<S> {
     fn default() -> Self {
         States::Any

@@ -1,15 +1,20 @@
 //! The store conformance suite: every backend runs the same checks. SQLite always runs;
 //! PostgreSQL runs when `RAMD_TEST_DATABASE_URL` names a database (the suite owns its tables).
 
+use ram_model::iam::DeletionTaskStatusType;
+use ram_model::organizations::{
+    AccountJoinedMethod, ActionType, CreateAccountState, HandshakePartyType, HandshakeState,
+    OrganizationFeatureSet, ParentType,
+};
 use ram_model::{
     ResourceShareAssociationStatus as AssociationStatus,
     ResourceShareAssociationType as AssociationType, ResourceShareFeatureSet,
     ResourceShareInvitationStatus as InvitationStatus, ResourceShareStatus as ShareStatus,
 };
-use ram_store::{Counted, States, 
-    AccessKeyRecord, AccountRecord, AssociationFilter, IdempotencyRecord, InvitationFilter,
-    Lifecycle, NewAssociation, NewInvitation, NewShare, Scope, ShareFilter, ShareHolds, Store,
-    StoreError, Tag,
+use ram_store::{
+    AccessKeyRecord, AccountRecord, AssociationFilter, Counted, IdempotencyRecord,
+    InvitationFilter, Lifecycle, NewAssociation, NewInvitation, NewShare, Scope, ShareFilter,
+    ShareHolds, States, Store, StoreError, Tag,
 };
 
 const OWNER: &str = "111111111111";
@@ -250,7 +255,9 @@ async fn shares_lifecycle_filters_and_keyset_pages() {
         );
         assert!(tx.get_share(&arn, 9000).await.unwrap().is_none(), "{name}");
         assert_eq!(
-            tx.count_shares(OWNER, REGION, &live_shares(), 7000).await.unwrap(),
+            tx.count_shares(OWNER, REGION, &live_shares(), 7000)
+                .await
+                .unwrap(),
             6,
             "{name}"
         );
@@ -269,7 +276,12 @@ async fn associations_receivers_and_invitations() {
         tx.upsert_association(&principal(
             &s.arn,
             OTHER,
-            Lifecycle::until(AssociationStatus::Associating, 10_000, AssociationStatus::Disassociated, 100),
+            Lifecycle::until(
+                AssociationStatus::Associating,
+                10_000,
+                AssociationStatus::Disassociated,
+                100,
+            ),
             100,
         ))
         .await
@@ -280,7 +292,12 @@ async fn associations_receivers_and_invitations() {
             entity_account: None,
             resource_type: Some("ec2:TransitGateway".into()),
             external: false,
-            ..principal(&s.arn, "x", Lifecycle::now(AssociationStatus::Associated), 100)
+            ..principal(
+                &s.arn,
+                "x",
+                Lifecycle::now(AssociationStatus::Associated),
+                100,
+            )
         })
         .await
         .unwrap();
@@ -292,7 +309,12 @@ async fn associations_receivers_and_invitations() {
             receiver_account: OTHER.into(),
             receiver_arn: None,
             region: REGION.into(),
-            lifecycle: Lifecycle::until(InvitationStatus::Pending, 10_000, InvitationStatus::Expired, 100),
+            lifecycle: Lifecycle::until(
+                InvitationStatus::Pending,
+                10_000,
+                InvitationStatus::Expired,
+                100,
+            ),
             created_ms: 100,
         })
         .await
@@ -317,7 +339,11 @@ async fn associations_receivers_and_invitations() {
             .list_invitations(OTHER, REGION, &mine, None, 10, 200)
             .await
             .unwrap();
-        assert_eq!(invitations.items[0].status, InvitationStatus::Pending, "{name}");
+        assert_eq!(
+            invitations.items[0].status,
+            InvitationStatus::Pending,
+            "{name}"
+        );
         assert_eq!(
             tx.list_invitations(OTHER, REGION, &mine, None, 10, 10_000)
                 .await
@@ -327,9 +353,14 @@ async fn associations_receivers_and_invitations() {
             InvitationStatus::Expired
         );
         assert_eq!(
-            tx.count_sent_invitations(OWNER, REGION, &States::only(&[InvitationStatus::Pending]), 200)
-                .await
-                .unwrap(),
+            tx.count_sent_invitations(
+                OWNER,
+                REGION,
+                &States::only(&[InvitationStatus::Pending]),
+                200
+            )
+            .await
+            .unwrap(),
             1,
             "{name}"
         );
@@ -424,8 +455,8 @@ async fn associations_receivers_and_invitations() {
                 &live_associations(),
                 400,
             )
-                .await
-                .unwrap(),
+            .await
+            .unwrap(),
             1,
             "{name}"
         );
@@ -443,9 +474,14 @@ async fn associations_receivers_and_invitations() {
         )
         .await
         .unwrap();
-        tx.upsert_association(&principal(&s.arn, OTHER, Lifecycle::now(AssociationStatus::Associated), 600))
-            .await
-            .unwrap();
+        tx.upsert_association(&principal(
+            &s.arn,
+            OTHER,
+            Lifecycle::now(AssociationStatus::Associated),
+            600,
+        ))
+        .await
+        .unwrap();
         let again = tx
             .get_association(&s.arn, AssociationType::Principal, OTHER, 700)
             .await
@@ -586,11 +622,10 @@ fn org_unit(
         id: id.into(),
         org_id: ORG.into(),
         kind: if parent.is_some() {
-            ram_store::PARENT_OU
+            ParentType::OrganizationalUnit
         } else {
-            ram_store::PARENT_ROOT
-        }
-        .into(),
+            ParentType::Root
+        },
         parent_id: parent.map(Into::into),
         arn: format!("arn:aws:organizations::{OWNER}:ou/{ORG}/{id}"),
         name: format!("name-{id}"),
@@ -607,7 +642,7 @@ fn org_account(account: &str, parent: &str, joined_ms: i64) -> ram_store::OrgAcc
         arn: format!("arn:aws:organizations::{OWNER}:account/{ORG}/{account}"),
         name: format!("acct-{account}"),
         email: format!("{account}@example.com"),
-        joined_method: "CREATED".into(),
+        joined_method: AccountJoinedMethod::Created,
         joined_ms,
     }
 }
@@ -620,7 +655,7 @@ async fn seed_organization(store: &Store) {
         org_id: ORG.into(),
         arn: format!("arn:aws:organizations::{OWNER}:organization/{ORG}"),
         management_account: OWNER.into(),
-        feature_set: "ALL".into(),
+        feature_set: OrganizationFeatureSet::All,
         created_ms: 1,
     })
     .await
@@ -778,7 +813,7 @@ async fn organizations_units_accounts_and_membership() {
                 org_id: "o-zzzzzzzzzz".into(),
                 arn: "arn".into(),
                 management_account: OWNER.into(),
-                feature_set: "ALL".into(),
+                feature_set: OrganizationFeatureSet::All,
                 created_ms: 1,
             })
             .await;
@@ -926,12 +961,12 @@ fn handshake(id: &str, target: &str, requested_ms: i64) -> ram_store::HandshakeR
         id: id.into(),
         org_id: ORG.into(),
         arn: format!("arn:aws:organizations::{OWNER}:handshake/{ORG}/invite/{id}"),
-        action: "INVITE".into(),
-        target_type: "ACCOUNT".into(),
+        action: ActionType::Invite,
+        target_type: HandshakePartyType::Account,
         target: target.into(),
         target_account: Some(target.into()),
         notes: None,
-        state: "OPEN".into(),
+        state: HandshakeState::Open,
         requested_ms,
         expires_ms: requested_ms + 1000,
         updated_ms: requested_ms,
@@ -945,15 +980,24 @@ async fn handshakes_create_account_requests_and_iam_roles() {
     for (name, store, _dir) in stores {
         seed_organization(&store).await;
         let mut tx = store.begin().await.unwrap();
-        for (n, state) in ["SUCCEEDED", "FAILED", "SUCCEEDED"].iter().enumerate() {
+        for (n, state) in [
+            CreateAccountState::Succeeded,
+            CreateAccountState::Failed,
+            CreateAccountState::Succeeded,
+        ]
+        .iter()
+        .enumerate()
+        {
             let n = i64::try_from(n).unwrap();
             tx.insert_create_account_request(&ram_store::CreateAccountRecord {
                 id: format!("car-{n:032}"),
                 org_id: ORG.into(),
                 account_name: format!("n{n}"),
-                account_id: (*state == "SUCCEEDED").then(|| format!("44444444444{n}")),
-                state: (*state).into(),
-                failure_reason: (*state == "FAILED").then(|| "EMAIL_ALREADY_EXISTS".into()),
+                account_id: (*state == CreateAccountState::Succeeded)
+                    .then(|| format!("44444444444{n}")),
+                state: *state,
+                failure_reason: (*state == CreateAccountState::Failed)
+                    .then(|| "EMAIL_ALREADY_EXISTS".into()),
                 requested_ms: 100 + n,
                 completed_ms: Some(100 + n),
             })
@@ -980,7 +1024,7 @@ async fn handshakes_create_account_requests_and_iam_roles() {
         assert_eq!(car.failure_reason.as_deref(), Some("EMAIL_ALREADY_EXISTS"));
         assert!(car.account_id.is_none());
         let ok = tx
-            .list_create_account_requests(ORG, &["SUCCEEDED".into()], None, 1)
+            .list_create_account_requests(ORG, &[CreateAccountState::Succeeded], None, 1)
             .await
             .unwrap();
         assert_eq!(ok.items.len(), 1);
@@ -989,7 +1033,7 @@ async fn handshakes_create_account_requests_and_iam_roles() {
         let rest = tx
             .list_create_account_requests(
                 ORG,
-                &["SUCCEEDED".into()],
+                &[CreateAccountState::Succeeded],
                 Some(&(last.requested_ms, last.id.clone())),
                 1,
             )
@@ -1013,7 +1057,7 @@ async fn handshakes_create_account_requests_and_iam_roles() {
                 .unwrap()
                 .unwrap()
                 .state,
-            "OPEN"
+            HandshakeState::Open
         );
         assert_eq!(
             tx.get_handshake("h-0000000001", 1100)
@@ -1021,24 +1065,24 @@ async fn handshakes_create_account_requests_and_iam_roles() {
                 .unwrap()
                 .unwrap()
                 .state,
-            "EXPIRED",
+            HandshakeState::Expired,
             "{name}"
         );
         assert!(
-            tx.find_open_handshake(ORG, "INVITE", "444444444444", 1150)
+            tx.find_open_handshake(ORG, ActionType::Invite, "444444444444", 1150)
                 .await
                 .unwrap()
                 .is_some_and(|h| h.id == "h-0000000002")
         );
         assert!(
-            tx.find_open_handshake(ORG, "INVITE", "444444444444", 1250)
+            tx.find_open_handshake(ORG, ActionType::Invite, "444444444444", 1250)
                 .await
                 .unwrap()
                 .is_none()
         );
         let mine = ram_store::HandshakeScope::Target("444444444444".into());
         let page = tx
-            .list_handshakes(&mine, Some("INVITE"), None, 1, 500)
+            .list_handshakes(&mine, Some(ActionType::Invite), None, 1, 500)
             .await
             .unwrap();
         assert_eq!(page.items[0].id, "h-0000000001");
@@ -1053,7 +1097,7 @@ async fn handshakes_create_account_requests_and_iam_roles() {
             3
         );
         assert!(
-            tx.list_handshakes(&org, Some("ENABLE_ALL_FEATURES"), None, 20, 500)
+            tx.list_handshakes(&org, Some(ActionType::EnableAllFeatures), None, 20, 500)
                 .await
                 .unwrap()
                 .items
@@ -1072,7 +1116,7 @@ async fn handshakes_create_account_requests_and_iam_roles() {
         tx.commit().await.unwrap();
 
         let mut tx = store.begin().await.unwrap();
-        tx.set_handshake_state("h-0000000002", "ACCEPTED", 250, 9999)
+        tx.set_handshake_state("h-0000000002", HandshakeState::Accepted, 250, 9999)
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -1083,8 +1127,8 @@ async fn handshakes_create_account_requests_and_iam_roles() {
             .unwrap()
             .unwrap();
         assert_eq!(
-            (h.state.as_str(), h.updated_ms),
-            ("ACCEPTED", 250),
+            (h.state, h.updated_ms),
+            (HandshakeState::Accepted, 250),
             "{name}: a closed handshake does not expire"
         );
         tx.commit().await.unwrap();
@@ -1120,7 +1164,7 @@ async fn handshakes_create_account_requests_and_iam_roles() {
             account_id: OWNER.into(),
             task_id: "task/x".into(),
             role_name: role.role_name.clone(),
-            status: "SUCCEEDED".into(),
+            status: DeletionTaskStatusType::Succeeded,
             created_ms: 8,
         })
         .await
@@ -1143,7 +1187,7 @@ async fn handshakes_create_account_requests_and_iam_roles() {
                 .unwrap()
                 .unwrap()
                 .status,
-            "SUCCEEDED"
+            DeletionTaskStatusType::Succeeded
         );
         assert!(
             tx.get_deletion_task(OTHER, "task/x")

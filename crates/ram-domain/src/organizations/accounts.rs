@@ -50,7 +50,7 @@ pub(crate) async fn render_account(tx: &mut Tx, a: &OrgAccountRecord) -> Outcome
         paths: Some(vec![
             entity_path(tx, &a.org_id, &a.parent_id, &a.account_id).await?,
         ]),
-        joined_method: AccountJoinedMethod::parse(&a.joined_method),
+        joined_method: Some(a.joined_method),
         joined_timestamp: Some(ts(a.joined_ms)),
     })
 }
@@ -59,7 +59,7 @@ fn render_request(r: &CreateAccountRecord) -> CreateAccountStatus {
     CreateAccountStatus {
         id: Some(r.id.clone()),
         account_name: Some(r.account_name.clone()),
-        state: CreateAccountState::parse(&r.state),
+        state: Some(r.state),
         requested_timestamp: Some(ts(r.requested_ms)),
         completed_timestamp: r.completed_ms.map(ts),
         account_id: r.account_id.clone(),
@@ -123,13 +123,13 @@ impl Ram {
             org_id: m.org_id.clone(),
             account_name: name.clone(),
             account_id: None,
-            state: "SUCCEEDED".to_owned(),
+            state: CreateAccountState::Succeeded,
             failure_reason: None,
             requested_ms: now,
             completed_ms: Some(now),
         };
         if tx.account_with_email(&email).await?.is_some() {
-            "FAILED".clone_into(&mut request.state);
+            request.state = CreateAccountState::Failed;
             request.failure_reason = Some("EMAIL_ALREADY_EXISTS".to_owned());
         } else {
             let account_id = self.fresh_account_id(&mut tx).await?;
@@ -148,7 +148,7 @@ impl Ram {
                 arn: org_arn(&m.org_arn, &m.org_id, "account", &account_id),
                 name,
                 email,
-                joined_method: "CREATED".to_owned(),
+                joined_method: AccountJoinedMethod::Created,
                 joined_ms: now,
             })
             .await?;
@@ -216,12 +216,7 @@ impl Ram {
             input.next_token.as_deref(),
             input.max_results,
         )?;
-        let states: Vec<String> = input
-            .states
-            .unwrap_or_default()
-            .iter()
-            .map(|s| s.as_str().to_owned())
-            .collect();
+        let states = input.states.unwrap_or_default();
         let mut tx = self.store.read().await?;
         let m = managed_by(&mut tx, caller).await?;
         let result = tx

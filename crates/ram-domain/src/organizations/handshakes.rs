@@ -7,6 +7,7 @@
 //! ramd knows to be the account's (given to CreateAccount); an invitation to an unknown address
 //! reaches nobody.
 
+use ram_model::organizations::AccountJoinedMethod;
 use ram_model::organizations::{
     AcceptHandshakeRequest, AcceptHandshakeResponse, ActionType, CancelHandshakeRequest,
     CancelHandshakeResponse, DeclineHandshakeRequest, DeclineHandshakeResponse,
@@ -30,11 +31,6 @@ const DAY_MS: i64 = 24 * 3600 * 1000;
 const OPEN_FOR_MS: i64 = 15 * DAY_MS;
 /// How long a closed handshake stays listed.
 const LISTED_FOR_MS: i64 = 30 * DAY_MS;
-
-const OPEN: &str = "OPEN";
-const ACCEPTED: &str = "ACCEPTED";
-const DECLINED: &str = "DECLINED";
-const CANCELED: &str = "CANCELED";
 
 fn handshake_not_found() -> ApiError {
     api_error!(
@@ -62,7 +58,7 @@ async fn render_handshake(tx: &mut Tx, h: &HandshakeRecord) -> Outcome<Handshake
         Some(OrgAccountRecord { name, email, .. }) => (name, email),
         None => account_profile(tx, &org.management_account).await?,
     };
-    let target_type = HandshakePartyType::parse(&h.target_type);
+    let target_type = Some(h.target_type);
     let resource = |kind: HandshakeResourceType, value: &str| HandshakeResource {
         r#type: Some(kind),
         value: Some(value.to_owned()),
@@ -77,7 +73,7 @@ async fn render_handshake(tx: &mut Tx, h: &HandshakeRecord) -> Outcome<Handshake
                 resource(HandshakeResourceType::MasterName, &name),
                 resource(
                     HandshakeResourceType::OrganizationFeatureSet,
-                    &org.feature_set,
+                    org.feature_set.as_str(),
                 ),
             ]),
         },
@@ -106,10 +102,10 @@ async fn render_handshake(tx: &mut Tx, h: &HandshakeRecord) -> Outcome<Handshake
                 r#type: target_type,
             },
         ]),
-        state: HandshakeState::parse(&h.state),
+        state: Some(h.state),
         requested_timestamp: Some(ts(h.requested_ms)),
         expiration_timestamp: Some(ts(h.expires_ms)),
-        action: ActionType::parse(&h.action),
+        action: Some(h.action),
         resources: Some(resources),
     })
 }
@@ -160,7 +156,7 @@ impl Ram {
         &self,
         tx: &mut Tx,
         mut h: HandshakeRecord,
-        state: &str,
+        state: HandshakeState,
     ) -> Outcome<Handshake> {
         if h.state == state {
             return Err(api_error!(
@@ -169,7 +165,7 @@ impl Ram {
             )
             .into());
         }
-        if h.state != OPEN {
+        if h.state != HandshakeState::Open {
             return Err(api_error!(
                 InvalidHandshakeTransitionException,
                 "You can't perform the operation on the handshake in its current state."
@@ -179,7 +175,7 @@ impl Ram {
         let now = self.now_ms();
         tx.set_handshake_state(&h.id, state, now, now + LISTED_FOR_MS)
             .await?;
-        state.clone_into(&mut h.state);
+        h.state = state;
         render_handshake(tx, &h).await
     }
 
@@ -240,7 +236,7 @@ impl Ram {
             }
         }
         if tx
-            .find_open_handshake(&m.org_id, "INVITE", &target_id, now)
+            .find_open_handshake(&m.org_id, ActionType::Invite, &target_id, now)
             .await?
             .is_some()
         {
@@ -255,15 +251,12 @@ impl Ram {
             arn: org_arn(&m.org_arn, &m.org_id, "handshake", &format!("invite/{id}")),
             id,
             org_id: m.org_id.clone(),
-            action: "INVITE".to_owned(),
-            target_type: target
-                .r#type
-                .map_or("ACCOUNT", HandshakePartyType::as_str)
-                .to_owned(),
+            action: ActionType::Invite,
+            target_type: target.r#type.unwrap_or(HandshakePartyType::Account),
             target: target_id,
             target_account,
             notes: input.notes,
-            state: OPEN.to_owned(),
+            state: HandshakeState::Open,
             requested_ms: now,
             expires_ms: now + OPEN_FOR_MS,
             updated_ms: now,
@@ -286,7 +279,7 @@ impl Ram {
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let h = self.party_to(&mut tx, caller, &id, Side::Target).await?;
-        if h.state == OPEN {
+        if h.state == HandshakeState::Open {
             if tx.get_org_account(&caller.account_id).await?.is_some() {
                 return Err(already_in_organization().into());
             }
@@ -308,12 +301,14 @@ impl Ram {
                 arn: org_arn(&org.arn, &org.org_id, "account", &caller.account_id),
                 name,
                 email,
-                joined_method: "INVITED".to_owned(),
+                joined_method: AccountJoinedMethod::Invited,
                 joined_ms: now,
             })
             .await?;
         }
-        let handshake = self.close_handshake(&mut tx, h, ACCEPTED).await?;
+        let handshake = self
+            .close_handshake(&mut tx, h, HandshakeState::Accepted)
+            .await?;
         tx.commit().await?;
         Ok(AcceptHandshakeResponse {
             handshake: Some(handshake),
@@ -328,7 +323,9 @@ impl Ram {
         let id = input.handshake_id.unwrap_or_default();
         let mut tx = self.store.begin().await?;
         let h = self.party_to(&mut tx, caller, &id, Side::Target).await?;
-        let handshake = self.close_handshake(&mut tx, h, DECLINED).await?;
+        let handshake = self
+            .close_handshake(&mut tx, h, HandshakeState::Declined)
+            .await?;
         tx.commit().await?;
         Ok(DeclineHandshakeResponse {
             handshake: Some(handshake),
@@ -343,7 +340,9 @@ impl Ram {
         let id = input.handshake_id.unwrap_or_default();
         let mut tx = self.store.begin().await?;
         let h = self.party_to(&mut tx, caller, &id, Side::Sender).await?;
-        let handshake = self.close_handshake(&mut tx, h, CANCELED).await?;
+        let handshake = self
+            .close_handshake(&mut tx, h, HandshakeState::Canceled)
+            .await?;
         tx.commit().await?;
         Ok(CancelHandshakeResponse {
             handshake: Some(handshake),
@@ -374,9 +373,12 @@ impl Ram {
         next_token: Option<&str>,
         max_results: Option<i32>,
     ) -> Outcome<(Vec<Handshake>, Option<String>)> {
-        let action = filter.and_then(|f| f.action_type).map(ActionType::as_str);
+        let action = filter.and_then(|f| f.action_type);
         let by_parent = filter.is_some_and(|f| f.parent_handshake_id.is_some());
-        let binding = serde_json::json!({ "ActionType": action, "ByParent": by_parent });
+        let binding = serde_json::json!({
+            "ActionType": action.map(ActionType::as_str),
+            "ByParent": by_parent,
+        });
         let page = self.org_page(caller, operation, &binding, next_token, max_results)?;
         let now = self.now_ms();
         let mut tx = self.store.read().await?;

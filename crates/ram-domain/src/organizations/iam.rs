@@ -225,7 +225,7 @@ impl Ram {
             account_id: caller.account_id.clone(),
             task_id: task_id.clone(),
             role_name: role.role_name,
-            status: "SUCCEEDED".to_owned(),
+            status: DeletionTaskStatusType::Succeeded,
             created_ms: self.now_ms(),
         })
         .await?;
@@ -258,7 +258,7 @@ impl Ram {
             )
         })?;
         Ok(GetServiceLinkedRoleDeletionStatusResponse {
-            status: DeletionTaskStatusType::parse(&task.status),
+            status: Some(task.status),
             reason: None,
         })
     }

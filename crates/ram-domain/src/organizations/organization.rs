@@ -3,11 +3,12 @@
 
 use ram_model::Timestamp;
 use ram_model::api_error;
+use ram_model::organizations::{AccountJoinedMethod, ParentType};
 use ram_model::organizations::{
     CreateOrganizationRequest, CreateOrganizationResponse, DescribeOrganizationResponse,
     ListRootsRequest, ListRootsResponse, Organization, OrganizationFeatureSet, Root,
 };
-use ram_store::{OrgAccountRecord, OrgUnitRecord, OrganizationRecord, PARENT_ROOT, Tx};
+use ram_store::{OrgAccountRecord, OrgUnitRecord, OrganizationRecord, Tx};
 
 use super::{managed_by, membership_of, org_arn};
 use crate::failure::Outcome;
@@ -41,7 +42,7 @@ pub(crate) fn render_organization(
     Organization {
         id: Some(org.org_id.clone()),
         arn: Some(org.arn.clone()),
-        feature_set: OrganizationFeatureSet::parse(&org.feature_set),
+        feature_set: Some(org.feature_set),
         master_account_arn: Some(management.arn.clone()),
         master_account_id: Some(org.management_account.clone()),
         master_account_email: Some(management.email.clone()),
@@ -82,7 +83,7 @@ impl Ram {
             ),
             org_id,
             management_account: caller.account_id.clone(),
-            feature_set: feature_set.as_str().to_owned(),
+            feature_set,
             created_ms: now,
         };
         tx.insert_organization(&org).await?;
@@ -91,7 +92,7 @@ impl Ram {
             arn: org_arn(&org.arn, &org.org_id, "root", &root_id),
             id: root_id.clone(),
             org_id: org.org_id.clone(),
-            kind: PARENT_ROOT.to_owned(),
+            kind: ParentType::Root,
             parent_id: None,
             name: ROOT_NAME.to_owned(),
             depth: 0,
@@ -107,7 +108,7 @@ impl Ram {
             name,
             email,
             // AWS lists the management account as having joined by invitation.
-            joined_method: "INVITED".to_owned(),
+            joined_method: AccountJoinedMethod::Invited,
             joined_ms: now,
         };
         tx.insert_org_account(&management).await?;

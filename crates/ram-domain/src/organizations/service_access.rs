@@ -2,6 +2,7 @@
 //! ListAWSServiceAccessForOrganization. RAM's principal is `ram.amazonaws.com`; whether it is
 //! trusted is `Tx::service_access_enabled(org, "ram.amazonaws.com")`.
 
+use ram_model::organizations::OrganizationFeatureSet;
 use ram_model::organizations::{
     DisableAWSServiceAccessRequest, EnableAWSServiceAccessRequest, EnabledServicePrincipal,
     ListAWSServiceAccessForOrganizationRequest, ListAWSServiceAccessForOrganizationResponse,
@@ -17,7 +18,7 @@ use crate::{Caller, Ram};
 /// The management account's organization, if it has all features (trusted access needs them).
 async fn with_all_features(tx: &mut Tx, caller: &Caller) -> Outcome<Membership> {
     let m = managed_by(tx, caller).await?;
-    if m.feature_set != "ALL" {
+    if m.feature_set != OrganizationFeatureSet::All {
         return Err(api_error!(
             ConstraintViolationException,
             "The request failed because the organization does not have all features enabled. Please enable all features in your organization and then retry."

@@ -11,7 +11,7 @@ use ram_model::organizations::{
     UpdateOrganizationalUnitRequest, UpdateOrganizationalUnitResponse,
 };
 use ram_model::{ApiError, api_error};
-use ram_store::{Membership, OrgUnitRecord, PARENT_OU, Tx};
+use ram_store::{Membership, OrgUnitRecord, Tx};
 
 use super::tags::validate_org_tags;
 use super::{
@@ -126,7 +126,7 @@ impl Ram {
             arn: org_arn(&m.org_arn, &m.org_id, "ou", &id),
             id,
             org_id: m.org_id.clone(),
-            kind: PARENT_OU.to_owned(),
+            kind: ParentType::OrganizationalUnit,
             parent_id: Some(parent.id.clone()),
             name,
             depth: parent.depth + 1,
