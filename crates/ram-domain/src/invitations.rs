@@ -170,10 +170,7 @@ impl Ram {
         input: AcceptResourceShareInvitationRequest,
     ) -> Outcome<AcceptResourceShareInvitationResponse> {
         let token = ClientToken::parse(input.client_token.as_deref())?;
-        let arn = input
-            .resource_share_invitation_arn
-            .clone()
-            .unwrap_or_default();
+        let arn = input.resource_share_invitation_arn.clone();
         Arn::parse_ram(&arn, "resource-share-invitation")?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
@@ -227,10 +224,7 @@ impl Ram {
         input: RejectResourceShareInvitationRequest,
     ) -> Outcome<RejectResourceShareInvitationResponse> {
         let token = ClientToken::parse(input.client_token.as_deref())?;
-        let arn = input
-            .resource_share_invitation_arn
-            .clone()
-            .unwrap_or_default();
+        let arn = input.resource_share_invitation_arn.clone();
         Arn::parse_ram(&arn, "resource-share-invitation")?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
@@ -284,10 +278,7 @@ impl Ram {
         caller: &Caller,
         input: ListPendingInvitationResourcesRequest,
     ) -> Outcome<ListPendingInvitationResourcesResponse> {
-        let arn = input
-            .resource_share_invitation_arn
-            .clone()
-            .unwrap_or_default();
+        let arn = input.resource_share_invitation_arn.clone();
         Arn::parse_ram(&arn, "resource-share-invitation")?;
         let page = self.page_request(
             caller,

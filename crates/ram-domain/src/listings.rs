@@ -111,9 +111,7 @@ impl Ram {
         caller: &Caller,
         input: ListPrincipalsRequest,
     ) -> Outcome<ListPrincipalsResponse> {
-        let owner = input
-            .resource_owner
-            .expect("validated: resourceOwner is required");
+        let owner = input.resource_owner;
         let (scope, mut filter) = Ram::side(caller, owner, PRINCIPAL);
         filter.share_arns = input.resource_share_arns.clone().unwrap_or_default();
         for arn in &filter.share_arns {
@@ -184,9 +182,7 @@ impl Ram {
         caller: &Caller,
         input: ListResourcesRequest,
     ) -> Outcome<ListResourcesResponse> {
-        let owner = input
-            .resource_owner
-            .expect("validated: resourceOwner is required");
+        let owner = input.resource_owner;
         let (scope, mut filter) = Ram::side(caller, owner, RESOURCE);
         filter.share_arns = input.resource_share_arns.clone().unwrap_or_default();
         for arn in &filter.share_arns {
