@@ -1,16 +1,24 @@
 #!/usr/bin/env python3
-"""Generates the model crate's code from botocore models (the output is committed):
+"""Generates the model crate's code from the botocore models vendored in model/ (the output is
+committed):
 
-* crates/ram-model/src/generated.rs from the model of RAM (../shared/aws-model/ram/service-2.json),
-  with the one ErrorCode enum of every service ramd serves;
-* crates/ram-model/src/organizations.rs and iam.rs from botocore's installed models of AWS
-  Organizations and IAM, restricted to the operations ramd serves (SERVED) and the shapes they reach.
+* crates/ram-model/src/generated.rs from the model of RAM (model/ram/service-2.json), with the one
+  ErrorCode enum of every service ramd serves;
+* crates/ram-model/src/organizations.rs and iam.rs from the models of AWS Organizations and IAM
+  (model/organizations/, model/iam/), restricted to the operations ramd serves (SERVED) and the
+  shapes they reach.
 
-`tools/gen_model.py --check` (run by the test command) fails when an output is stale; it skips with a
-note when botocore is not importable (the Organizations and IAM models come from it).
-Usage: tools/gen_model.py [--check] [path/to/ram/service-2.json]
+Each module has the shapes (the members an operation's input requires are not `Option`s), the
+operations, the specs the validator and the wire encoders read, and the service's `Service` trait
+(one method per operation) with the `dispatch` function that calls it.
+
+Each model/<service>/SOURCE names the botocore release the model is from and the file's sha256; a
+model that does not match its SOURCE is an error. Nothing is read from outside the repository.
+`tools/gen_model.py --check` (run by the test command) exits non-zero when an output is stale or
+anything it needs (a model, its SOURCE, rustfmt) is missing.
+Usage: tools/gen_model.py [--check]
 """
-import gzip
+import hashlib
 import json
 import pathlib
 import re
@@ -18,7 +26,7 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = ROOT.parent / "shared" / "aws-model" / "ram" / "service-2.json"
+MODELS = ROOT / "model"
 MODEL_SRC = ROOT / "crates" / "ram-model" / "src"
 OUT = MODEL_SRC / "generated.rs"
 
@@ -147,19 +155,99 @@ def emit_enums(out, shapes, names):
         out.append("")
 
 
-def emit_structs(out, shapes, names):
-    """Structures (errors are represented by ErrorCode, not by structs)."""
+def emit_structs(out, shapes, names, inputs):
+    """Structures (errors are represented by ErrorCode, not by structs). In an operation's input
+    structure (`inputs`), a member the shape requires is its plain type: the validator has already
+    rejected a document without it. Every other member, and every member of any other structure
+    (outputs, and the structures inputs and outputs share), is an `Option`."""
     for name in names:
         s = shapes[name]
         if s["type"] != "structure" or s.get("exception"):
             continue
-        out.append("#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]")
+        required = required_members(shapes, name, inputs)
+        default = " Default," if has_default(shapes, name, inputs) else ""
+        out.append(f"#[derive(Debug, Clone,{default} PartialEq, Serialize, Deserialize)]")
         out.append(f"pub struct {name} {{")
         for mname, m in s.get("members", {}).items():
-            out.append(f"    #[serde(rename = {rust_str(mname)}, default, skip_serializing_if = \"Option::is_none\")]")
-            out.append(f"    pub {snake(mname)}: Option<{rust_type(shapes, m['shape'])}>,")
+            if mname in required:
+                out.append(f"    #[serde(rename = {rust_str(mname)})]")
+                out.append(f"    pub {snake(mname)}: {rust_type(shapes, m['shape'])},")
+            else:
+                out.append(f"    #[serde(rename = {rust_str(mname)}, default, skip_serializing_if = \"Option::is_none\")]")
+                out.append(f"    pub {snake(mname)}: Option<{rust_type(shapes, m['shape'])}>,")
         out.append("}")
         out.append("")
+
+
+def required_members(shapes, name, inputs):
+    """The members of structure `name` that are plain types: those an input requires."""
+    return set(shapes[name].get("required", [])) if name in inputs else set()
+
+
+def has_default(shapes, name, inputs):
+    """Whether the Rust type of shape `name` has a Default: an enum has none, and so has a
+    structure with a plain member whose type has none."""
+    s = shapes[name]
+    if s["type"] == "string":
+        return "enum" not in s
+    if s["type"] == "structure":
+        return all(has_default(shapes, s["members"][m]["shape"], inputs)
+                   for m in required_members(shapes, name, inputs))
+    return True
+
+
+def input_shapes(model, operations):
+    """The names of the operations' input structures."""
+    ops = model["operations"]
+    return {ops[name]["input"]["shape"] for name in operations if "input" in ops[name]}
+
+
+def emit_service(out, title, model, operations, variants):
+    """The service's trait, one method per operation, and the dispatch from `Operation` to it."""
+    ops = model["operations"]
+    out.append(f"/// The operations of {title} that ramd serves, one method each.")
+    out.append("/// [`dispatch`] calls the operation's method with its typed input; a method answers the typed")
+    out.append("/// output (`()` for an operation without one) or the implementation's `Error`.")
+    out.append("pub trait Service {")
+    out.append("    /// Who calls an operation.")
+    out.append("    type Caller;")
+    out.append("    /// What an operation fails with; an input document serde can't read is an `ApiError`.")
+    out.append("    type Error: From<crate::ApiError>;")
+    out.append("")
+    for name in operations:
+        op = ops[name]
+        params = ["&self", "caller: &Self::Caller"]
+        if "input" in op:
+            params.append(f"input: {op['input']['shape']}")
+        result = op["output"]["shape"] if "output" in op else "()"
+        out.append(f"    fn {snake(name)}({', '.join(params)}) -> impl Future<Output = Result<{result}, Self::Error>> + Send;")
+    out.append("}")
+    out.append("")
+    out.append("/// Runs `operation` for `caller` on `service`: the typed input from the document `input` (which")
+    out.append("/// has passed the validator), the operation's method, its output as a document (`null` for an")
+    out.append("/// operation without output).")
+    out.append("pub async fn dispatch<S: Service>(")
+    out.append("    service: &S,")
+    out.append("    caller: &S::Caller,")
+    out.append("    operation: Operation,")
+    out.append("    input: &serde_json::Value,")
+    out.append(") -> Result<serde_json::Value, S::Error> {")
+    out.append("    match operation {")
+    for name in operations:
+        op = ops[name]
+        args = "caller, typed(input)?" if "input" in op else "caller"
+        call = f"service.{snake(name)}({args}).await?"
+        out.append(f"        Operation::{variants[name]} => {{")
+        if "output" in op:
+            out.append(f"            let output = {call};")
+            out.append("            Ok(untyped(&output)?)")
+        else:
+            out.append(f"            {call};")
+            out.append("            Ok(serde_json::Value::Null)")
+        out.append("        }")
+    out.append("    }")
+    out.append("}")
+    out.append("")
 
 
 def emit_shape_specs(out, shapes, names):
@@ -209,24 +297,26 @@ HEADER = [
     "use serde::{Deserialize, Serialize};",
     "",
     "use crate::Timestamp;",
+    "use crate::documents::{typed, untyped};",
 ]
 
 
 def generate(model, all_errors):
     shapes = model["shapes"]
     out = [
-        "// @generated by tools/gen_model.py from the botocore model of RAM. Do not edit by hand.",
+        f"// @generated by tools/gen_model.py from model/ram/service-2.json (botocore's model of {model['metadata']['serviceFullName']}).",
+        "// Do not edit by hand.",
         *HEADER,
         "use crate::spec::{Kind, Location, MemberSpec, OperationSpec, ShapeSpec};",
         "",
     ]
     names = sorted(shapes)
+    ops = model["operations"]
     emit_enums(out, shapes, names)
-    emit_structs(out, shapes, names)
+    emit_structs(out, shapes, names, input_shapes(model, ops))
     emit_shape_specs(out, shapes, names)
 
     # Operations.
-    ops = model["operations"]
     out.append("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]")
     out.append("pub enum Operation {")
     for name in ops:
@@ -243,6 +333,7 @@ def generate(model, all_errors):
         )
     out.append("];")
     out.append("")
+    emit_service(out, model["metadata"]["serviceFullName"], model, list(ops), {name: name for name in ops})
 
     # Error codes.
     out.append("/// Every error code ramd can put on the wire: RAM's error shapes, the common AWS ones, then")
@@ -314,7 +405,8 @@ def generate_service(service, model, operations):
     shapes, title = model["shapes"], model["metadata"]["serviceFullName"]
     names = reachable(model, operations)
     out = [
-        f"// @generated by tools/gen_model.py from botocore's model of {title}. Do not edit by hand.",
+        f"// @generated by tools/gen_model.py from model/{service}/service-2.json (botocore's model of {title}).",
+        "// Do not edit by hand.",
         f"//! {title}: the shapes of the operations ramd serves, their specs (for the validator and",
         "//! the wire encoders) and the HTTP status of each error in this service's model.",
         *HEADER,
@@ -323,7 +415,7 @@ def generate_service(service, model, operations):
         "",
     ]
     emit_enums(out, shapes, names)
-    emit_structs(out, shapes, names)
+    emit_structs(out, shapes, names, input_shapes(model, operations))
     emit_shape_specs(out, shapes, names)
 
     ops = {name: model["operations"][name] for name in operations}
@@ -381,6 +473,7 @@ def generate_service(service, model, operations):
     out.append("    }")
     out.append("}")
     out.append("")
+    emit_service(out, title, model, operations, variants)
     return "\n".join(out)
 
 
@@ -388,33 +481,54 @@ def opt(v):
     return "None" if v is None else f"Some({v})"
 
 
+class Missing(Exception):
+    """Something the generator needs is missing or is not what it should be."""
+
+
 def rustfmt(text):
     """Formats the output as `cargo fmt` would, so that the two never disagree."""
-    done = subprocess.run(
-        ["rustfmt", "--edition", "2024", "--emit", "stdout", "--quiet"],
-        input=text, capture_output=True, text=True, check=True, cwd=ROOT,
-    )
+    try:
+        done = subprocess.run(
+            ["rustfmt", "--edition", "2024", "--emit", "stdout", "--quiet"],
+            input=text, capture_output=True, text=True, cwd=ROOT,
+        )
+    except FileNotFoundError:
+        raise Missing("rustfmt is not installed (rustup component add rustfmt)") from None
+    if done.returncode != 0:
+        raise Missing(f"rustfmt failed on the generated code:\n{done.stderr}")
     return done.stdout
 
 
-def botocore_model(service):
-    """botocore's newest model of `service`, or None when botocore is not importable."""
-    try:
-        import botocore
-    except ImportError:
-        return None
-    root = pathlib.Path(botocore.__file__).parent / "data" / service
-    version = sorted(p.name for p in root.iterdir() if p.is_dir())[-1]
-    with gzip.open(root / version / "service-2.json.gz", "rt") as f:
-        return json.load(f)
+def source_digest(source):
+    """The sha256 a model/<service>/SOURCE pins (its `sha256:` line)."""
+    for line in source.read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "sha256":
+            return value.strip()
+    raise Missing(f"{source.relative_to(ROOT)} has no sha256: line")
 
 
-def outputs(ram_model_path):
-    """{path: text} of every generated file, or None when botocore is missing."""
-    ram = json.loads(ram_model_path.read_text())
-    others = {service: botocore_model(service) for service in SERVED}
-    if any(m is None for m in others.values()):
-        return None
+def vendored_model(service):
+    """The vendored model of `service` (model/<service>/service-2.json), checked against the
+    sha256 its SOURCE pins."""
+    path, source = MODELS / service / "service-2.json", MODELS / service / "SOURCE"
+    for needed in (path, source):
+        if not needed.is_file():
+            raise Missing(f"{needed.relative_to(ROOT)} is missing")
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != source_digest(source):
+        raise Missing(
+            f"{path.relative_to(ROOT)} (sha256 {digest}) is not the file "
+            f"{source.relative_to(ROOT)} names: vendor the model again and update its SOURCE"
+        )
+    return json.loads(data)
+
+
+def outputs():
+    """{path: text} of every generated file."""
+    ram = vendored_model("ram")
+    others = {service: vendored_model(service) for service in SERVED}
     all_errors = ram_errors(ram)
     known = {e for e, _ in all_errors}
     for service, operations in SERVED.items():
@@ -430,17 +544,17 @@ def outputs(ram_model_path):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    model_path = pathlib.Path(args[0]) if args else DEFAULT_MODEL
-    texts = outputs(model_path)
-    if texts is None:
-        print("tools/gen_model.py: botocore is not importable; skipping the model check "
-              "(the Organizations and IAM models come from it)", file=sys.stderr)
-        return
+    unknown = [a for a in sys.argv[1:] if a != "--check"]
+    if unknown:
+        sys.exit(f"usage: tools/gen_model.py [--check] (unexpected {' '.join(unknown)})")
+    try:
+        texts = outputs()
+    except Missing as e:
+        sys.exit(f"tools/gen_model.py: {e}")
     if "--check" in sys.argv:
         stale = [p for p, text in texts.items() if not p.exists() or p.read_text() != text]
         for p in stale:
-            print(f"{p} is stale: run tools/gen_model.py", file=sys.stderr)
+            print(f"{p.relative_to(ROOT)} is stale: run tools/gen_model.py", file=sys.stderr)
         if stale:
             sys.exit(1)
         return

@@ -532,7 +532,7 @@ impl Ram {
         input: AssociateResourceShareRequest,
     ) -> Outcome<AssociateResourceShareResponse> {
         let token = ClientToken::parse(input.client_token.as_deref())?;
-        let arn = input.resource_share_arn.clone().unwrap_or_default();
+        let arn = input.resource_share_arn.clone();
         Arn::parse_ram(&arn, "resource-share")?;
         let plan = self.plan_entities(
             caller,
@@ -583,7 +583,7 @@ impl Ram {
         input: DisassociateResourceShareRequest,
     ) -> Outcome<DisassociateResourceShareResponse> {
         let token = ClientToken::parse(input.client_token.as_deref())?;
-        let arn = input.resource_share_arn.clone().unwrap_or_default();
+        let arn = input.resource_share_arn.clone();
         Arn::parse_ram(&arn, "resource-share")?;
         let resources = dedup(input.resource_arns.as_deref().unwrap_or_default());
         let principals = dedup(input.principals.as_deref().unwrap_or_default());
@@ -862,9 +862,7 @@ impl Ram {
         caller: &Caller,
         input: GetResourceShareAssociationsRequest,
     ) -> Outcome<GetResourceShareAssociationsResponse> {
-        let kind = input
-            .association_type
-            .expect("validated: associationType is required");
+        let kind = input.association_type;
         if kind == ResourceShareAssociationType::Principal && input.resource_arn.is_some() {
             return Err(api_error!(
                 InvalidParameterException,

@@ -78,8 +78,8 @@ impl Ram {
         input: CreatePermissionRequest,
     ) -> Outcome<CreatePermissionResponse> {
         let token = ClientToken::parse(input.client_token.as_deref())?;
-        let name = input.name.clone().unwrap_or_default();
-        let requested_type = input.resource_type.clone().unwrap_or_default();
+        let name = input.name.clone();
+        let requested_type = input.resource_type.clone();
         let info = self.catalog.get(&requested_type).ok_or_else(|| {
             api_error!(
                 InvalidParameterException,
@@ -94,7 +94,7 @@ impl Ram {
             )
             .into());
         }
-        check_template(input.policy_template.as_deref().unwrap_or_default(), info)?;
+        check_template(&input.policy_template, info)?;
         let tags = validate_tags(
             input.tags.as_deref().unwrap_or_default(),
             self.config.quotas.tags_per_resource,
@@ -145,7 +145,7 @@ impl Ram {
                 status: PermissionStatus::Attachable,
                 now_ms: now,
             },
-            input.policy_template.as_deref().unwrap_or_default(),
+            &input.policy_template,
         )
         .await?;
         tx.put_permission_tags(&arn, &tags).await?;
@@ -166,8 +166,8 @@ impl Ram {
         input: CreatePermissionVersionRequest,
     ) -> Outcome<CreatePermissionVersionResponse> {
         let token = ClientToken::parse(input.client_token.as_deref())?;
-        let arn = input.permission_arn.clone().unwrap_or_default();
-        let template = input.policy_template.clone().unwrap_or_default();
+        let arn = input.permission_arn.clone();
+        let template = input.policy_template.clone();
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         if let Some(replayed) =
@@ -224,8 +224,8 @@ impl Ram {
         input: SetDefaultPermissionVersionRequest,
     ) -> Outcome<SetDefaultPermissionVersionResponse> {
         let token = ClientToken::parse(input.client_token.as_deref())?;
-        let arn = input.permission_arn.clone().unwrap_or_default();
-        let version = i64::from(input.permission_version.unwrap_or_default());
+        let arn = input.permission_arn.clone();
+        let version = i64::from(input.permission_version);
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         if let Some(replayed) = Ram::replay(
@@ -278,8 +278,8 @@ impl Ram {
         input: DeletePermissionVersionRequest,
     ) -> Outcome<DeletePermissionVersionResponse> {
         let token = ClientToken::parse(input.client_token.as_deref())?;
-        let arn = input.permission_arn.clone().unwrap_or_default();
-        let version = i64::from(input.permission_version.unwrap_or_default());
+        let arn = input.permission_arn.clone();
+        let version = i64::from(input.permission_version);
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         if let Some(replayed) =
@@ -344,7 +344,7 @@ impl Ram {
         input: DeletePermissionRequest,
     ) -> Outcome<DeletePermissionResponse> {
         let token = ClientToken::parse(input.client_token.as_deref())?;
-        let arn = input.permission_arn.clone().unwrap_or_default();
+        let arn = input.permission_arn.clone();
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         if let Some(replayed) =

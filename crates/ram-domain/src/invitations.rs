@@ -166,10 +166,7 @@ impl Ram {
         input: AcceptResourceShareInvitationRequest,
     ) -> Outcome<AcceptResourceShareInvitationResponse> {
         let token = ClientToken::parse(input.client_token.as_deref())?;
-        let arn = input
-            .resource_share_invitation_arn
-            .clone()
-            .unwrap_or_default();
+        let arn = input.resource_share_invitation_arn.clone();
         Arn::parse_ram(&arn, "resource-share-invitation")?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
@@ -228,10 +225,7 @@ impl Ram {
         input: RejectResourceShareInvitationRequest,
     ) -> Outcome<RejectResourceShareInvitationResponse> {
         let token = ClientToken::parse(input.client_token.as_deref())?;
-        let arn = input
-            .resource_share_invitation_arn
-            .clone()
-            .unwrap_or_default();
+        let arn = input.resource_share_invitation_arn.clone();
         Arn::parse_ram(&arn, "resource-share-invitation")?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
@@ -285,10 +279,7 @@ impl Ram {
         caller: &Caller,
         input: ListPendingInvitationResourcesRequest,
     ) -> Outcome<ListPendingInvitationResourcesResponse> {
-        let arn = input
-            .resource_share_invitation_arn
-            .clone()
-            .unwrap_or_default();
+        let arn = input.resource_share_invitation_arn.clone();
         Arn::parse_ram(&arn, "resource-share-invitation")?;
         let page = self.page_request(
             caller,

@@ -107,9 +107,7 @@ impl Ram {
         caller: &Caller,
         input: ListPrincipalsRequest,
     ) -> Outcome<ListPrincipalsResponse> {
-        let owner = input
-            .resource_owner
-            .expect("validated: resourceOwner is required");
+        let owner = input.resource_owner;
         let (scope, mut filter) = Ram::side(caller, owner, AssociationType::Principal);
         filter.share_arns = input.resource_share_arns.clone().unwrap_or_default();
         for arn in &filter.share_arns {
@@ -183,9 +181,7 @@ impl Ram {
         caller: &Caller,
         input: ListResourcesRequest,
     ) -> Outcome<ListResourcesResponse> {
-        let owner = input
-            .resource_owner
-            .expect("validated: resourceOwner is required");
+        let owner = input.resource_owner;
         let (scope, mut filter) = Ram::side(caller, owner, AssociationType::Resource);
         filter.share_arns = input.resource_share_arns.clone().unwrap_or_default();
         for arn in &filter.share_arns {

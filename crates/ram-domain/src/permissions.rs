@@ -391,7 +391,7 @@ impl Ram {
         caller: &Caller,
         input: GetPermissionRequest,
     ) -> Outcome<GetPermissionResponse> {
-        let arn = input.permission_arn.clone().unwrap_or_default();
+        let arn = input.permission_arn.clone();
         let now = self.now_ms();
         let mut tx = self.store.read().await?;
         let view = self.load_permission(&mut tx, caller, &arn, now).await?;
@@ -414,7 +414,7 @@ impl Ram {
         caller: &Caller,
         input: ListPermissionVersionsRequest,
     ) -> Outcome<ListPermissionVersionsResponse> {
-        let arn = input.permission_arn.clone().unwrap_or_default();
+        let arn = input.permission_arn.clone();
         let page = self.page_request(
             caller,
             "ListPermissionVersions",

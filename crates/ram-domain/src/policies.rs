@@ -17,7 +17,7 @@ impl Ram {
         caller: &Caller,
         input: GetResourcePoliciesRequest,
     ) -> Outcome<GetResourcePoliciesResponse> {
-        let resource_arns = input.resource_arns.clone().unwrap_or_default();
+        let resource_arns = input.resource_arns.clone();
         for arn in &resource_arns {
             let parsed = Arn::parse(arn).ok_or_else(|| {
                 api_error!(

@@ -356,8 +356,8 @@ impl Ram {
         input: PromotePermissionCreatedFromPolicyRequest,
     ) -> Outcome<PromotePermissionCreatedFromPolicyResponse> {
         let token = ClientToken::parse(input.client_token.as_deref())?;
-        let arn = input.permission_arn.clone().unwrap_or_default();
-        let name = input.name.clone().unwrap_or_default();
+        let arn = input.permission_arn.clone();
+        let name = input.name.clone();
         if name.is_empty()
             || name.chars().count() > 36
             || !name
@@ -445,7 +445,7 @@ impl Ram {
         caller: &Caller,
         input: PromoteResourceShareCreatedFromPolicyRequest,
     ) -> Outcome<PromoteResourceShareCreatedFromPolicyResponse> {
-        let arn = input.resource_share_arn.clone().unwrap_or_default();
+        let arn = input.resource_share_arn.clone();
         Arn::parse_ram(&arn, "resource-share")?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;

@@ -167,9 +167,9 @@ impl Ram {
         input: AssociateResourceSharePermissionRequest,
     ) -> Outcome<AssociateResourceSharePermissionResponse> {
         let token = ClientToken::parse(input.client_token.as_deref())?;
-        let share_arn = input.resource_share_arn.clone().unwrap_or_default();
+        let share_arn = input.resource_share_arn.clone();
         Arn::parse_ram(&share_arn, "resource-share")?;
-        let permission_arn = input.permission_arn.clone().unwrap_or_default();
+        let permission_arn = input.permission_arn.clone();
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         if let Some(replayed) = Ram::replay(
@@ -240,9 +240,9 @@ impl Ram {
         input: DisassociateResourceSharePermissionRequest,
     ) -> Outcome<DisassociateResourceSharePermissionResponse> {
         let token = ClientToken::parse(input.client_token.as_deref())?;
-        let share_arn = input.resource_share_arn.clone().unwrap_or_default();
+        let share_arn = input.resource_share_arn.clone();
         Arn::parse_ram(&share_arn, "resource-share")?;
-        let permission_arn = input.permission_arn.clone().unwrap_or_default();
+        let permission_arn = input.permission_arn.clone();
         Arn::parse_ram(&permission_arn, "permission")?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
@@ -317,7 +317,7 @@ impl Ram {
         caller: &Caller,
         input: ListResourceSharePermissionsRequest,
     ) -> Outcome<ListResourceSharePermissionsResponse> {
-        let arn = input.resource_share_arn.clone().unwrap_or_default();
+        let arn = input.resource_share_arn.clone();
         Arn::parse_ram(&arn, "resource-share")?;
         let page = self.page_request(
             caller,
@@ -463,8 +463,8 @@ impl Ram {
         input: ReplacePermissionAssociationsRequest,
     ) -> Outcome<ReplacePermissionAssociationsResponse> {
         let token = ClientToken::parse(input.client_token.as_deref())?;
-        let from_arn = input.from_permission_arn.clone().unwrap_or_default();
-        let to_arn = input.to_permission_arn.clone().unwrap_or_default();
+        let from_arn = input.from_permission_arn.clone();
+        let to_arn = input.to_permission_arn.clone();
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         if let Some(replayed) = Ram::replay(

@@ -65,7 +65,7 @@ impl Ram {
         input: CreateResourceShareRequest,
     ) -> Outcome<CreateResourceShareResponse> {
         let token = ClientToken::parse(input.client_token.as_deref())?;
-        let name = input.name.clone().unwrap_or_default();
+        let name = input.name.clone();
         validate_share_name(&name)?;
         let tags = validate_tags(
             input.tags.as_deref().unwrap_or_default(),
@@ -155,9 +155,7 @@ impl Ram {
         caller: &Caller,
         input: GetResourceSharesRequest,
     ) -> Outcome<GetResourceSharesResponse> {
-        let owner = input
-            .resource_owner
-            .expect("validated: resourceOwner is required");
+        let owner = input.resource_owner;
         let tag_filters = input.tag_filters.clone().unwrap_or_default();
         if owner == ResourceOwner::OtherAccounts && !tag_filters.is_empty() {
             return Err(api_error!(
@@ -260,7 +258,7 @@ impl Ram {
         input: UpdateResourceShareRequest,
     ) -> Outcome<UpdateResourceShareResponse> {
         let token = ClientToken::parse(input.client_token.as_deref())?;
-        let arn = input.resource_share_arn.clone().unwrap_or_default();
+        let arn = input.resource_share_arn.clone();
         Arn::parse_ram(&arn, "resource-share")?;
         if let Some(name) = &input.name {
             validate_share_name(name)?;
@@ -338,7 +336,7 @@ impl Ram {
         input: DeleteResourceShareRequest,
     ) -> Outcome<DeleteResourceShareResponse> {
         let token = ClientToken::parse(input.client_token.as_deref())?;
-        let arn = input.resource_share_arn.clone().unwrap_or_default();
+        let arn = input.resource_share_arn.clone();
         Arn::parse_ram(&arn, "resource-share")?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;

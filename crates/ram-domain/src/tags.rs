@@ -158,7 +158,7 @@ impl Ram {
     ) -> Outcome<TagResourceResponse> {
         let now = self.now_ms();
         let limit = self.config.quotas.tags_per_resource;
-        let tags = validate_tags(input.tags.as_deref().unwrap_or_default(), limit)?;
+        let tags = validate_tags(&input.tags, limit)?;
         let mut tx = self.store.begin().await?;
         let target = self
             .tagged(
@@ -199,7 +199,7 @@ impl Ram {
         input: UntagResourceRequest,
     ) -> Outcome<UntagResourceResponse> {
         let now = self.now_ms();
-        let keys = input.tag_keys.clone().unwrap_or_default();
+        let keys = input.tag_keys.clone();
         if keys
             .iter()
             .any(|k| k.is_empty() || k.chars().count() > MAX_KEY)

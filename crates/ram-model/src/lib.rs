@@ -1,9 +1,11 @@
-//! The RAM wire contract. Shapes, enums, operations and error codes are generated from
-//! `shared/aws-model/ram/service-2.json` by `tools/gen_model.py` (see `generated.rs`); this crate adds
-//! the hand-written pieces every layer shares: the error type, timestamps and the input validator.
-//! The served parts of AWS Organizations and IAM are generated alike into their own modules
-//! (`organizations`, `iam`); their error codes are in the one `ErrorCode`.
+//! The RAM wire contract. Shapes, enums, operations, error codes, the `Service` trait (one method
+//! per operation) and its `dispatch` are generated from the vendored `model/ram/service-2.json` by
+//! `tools/gen_model.py` (see `generated.rs`); this crate adds the hand-written pieces every layer
+//! shares: the error type, timestamps and the input validator. The served parts of AWS
+//! Organizations and IAM are generated alike into their own modules (`organizations`, `iam`), each
+//! with its own `Service` and `dispatch`; their error codes are in the one `ErrorCode`.
 
+mod documents;
 mod error;
 mod generated;
 pub mod iam;

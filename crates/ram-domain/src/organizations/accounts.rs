@@ -108,8 +108,8 @@ impl Ram {
         caller: &Caller,
         input: CreateAccountRequest,
     ) -> Outcome<CreateAccountResponse> {
-        let email = input.email.clone().unwrap_or_default();
-        let name = input.account_name.clone().unwrap_or_default();
+        let email = input.email.clone();
+        let name = input.account_name.clone();
         let role_name = input
             .role_name
             .clone()
@@ -185,7 +185,7 @@ impl Ram {
         caller: &Caller,
         input: DescribeCreateAccountStatusRequest,
     ) -> Outcome<DescribeCreateAccountStatusResponse> {
-        let id = input.create_account_request_id.unwrap_or_default();
+        let id = input.create_account_request_id;
         let mut tx = self.store.read().await?;
         let m = managed_by(&mut tx, caller).await?;
         let request = tx
@@ -235,7 +235,7 @@ impl Ram {
         caller: &Caller,
         input: DescribeAccountRequest,
     ) -> Outcome<DescribeAccountResponse> {
-        let id = input.account_id.unwrap_or_default();
+        let id = input.account_id;
         let mut tx = self.store.read().await?;
         let m = managed_by(&mut tx, caller).await?;
         let account = account_in(&mut tx, &m, &id)
@@ -313,7 +313,7 @@ impl Ram {
             .list_accounts_in(
                 caller,
                 "ListAccountsForParent",
-                input.parent_id.as_deref(),
+                Some(&input.parent_id),
                 input.next_token.as_deref(),
                 input.max_results,
             )
@@ -329,9 +329,9 @@ impl Ram {
         caller: &Caller,
         input: MoveAccountRequest,
     ) -> Outcome<()> {
-        let id = input.account_id.unwrap_or_default();
-        let source_id = input.source_parent_id.unwrap_or_default();
-        let destination_id = input.destination_parent_id.unwrap_or_default();
+        let id = input.account_id;
+        let source_id = input.source_parent_id;
+        let destination_id = input.destination_parent_id;
         let mut tx = self.store.begin().await?;
         let m = managed_by(&mut tx, caller).await?;
         let account = account_in(&mut tx, &m, &id)
@@ -371,7 +371,7 @@ impl Ram {
         caller: &Caller,
         input: RemoveAccountFromOrganizationRequest,
     ) -> Outcome<()> {
-        let id = input.account_id.unwrap_or_default();
+        let id = input.account_id;
         let mut tx = self.store.begin().await?;
         let m = managed_by(&mut tx, caller).await?;
         if id == m.management_account {

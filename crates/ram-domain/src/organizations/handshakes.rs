@@ -184,7 +184,7 @@ impl Ram {
         caller: &Caller,
         input: InviteAccountToOrganizationRequest,
     ) -> Outcome<InviteAccountToOrganizationResponse> {
-        let target = input.target.unwrap_or_default();
+        let target = input.target;
         let target_id = target.id.unwrap_or_default();
         validate_org_tags(input.tags.as_deref().unwrap_or_default())?;
         let now = self.now_ms();
@@ -275,7 +275,7 @@ impl Ram {
         caller: &Caller,
         input: AcceptHandshakeRequest,
     ) -> Outcome<AcceptHandshakeResponse> {
-        let id = input.handshake_id.unwrap_or_default();
+        let id = input.handshake_id;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
         let h = self.party_to(&mut tx, caller, &id, Side::Target).await?;
@@ -320,7 +320,7 @@ impl Ram {
         caller: &Caller,
         input: DeclineHandshakeRequest,
     ) -> Outcome<DeclineHandshakeResponse> {
-        let id = input.handshake_id.unwrap_or_default();
+        let id = input.handshake_id;
         let mut tx = self.store.begin().await?;
         let h = self.party_to(&mut tx, caller, &id, Side::Target).await?;
         let handshake = self
@@ -337,7 +337,7 @@ impl Ram {
         caller: &Caller,
         input: CancelHandshakeRequest,
     ) -> Outcome<CancelHandshakeResponse> {
-        let id = input.handshake_id.unwrap_or_default();
+        let id = input.handshake_id;
         let mut tx = self.store.begin().await?;
         let h = self.party_to(&mut tx, caller, &id, Side::Sender).await?;
         let handshake = self
@@ -354,7 +354,7 @@ impl Ram {
         caller: &Caller,
         input: DescribeHandshakeRequest,
     ) -> Outcome<DescribeHandshakeResponse> {
-        let id = input.handshake_id.unwrap_or_default();
+        let id = input.handshake_id;
         let mut tx = self.store.read().await?;
         let h = self.party_to(&mut tx, caller, &id, Side::Any).await?;
         let handshake = render_handshake(&mut tx, &h).await?;

@@ -4,7 +4,7 @@
 //! and trusts its service. A deletion completes at once (its task reads `SUCCEEDED`).
 
 use ram_model::iam::{
-    CreateServiceLinkedRoleRequest, CreateServiceLinkedRoleResponse,
+    self, CreateServiceLinkedRoleRequest, CreateServiceLinkedRoleResponse,
     DeleteServiceLinkedRoleRequest, DeleteServiceLinkedRoleResponse, DeletionTaskStatusType,
     GetRoleRequest, GetRoleResponse, GetServiceLinkedRoleDeletionStatusRequest,
     GetServiceLinkedRoleDeletionStatusResponse, Operation as IamOp, Role, RoleLastUsed,
@@ -13,8 +13,8 @@ use ram_model::{ApiError, Timestamp, api_error};
 use ram_store::{DeletionTaskRecord, RoleRecord};
 use serde_json::Value;
 
-use super::{iam_error, typed, untyped};
-use crate::failure::Outcome;
+use super::iam_error;
+use crate::failure::{Failure, Outcome};
 use crate::{Caller, Ram};
 
 /// Where IAM puts service-linked roles: `/aws-service-role/<service principal>/`.
@@ -76,6 +76,40 @@ fn render_role(caller: &Caller, role: &RoleRecord, last_used: bool) -> Role {
     }
 }
 
+/// The `Ram` function of the same name serves each IAM action.
+impl iam::Service for Ram {
+    type Caller = Caller;
+    type Error = Failure;
+
+    async fn create_service_linked_role(
+        &self,
+        caller: &Caller,
+        input: CreateServiceLinkedRoleRequest,
+    ) -> Outcome<CreateServiceLinkedRoleResponse> {
+        Ram::create_service_linked_role(self, caller, input).await
+    }
+
+    async fn delete_service_linked_role(
+        &self,
+        caller: &Caller,
+        input: DeleteServiceLinkedRoleRequest,
+    ) -> Outcome<DeleteServiceLinkedRoleResponse> {
+        Ram::delete_service_linked_role(self, caller, input).await
+    }
+
+    async fn get_role(&self, caller: &Caller, input: GetRoleRequest) -> Outcome<GetRoleResponse> {
+        Ram::get_role(self, caller, input).await
+    }
+
+    async fn get_service_linked_role_deletion_status(
+        &self,
+        caller: &Caller,
+        input: GetServiceLinkedRoleDeletionStatusRequest,
+    ) -> Outcome<GetServiceLinkedRoleDeletionStatusResponse> {
+        Ram::get_service_linked_role_deletion_status(self, caller, input).await
+    }
+}
+
 impl Ram {
     /// Runs one IAM action for `caller`; `input` has passed the validator against
     /// `ram_model::iam::SHAPES`.
@@ -85,25 +119,8 @@ impl Ram {
         operation: IamOp,
         input: &Value,
     ) -> Result<Value, ApiError> {
-        self.with_retries(operation.name(), || async {
-            match operation {
-                IamOp::CreateServiceLinkedRole => untyped(
-                    &self
-                        .create_service_linked_role(caller, typed(input)?)
-                        .await?,
-                ),
-                IamOp::GetRole => untyped(&self.get_role(caller, typed(input)?).await?),
-                IamOp::DeleteServiceLinkedRole => untyped(
-                    &self
-                        .delete_service_linked_role(caller, typed(input)?)
-                        .await?,
-                ),
-                IamOp::GetServiceLinkedRoleDeletionStatus => untyped(
-                    &self
-                        .get_service_linked_role_deletion_status(caller, typed(input)?)
-                        .await?,
-                ),
-            }
+        self.with_retries(operation.name(), || {
+            iam::dispatch(self, caller, operation, input)
         })
         .await
         .map_err(iam_error)
@@ -152,7 +169,7 @@ impl Ram {
         caller: &Caller,
         input: CreateServiceLinkedRoleRequest,
     ) -> Outcome<CreateServiceLinkedRoleResponse> {
-        let service = input.aws_service_name.unwrap_or_default();
+        let service = input.aws_service_name;
         if !service.contains('.') {
             return Err(api_error!(
                 InvalidInput,
@@ -186,7 +203,7 @@ impl Ram {
         caller: &Caller,
         input: GetRoleRequest,
     ) -> Outcome<GetRoleResponse> {
-        let name = input.role_name.unwrap_or_default();
+        let name = input.role_name;
         let mut tx = self.store.read().await?;
         let role = tx.get_role(&caller.account_id, &name).await?;
         tx.commit().await?;
@@ -201,7 +218,7 @@ impl Ram {
         caller: &Caller,
         input: DeleteServiceLinkedRoleRequest,
     ) -> Outcome<DeleteServiceLinkedRoleResponse> {
-        let name = input.role_name.unwrap_or_default();
+        let name = input.role_name;
         let mut tx = self.store.begin().await?;
         let role = tx
             .get_role(&caller.account_id, &name)
@@ -240,7 +257,7 @@ impl Ram {
         caller: &Caller,
         input: GetServiceLinkedRoleDeletionStatusRequest,
     ) -> Outcome<GetServiceLinkedRoleDeletionStatusResponse> {
-        let id = input.deletion_task_id.unwrap_or_default();
+        let id = input.deletion_task_id;
         if !id.starts_with("task/aws-service-role/") {
             return Err(api_error!(
                 InvalidInput,

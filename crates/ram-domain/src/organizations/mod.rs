@@ -1,7 +1,8 @@
 //! AWS Organizations, and the IAM calls RAM's clients make (service-linked roles). Like RAM's
 //! operations, each is a function `(Caller, typed input) -> Outcome<output>` over one store
-//! transaction; `Ram::execute_organizations` and `Ram::execute_iam` dispatch to them and retry
-//! store conflicts with `Ram::with_retries`.
+//! transaction; `Ram` implements the generated `ram_model::organizations::Service` and
+//! `ram_model::iam::Service` with them, and `Ram::execute_organizations` and `Ram::execute_iam`
+//! run the generated dispatch of each, retrying store conflicts with `Ram::with_retries`.
 //!
 //! Organizations is global: an account is in at most one organization; only its management
 //! account may call the management operations (others get `AccessDeniedException`), a member
@@ -17,11 +18,10 @@ mod service_access;
 mod tags;
 mod units;
 
-use ram_model::organizations::Operation as OrgOp;
+use ram_model::organizations::{self as org, Operation as OrgOp};
 use ram_model::{ApiError, ErrorCode, api_error};
 use ram_store::{Membership, OrgAccountRecord, OrgUnitRecord, Tx};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::failure::{Failure, Outcome};
@@ -33,32 +33,6 @@ const DEFAULT_PAGE_SIZE: i32 = 20;
 
 /// Deepest level of nesting for an OU below the root.
 pub(crate) const MAX_OU_DEPTH: i64 = 5;
-
-fn typed<I: DeserializeOwned>(input: &Value) -> Result<I, Failure> {
-    serde_json::from_value(input.clone()).map_err(|e| {
-        api_error!(
-            SerializationException,
-            "The request body could not be read: {e}"
-        )
-        .into()
-    })
-}
-
-fn untyped<O: Serialize>(output: &O) -> Result<Value, Failure> {
-    serde_json::to_value(output).map_err(|_| ApiError::internal().into())
-}
-
-macro_rules! serve {
-    ($self:ident, $caller:ident, $input:ident, $method:ident) => {
-        untyped(&$self.$method($caller, typed($input)?).await?)
-    };
-}
-
-macro_rules! serve_no_input {
-    ($self:ident, $caller:ident, $method:ident) => {
-        untyped(&$self.$method($caller).await?)
-    };
-}
 
 /// The internal failure of a service, as its own error code says it.
 fn service_failure(e: ApiError, code: ErrorCode, message: &str) -> ApiError {
@@ -99,84 +73,10 @@ impl Ram {
         input: &Value,
     ) -> Result<Value, ApiError> {
         self.with_retries(operation.name(), || {
-            self.dispatch_organizations(caller, operation, input)
+            org::dispatch(self, caller, operation, input)
         })
         .await
         .map_err(organizations_error)
-    }
-
-    async fn dispatch_organizations(
-        &self,
-        caller: &Caller,
-        operation: OrgOp,
-        input: &Value,
-    ) -> Outcome<Value> {
-        match operation {
-            OrgOp::CreateOrganization => serve!(self, caller, input, create_organization),
-            OrgOp::DescribeOrganization => serve_no_input!(self, caller, describe_organization),
-            OrgOp::DeleteOrganization => serve_no_input!(self, caller, delete_organization),
-            OrgOp::ListRoots => serve!(self, caller, input, list_roots),
-            OrgOp::CreateOrganizationalUnit => {
-                serve!(self, caller, input, create_organizational_unit)
-            }
-            OrgOp::UpdateOrganizationalUnit => {
-                serve!(self, caller, input, update_organizational_unit)
-            }
-            OrgOp::DeleteOrganizationalUnit => {
-                serve!(self, caller, input, delete_organizational_unit)
-            }
-            OrgOp::DescribeOrganizationalUnit => {
-                serve!(self, caller, input, describe_organizational_unit)
-            }
-            OrgOp::ListOrganizationalUnitsForParent => {
-                serve!(self, caller, input, list_organizational_units_for_parent)
-            }
-            OrgOp::ListChildren => serve!(self, caller, input, list_children),
-            OrgOp::ListParents => serve!(self, caller, input, list_parents),
-            OrgOp::CreateAccount => serve!(self, caller, input, create_account),
-            OrgOp::DescribeCreateAccountStatus => {
-                serve!(self, caller, input, describe_create_account_status)
-            }
-            OrgOp::ListCreateAccountStatus => {
-                serve!(self, caller, input, list_create_account_status)
-            }
-            OrgOp::DescribeAccount => serve!(self, caller, input, describe_account),
-            OrgOp::ListAccounts => serve!(self, caller, input, list_accounts),
-            OrgOp::ListAccountsForParent => serve!(self, caller, input, list_accounts_for_parent),
-            OrgOp::MoveAccount => serve!(self, caller, input, move_account),
-            OrgOp::RemoveAccountFromOrganization => {
-                serve!(self, caller, input, remove_account_from_organization)
-            }
-            OrgOp::LeaveOrganization => serve_no_input!(self, caller, leave_organization),
-            OrgOp::InviteAccountToOrganization => {
-                serve!(self, caller, input, invite_account_to_organization)
-            }
-            OrgOp::AcceptHandshake => serve!(self, caller, input, accept_handshake),
-            OrgOp::DeclineHandshake => serve!(self, caller, input, decline_handshake),
-            OrgOp::CancelHandshake => serve!(self, caller, input, cancel_handshake),
-            OrgOp::DescribeHandshake => serve!(self, caller, input, describe_handshake),
-            OrgOp::ListHandshakesForAccount => {
-                serve!(self, caller, input, list_handshakes_for_account)
-            }
-            OrgOp::ListHandshakesForOrganization => {
-                serve!(self, caller, input, list_handshakes_for_organization)
-            }
-            OrgOp::EnableAwsServiceAccess => serve!(self, caller, input, enable_aws_service_access),
-            OrgOp::DisableAwsServiceAccess => {
-                serve!(self, caller, input, disable_aws_service_access)
-            }
-            OrgOp::ListAwsServiceAccessForOrganization => {
-                serve!(
-                    self,
-                    caller,
-                    input,
-                    list_aws_service_access_for_organization
-                )
-            }
-            OrgOp::TagResource => serve!(self, caller, input, tag_org_resource),
-            OrgOp::UntagResource => serve!(self, caller, input, untag_org_resource),
-            OrgOp::ListTagsForResource => serve!(self, caller, input, list_org_resource_tags),
-        }
     }
 
     /// Reads `NextToken`/`MaxResults` of an Organizations listing; `query` is the request (its
@@ -218,6 +118,261 @@ impl Ram {
         }
         out.truncate(len);
         out
+    }
+}
+
+/// The `Ram` function of the same name (in the module of its resource) serves each Organizations
+/// operation, but for the tag operations: RAM's own have their names, so `tag_org_resource`,
+/// `untag_org_resource` and `list_org_resource_tags` serve them.
+impl org::Service for Ram {
+    type Caller = Caller;
+    type Error = Failure;
+
+    async fn accept_handshake(
+        &self,
+        caller: &Caller,
+        input: org::AcceptHandshakeRequest,
+    ) -> Outcome<org::AcceptHandshakeResponse> {
+        Ram::accept_handshake(self, caller, input).await
+    }
+
+    async fn cancel_handshake(
+        &self,
+        caller: &Caller,
+        input: org::CancelHandshakeRequest,
+    ) -> Outcome<org::CancelHandshakeResponse> {
+        Ram::cancel_handshake(self, caller, input).await
+    }
+
+    async fn create_account(
+        &self,
+        caller: &Caller,
+        input: org::CreateAccountRequest,
+    ) -> Outcome<org::CreateAccountResponse> {
+        Ram::create_account(self, caller, input).await
+    }
+
+    async fn create_organization(
+        &self,
+        caller: &Caller,
+        input: org::CreateOrganizationRequest,
+    ) -> Outcome<org::CreateOrganizationResponse> {
+        Ram::create_organization(self, caller, input).await
+    }
+
+    async fn create_organizational_unit(
+        &self,
+        caller: &Caller,
+        input: org::CreateOrganizationalUnitRequest,
+    ) -> Outcome<org::CreateOrganizationalUnitResponse> {
+        Ram::create_organizational_unit(self, caller, input).await
+    }
+
+    async fn decline_handshake(
+        &self,
+        caller: &Caller,
+        input: org::DeclineHandshakeRequest,
+    ) -> Outcome<org::DeclineHandshakeResponse> {
+        Ram::decline_handshake(self, caller, input).await
+    }
+
+    async fn delete_organization(&self, caller: &Caller) -> Outcome<()> {
+        Ram::delete_organization(self, caller).await
+    }
+
+    async fn delete_organizational_unit(
+        &self,
+        caller: &Caller,
+        input: org::DeleteOrganizationalUnitRequest,
+    ) -> Outcome<()> {
+        Ram::delete_organizational_unit(self, caller, input).await
+    }
+
+    async fn describe_account(
+        &self,
+        caller: &Caller,
+        input: org::DescribeAccountRequest,
+    ) -> Outcome<org::DescribeAccountResponse> {
+        Ram::describe_account(self, caller, input).await
+    }
+
+    async fn describe_create_account_status(
+        &self,
+        caller: &Caller,
+        input: org::DescribeCreateAccountStatusRequest,
+    ) -> Outcome<org::DescribeCreateAccountStatusResponse> {
+        Ram::describe_create_account_status(self, caller, input).await
+    }
+
+    async fn describe_handshake(
+        &self,
+        caller: &Caller,
+        input: org::DescribeHandshakeRequest,
+    ) -> Outcome<org::DescribeHandshakeResponse> {
+        Ram::describe_handshake(self, caller, input).await
+    }
+
+    async fn describe_organization(
+        &self,
+        caller: &Caller,
+    ) -> Outcome<org::DescribeOrganizationResponse> {
+        Ram::describe_organization(self, caller).await
+    }
+
+    async fn describe_organizational_unit(
+        &self,
+        caller: &Caller,
+        input: org::DescribeOrganizationalUnitRequest,
+    ) -> Outcome<org::DescribeOrganizationalUnitResponse> {
+        Ram::describe_organizational_unit(self, caller, input).await
+    }
+
+    async fn disable_aws_service_access(
+        &self,
+        caller: &Caller,
+        input: org::DisableAWSServiceAccessRequest,
+    ) -> Outcome<()> {
+        Ram::disable_aws_service_access(self, caller, input).await
+    }
+
+    async fn enable_aws_service_access(
+        &self,
+        caller: &Caller,
+        input: org::EnableAWSServiceAccessRequest,
+    ) -> Outcome<()> {
+        Ram::enable_aws_service_access(self, caller, input).await
+    }
+
+    async fn invite_account_to_organization(
+        &self,
+        caller: &Caller,
+        input: org::InviteAccountToOrganizationRequest,
+    ) -> Outcome<org::InviteAccountToOrganizationResponse> {
+        Ram::invite_account_to_organization(self, caller, input).await
+    }
+
+    async fn leave_organization(&self, caller: &Caller) -> Outcome<()> {
+        Ram::leave_organization(self, caller).await
+    }
+
+    async fn list_aws_service_access_for_organization(
+        &self,
+        caller: &Caller,
+        input: org::ListAWSServiceAccessForOrganizationRequest,
+    ) -> Outcome<org::ListAWSServiceAccessForOrganizationResponse> {
+        Ram::list_aws_service_access_for_organization(self, caller, input).await
+    }
+
+    async fn list_accounts(
+        &self,
+        caller: &Caller,
+        input: org::ListAccountsRequest,
+    ) -> Outcome<org::ListAccountsResponse> {
+        Ram::list_accounts(self, caller, input).await
+    }
+
+    async fn list_accounts_for_parent(
+        &self,
+        caller: &Caller,
+        input: org::ListAccountsForParentRequest,
+    ) -> Outcome<org::ListAccountsForParentResponse> {
+        Ram::list_accounts_for_parent(self, caller, input).await
+    }
+
+    async fn list_children(
+        &self,
+        caller: &Caller,
+        input: org::ListChildrenRequest,
+    ) -> Outcome<org::ListChildrenResponse> {
+        Ram::list_children(self, caller, input).await
+    }
+
+    async fn list_create_account_status(
+        &self,
+        caller: &Caller,
+        input: org::ListCreateAccountStatusRequest,
+    ) -> Outcome<org::ListCreateAccountStatusResponse> {
+        Ram::list_create_account_status(self, caller, input).await
+    }
+
+    async fn list_handshakes_for_account(
+        &self,
+        caller: &Caller,
+        input: org::ListHandshakesForAccountRequest,
+    ) -> Outcome<org::ListHandshakesForAccountResponse> {
+        Ram::list_handshakes_for_account(self, caller, input).await
+    }
+
+    async fn list_handshakes_for_organization(
+        &self,
+        caller: &Caller,
+        input: org::ListHandshakesForOrganizationRequest,
+    ) -> Outcome<org::ListHandshakesForOrganizationResponse> {
+        Ram::list_handshakes_for_organization(self, caller, input).await
+    }
+
+    async fn list_organizational_units_for_parent(
+        &self,
+        caller: &Caller,
+        input: org::ListOrganizationalUnitsForParentRequest,
+    ) -> Outcome<org::ListOrganizationalUnitsForParentResponse> {
+        Ram::list_organizational_units_for_parent(self, caller, input).await
+    }
+
+    async fn list_parents(
+        &self,
+        caller: &Caller,
+        input: org::ListParentsRequest,
+    ) -> Outcome<org::ListParentsResponse> {
+        Ram::list_parents(self, caller, input).await
+    }
+
+    async fn list_roots(
+        &self,
+        caller: &Caller,
+        input: org::ListRootsRequest,
+    ) -> Outcome<org::ListRootsResponse> {
+        Ram::list_roots(self, caller, input).await
+    }
+
+    async fn list_tags_for_resource(
+        &self,
+        caller: &Caller,
+        input: org::ListTagsForResourceRequest,
+    ) -> Outcome<org::ListTagsForResourceResponse> {
+        Ram::list_org_resource_tags(self, caller, input).await
+    }
+
+    async fn move_account(&self, caller: &Caller, input: org::MoveAccountRequest) -> Outcome<()> {
+        Ram::move_account(self, caller, input).await
+    }
+
+    async fn remove_account_from_organization(
+        &self,
+        caller: &Caller,
+        input: org::RemoveAccountFromOrganizationRequest,
+    ) -> Outcome<()> {
+        Ram::remove_account_from_organization(self, caller, input).await
+    }
+
+    async fn tag_resource(&self, caller: &Caller, input: org::TagResourceRequest) -> Outcome<()> {
+        Ram::tag_org_resource(self, caller, input).await
+    }
+
+    async fn untag_resource(
+        &self,
+        caller: &Caller,
+        input: org::UntagResourceRequest,
+    ) -> Outcome<()> {
+        Ram::untag_org_resource(self, caller, input).await
+    }
+
+    async fn update_organizational_unit(
+        &self,
+        caller: &Caller,
+        input: org::UpdateOrganizationalUnitRequest,
+    ) -> Outcome<org::UpdateOrganizationalUnitResponse> {
+        Ram::update_organizational_unit(self, caller, input).await
     }
 }
 

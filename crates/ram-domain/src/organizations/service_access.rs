@@ -51,7 +51,7 @@ impl Ram {
         caller: &Caller,
         input: EnableAWSServiceAccessRequest,
     ) -> Outcome<()> {
-        let principal = input.service_principal.unwrap_or_default();
+        let principal = input.service_principal;
         check_principal(&principal)?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
@@ -66,7 +66,7 @@ impl Ram {
         caller: &Caller,
         input: DisableAWSServiceAccessRequest,
     ) -> Outcome<()> {
-        let principal = input.service_principal.unwrap_or_default();
+        let principal = input.service_principal;
         check_principal(&principal)?;
         let mut tx = self.store.begin().await?;
         let m = with_all_features(&mut tx, caller).await?;

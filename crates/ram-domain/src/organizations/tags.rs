@@ -80,8 +80,8 @@ impl Ram {
         caller: &Caller,
         input: TagResourceRequest,
     ) -> Outcome<()> {
-        let id = input.resource_id.unwrap_or_default();
-        let tags = validate_org_tags(input.tags.as_deref().unwrap_or_default())?;
+        let id = input.resource_id;
+        let tags = validate_org_tags(&input.tags)?;
         let mut tx = self.store.begin().await?;
         let m = managed_by(&mut tx, caller).await?;
         target_in(&mut tx, &m, &id).await?;
@@ -98,8 +98,8 @@ impl Ram {
         caller: &Caller,
         input: UntagResourceRequest,
     ) -> Outcome<()> {
-        let id = input.resource_id.unwrap_or_default();
-        let keys = input.tag_keys.unwrap_or_default();
+        let id = input.resource_id;
+        let keys = input.tag_keys;
         let mut tx = self.store.begin().await?;
         let m = managed_by(&mut tx, caller).await?;
         target_in(&mut tx, &m, &id).await?;
@@ -121,7 +121,7 @@ impl Ram {
             input.next_token.as_deref(),
             None,
         )?;
-        let id = input.resource_id.unwrap_or_default();
+        let id = input.resource_id;
         let mut tx = self.store.read().await?;
         let m = managed_by(&mut tx, caller).await?;
         target_in(&mut tx, &m, &id).await?;

@@ -86,8 +86,8 @@ impl Ram {
         caller: &Caller,
         input: CreateOrganizationalUnitRequest,
     ) -> Outcome<CreateOrganizationalUnitResponse> {
-        let parent_id = input.parent_id.clone().unwrap_or_default();
-        let name = input.name.clone().unwrap_or_default();
+        let parent_id = input.parent_id.clone();
+        let name = input.name.clone();
         let tags = validate_org_tags(input.tags.as_deref().unwrap_or_default())?;
         let now = self.now_ms();
         let mut tx = self.store.begin().await?;
@@ -146,7 +146,7 @@ impl Ram {
         caller: &Caller,
         input: UpdateOrganizationalUnitRequest,
     ) -> Outcome<UpdateOrganizationalUnitResponse> {
-        let id = input.organizational_unit_id.unwrap_or_default();
+        let id = input.organizational_unit_id;
         let mut tx = self.store.begin().await?;
         let m = managed_by(&mut tx, caller).await?;
         let mut ou = ou_in(&mut tx, &m, &id).await?;
@@ -176,7 +176,7 @@ impl Ram {
         caller: &Caller,
         input: DeleteOrganizationalUnitRequest,
     ) -> Outcome<()> {
-        let id = input.organizational_unit_id.unwrap_or_default();
+        let id = input.organizational_unit_id;
         let mut tx = self.store.begin().await?;
         let m = managed_by(&mut tx, caller).await?;
         let ou = ou_in(&mut tx, &m, &id).await?;
@@ -197,7 +197,7 @@ impl Ram {
         caller: &Caller,
         input: DescribeOrganizationalUnitRequest,
     ) -> Outcome<DescribeOrganizationalUnitResponse> {
-        let id = input.organizational_unit_id.unwrap_or_default();
+        let id = input.organizational_unit_id;
         let mut tx = self.store.read().await?;
         let m = managed_by(&mut tx, caller).await?;
         let ou = ou_in(&mut tx, &m, &id).await?;
@@ -220,7 +220,7 @@ impl Ram {
             input.next_token.as_deref(),
             input.max_results,
         )?;
-        let parent_id = input.parent_id.unwrap_or_default();
+        let parent_id = input.parent_id;
         let mut tx = self.store.read().await?;
         let m = managed_by(&mut tx, caller).await?;
         let parent = parent_in(&mut tx, &m, &parent_id).await?;
@@ -251,11 +251,11 @@ impl Ram {
             input.next_token.as_deref(),
             input.max_results,
         )?;
-        let parent_id = input.parent_id.clone().unwrap_or_default();
+        let parent_id = input.parent_id.clone();
         let mut tx = self.store.read().await?;
         let m = managed_by(&mut tx, caller).await?;
         let parent = parent_in(&mut tx, &m, &parent_id).await?;
-        let (children, more, last) = if input.child_type == Some(ChildType::Account) {
+        let (children, more, last) = if input.child_type == ChildType::Account {
             let result = tx
                 .list_org_accounts(&m.org_id, Some(&parent.id), page.after.as_ref(), page.limit)
                 .await?;
@@ -307,7 +307,7 @@ impl Ram {
             input.next_token.as_deref(),
             input.max_results,
         )?;
-        let child = input.child_id.unwrap_or_default();
+        let child = input.child_id;
         let mut tx = self.store.read().await?;
         let m = managed_by(&mut tx, caller).await?;
         let parent_id = if crate::arn::is_account_id(&child) {
