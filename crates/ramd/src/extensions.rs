@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::auth::AuthMode;
-use crate::server::{ApiHandler, ApiRequest, signed};
+use crate::server::{ApiHandler, ApiRequest, authenticated};
 
 /// One of ramd's own operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +85,7 @@ impl ApiHandler for Extensions {
         extension: Self::Endpoint,
         caller: Option<Caller>,
     ) -> Result<Reply, ApiError> {
-        let caller = signed(caller)?;
+        let caller = authenticated(caller)?;
         let ram = &req.state.ram;
         let answer = match extension {
             Extension::CheckAccess => output(&ram.check_access(&caller, input(req.body)?).await?),

@@ -14,7 +14,7 @@ use ram_protocol::query::Form;
 use ram_protocol::{Reply, json11, query, sts};
 
 use crate::auth::Signed;
-use crate::server::{ApiHandler, ApiRequest, signed};
+use crate::server::{ApiHandler, ApiRequest, authenticated};
 
 /// The `X-Amz-Target` prefix of Organizations' operations.
 pub const ORGANIZATIONS_TARGET: &str = "AWSOrganizationsV20161128";
@@ -69,7 +69,7 @@ impl ApiHandler for Organizations {
         op: Self::Endpoint,
         caller: Option<Caller>,
     ) -> Result<Reply, ApiError> {
-        let caller = signed(caller)?;
+        let caller = authenticated(caller)?;
         let rules = Rules::uniform(organizations::SHAPES, ErrorCode::InvalidInputException);
         let input = json11::decode(&rules, op.input(), req.body)?;
         let output = req
@@ -117,7 +117,7 @@ impl ApiHandler for Iam {
         form: Self::Endpoint,
         caller: Option<Caller>,
     ) -> Result<Reply, ApiError> {
-        let caller = signed(caller)?;
+        let caller = authenticated(caller)?;
         let action = form.action().unwrap_or_default();
         let op = iam::Operation::parse(action).ok_or_else(|| {
             ApiError::new(
@@ -181,7 +181,7 @@ impl ApiHandler for Sts {
         action: Self::Endpoint,
         caller: Option<Caller>,
     ) -> Result<Reply, ApiError> {
-        let caller = signed(caller)?;
+        let caller = authenticated(caller)?;
         if action != "GetCallerIdentity" {
             return Err(ApiError::new(
                 ErrorCode::InvalidAction,

@@ -6,7 +6,7 @@ use ram_domain::Caller;
 use ram_model::{ApiError, Operation};
 use ram_protocol::{Reply, rest_json};
 
-use crate::server::{ApiHandler, ApiRequest, signed};
+use crate::server::{ApiHandler, ApiRequest, authenticated};
 
 /// RAM: the requests that name one of its operations.
 pub struct RamApi;
@@ -33,7 +33,7 @@ impl ApiHandler for RamApi {
         operation: Self::Endpoint,
         caller: Option<Caller>,
     ) -> Result<Reply, ApiError> {
-        let caller = signed(caller)?;
+        let caller = authenticated(caller)?;
         let input = rest_json::decode(operation, req.query, req.body)?;
         let output = req.state.ram.execute(&caller, operation, &input).await?;
         Ok(rest_json::ok(&output, req.request_id))

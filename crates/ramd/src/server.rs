@@ -110,7 +110,7 @@ pub trait ApiHandler: Sync {
 
 /// The caller of an endpoint that has a signing service (the driver authenticated it before
 /// calling `handle`).
-pub fn signed(caller: Option<Caller>) -> Result<Caller, ApiError> {
+pub fn authenticated(caller: Option<Caller>) -> Result<Caller, ApiError> {
     caller.ok_or_else(|| {
         tracing::error!("a signed endpoint was handled without a caller");
         ApiError::internal()
