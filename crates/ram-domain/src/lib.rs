@@ -86,7 +86,8 @@ impl Ram {
         &self.catalog
     }
 
-    pub(crate) fn now_ms(&self) -> i64 {
+    /// The server's time (the injected clock), in milliseconds since the epoch.
+    pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()
     }
 }

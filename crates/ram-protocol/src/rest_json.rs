@@ -19,12 +19,15 @@ pub fn route(method: &str, path: &str) -> Result<Operation, ApiError> {
         .iter()
         .find(|op| op.method.eq_ignore_ascii_case(method) && op.path.eq_ignore_ascii_case(path))
         .map(|op| op.operation)
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::UnknownOperationException,
-                "The requested operation is not recognized by the service.",
-            )
-        })
+        .ok_or_else(unknown_operation)
+}
+
+/// The error for a method and path that name no operation (404).
+pub fn unknown_operation() -> ApiError {
+    ApiError::new(
+        ErrorCode::UnknownOperationException,
+        "The requested operation is not recognized by the service.",
+    )
 }
 
 /// Builds the operation's input document from the query string and the body, then checks it

@@ -1,21 +1,42 @@
-//! ramd's own operations beside RAM's API, signed and answered the same way (restJson1 errors):
-//! - `POST /checkaccess`: may a principal perform an action on a resource, and why;
-//! - `POST /putresourcepolicy`: stands in for a resource's owning service being given a
-//!   resource-based policy, which RAM records as a CREATED_FROM_POLICY share.
+//! ramd's own endpoints beside RAM's API, each an [`ApiHandler`] answered in restJson1:
+//! - [`Extensions`], signed as RAM's operations are:
+//!   - `POST /checkaccess`: may a principal perform an action on a resource, and why;
+//!   - `POST /putresourcepolicy`: stands in for a resource's owning service being given a
+//!     resource-based policy, which RAM records as a CREATED_FROM_POLICY share;
+//! - [`Reset`], trust mode only and unsigned: `POST /_ramd/reset` (or moto's `/moto-api/reset`)
+//!   empties the store.
 
+use ram_domain::Caller;
 use ram_model::{ApiError, ErrorCode, api_error};
+use ram_protocol::{Reply, rest_json};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::auth::{Signed, authenticate};
-use crate::server::{AppState, now_secs};
+use crate::auth::AuthMode;
+use crate::server::{ApiHandler, ApiRequest, authenticated};
+
+/// One of ramd's own operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extension {
+    CheckAccess,
+    PutResourcePolicy,
+}
+
+impl Extension {
+    pub fn name(self) -> &'static str {
+        match self {
+            Extension::CheckAccess => "CheckAccess",
+            Extension::PutResourcePolicy => "PutResourcePolicy",
+        }
+    }
+}
 
 /// The extension served at this method and path, if any.
-pub fn route(method: &str, path: &str) -> Option<&'static str> {
+pub fn route(method: &str, path: &str) -> Option<Extension> {
     match (method, path.trim_end_matches('/')) {
-        ("POST", "/checkaccess") => Some("CheckAccess"),
-        ("POST", "/putresourcepolicy") => Some("PutResourcePolicy"),
+        ("POST", "/checkaccess") => Some(Extension::CheckAccess),
+        ("POST", "/putresourcepolicy") => Some(Extension::PutResourcePolicy),
         _ => None,
     }
 }
@@ -38,15 +59,94 @@ fn output<T: Serialize>(value: &T) -> Result<Value, ApiError> {
     })
 }
 
-pub async fn serve(state: &AppState, req: &Signed<'_>, extension: &str) -> Result<Value, ApiError> {
-    let caller = authenticate(&state.auth, state.ram.store(), req, "ram", now_secs()).await?;
-    match extension {
-        "CheckAccess" => output(&state.ram.check_access(&caller, input(req.body)?).await?),
-        _ => output(
-            &state
-                .ram
-                .put_resource_policy(&caller, input(req.body)?)
-                .await?,
-        ),
+/// `POST /checkaccess` and `POST /putresourcepolicy`.
+pub struct Extensions;
+
+impl ApiHandler for Extensions {
+    const NAME: &'static str = "ramd";
+    type Endpoint = Extension;
+
+    fn parse_endpoint(&self, req: &ApiRequest<'_>) -> Result<Option<Self::Endpoint>, ApiError> {
+        Ok(route(req.method, req.path))
+    }
+
+    fn operation(&self, extension: &Self::Endpoint) -> String {
+        extension.name().to_owned()
+    }
+
+    fn signing_service(&self, _: &Self::Endpoint) -> Option<&'static str> {
+        Some("ram")
+    }
+
+    /// The body is read after authentication.
+    async fn handle(
+        &self,
+        req: &ApiRequest<'_>,
+        extension: Self::Endpoint,
+        caller: Option<Caller>,
+    ) -> Result<Reply, ApiError> {
+        let caller = authenticated(caller)?;
+        let ram = &req.state.ram;
+        let answer = match extension {
+            Extension::CheckAccess => output(&ram.check_access(&caller, input(req.body)?).await?),
+            Extension::PutResourcePolicy => {
+                output(&ram.put_resource_policy(&caller, input(req.body)?).await?)
+            }
+        }?;
+        Ok(rest_json::ok(&answer, req.request_id))
+    }
+
+    fn render_error(&self, e: &ApiError, request_id: &str) -> Reply {
+        rest_json::error(e, request_id)
+    }
+}
+
+/// The paths of the reset endpoint: ramd's own, and moto's (which test suites written for moto call).
+pub const RESET_PATHS: [&str; 2] = ["/_ramd/reset", "/moto-api/reset"];
+
+/// Trust mode's reset: forgets everything, for test suites that share one server.
+pub struct Reset;
+
+impl ApiHandler for Reset {
+    const NAME: &'static str = "reset";
+    type Endpoint = ();
+
+    fn parse_endpoint(&self, req: &ApiRequest<'_>) -> Result<Option<Self::Endpoint>, ApiError> {
+        let trust = matches!(*req.state.auth, AuthMode::Trust { .. });
+        Ok((trust && req.method == "POST" && RESET_PATHS.contains(&req.path)).then_some(()))
+    }
+
+    fn operation(&self, (): &Self::Endpoint) -> String {
+        "Reset".to_owned()
+    }
+
+    fn signing_service(&self, (): &Self::Endpoint) -> Option<&'static str> {
+        None
+    }
+
+    async fn handle(
+        &self,
+        req: &ApiRequest<'_>,
+        (): Self::Endpoint,
+        _: Option<Caller>,
+    ) -> Result<Reply, ApiError> {
+        let store = req.state.ram.store();
+        let reset = async {
+            let mut tx = store.begin().await?;
+            tx.reset().await?;
+            tx.commit().await
+        };
+        reset.await.map_err(|e| {
+            tracing::error!(error = %e, "reset failed");
+            ApiError::internal()
+        })?;
+        Ok(rest_json::ok(
+            &serde_json::json!({"reset": true}),
+            req.request_id,
+        ))
+    }
+
+    fn render_error(&self, e: &ApiError, request_id: &str) -> Reply {
+        rest_json::error(e, request_id)
     }
 }

@@ -1,16 +1,20 @@
-//! The global services ramd serves beside RAM on its one endpoint: AWS Organizations (JSON 1.1,
-//! `X-Amz-Target: AWSOrganizationsV20161128.<Operation>`, signing name `organizations`) and the
-//! IAM actions RAM's clients need (query protocol, signing name `iam`). STS and IAM both POST form
-//! bodies to `/`: the SigV4 credential scope's service tells them apart, else the API `Version`.
+//! The global services ramd serves beside RAM on its one endpoint, each an [`ApiHandler`]:
+//! - AWS Organizations (JSON 1.1, `X-Amz-Target: AWSOrganizationsV20161128.<Operation>`, signing
+//!   name `organizations`);
+//! - the IAM actions RAM's clients need (query protocol, signing name `iam`);
+//! - STS's GetCallerIdentity (query protocol, signing name `sts`).
+//!
+//! STS and IAM both POST form bodies to `/`: the SigV4 credential scope's service tells them
+//! apart, else the API `Version`.
 
-use ram_domain::{iam_error, organizations_error};
+use ram_domain::{Caller, iam_error, organizations_error};
 use ram_model::validate::Rules;
 use ram_model::{ApiError, ErrorCode, iam, organizations};
 use ram_protocol::query::Form;
-use ram_protocol::{Reply, json11, query};
+use ram_protocol::{Reply, json11, query, sts};
 
-use crate::auth::{Signed, authenticate};
-use crate::server::{AppState, now_secs};
+use crate::auth::Signed;
+use crate::server::{ApiHandler, ApiRequest, authenticated};
 
 /// The `X-Amz-Target` prefix of Organizations' operations.
 pub const ORGANIZATIONS_TARGET: &str = "AWSOrganizationsV20161128";
@@ -35,53 +39,86 @@ pub fn is_iam(req: &Signed<'_>, form: &Form) -> bool {
     }
 }
 
-fn log_failure(e: &ApiError, status: u16, request_id: &str) {
-    if status >= 500 {
-        tracing::warn!(request_id, code = e.code.as_str(), "request failed");
-    }
-}
+/// AWS Organizations: every request that carries Organizations' `X-Amz-Target`.
+pub struct Organizations;
 
-pub async fn serve_organizations(
-    state: &AppState,
-    req: &Signed<'_>,
-    operation: &str,
-    request_id: &str,
-) -> Reply {
-    let result = async {
-        let op = organizations::Operation::parse(operation)
-            .ok_or_else(|| json11::unknown_operation(operation))?;
-        let caller = authenticate(
-            &state.auth,
-            state.ram.store(),
-            req,
-            "organizations",
-            now_secs(),
-        )
-        .await
-        .map_err(organizations_error)?;
+impl ApiHandler for Organizations {
+    const NAME: &'static str = "organizations";
+    type Endpoint = organizations::Operation;
+
+    fn parse_endpoint(&self, req: &ApiRequest<'_>) -> Result<Option<Self::Endpoint>, ApiError> {
+        let Some(name) = organizations_operation(req.headers) else {
+            return Ok(None);
+        };
+        organizations::Operation::parse(name)
+            .map(Some)
+            .ok_or_else(|| json11::unknown_operation(name))
+    }
+
+    fn operation(&self, endpoint: &Self::Endpoint) -> String {
+        endpoint.name().to_owned()
+    }
+
+    fn signing_service(&self, _: &Self::Endpoint) -> Option<&'static str> {
+        Some("organizations")
+    }
+
+    async fn handle(
+        &self,
+        req: &ApiRequest<'_>,
+        op: Self::Endpoint,
+        caller: Option<Caller>,
+    ) -> Result<Reply, ApiError> {
+        let caller = authenticated(caller)?;
         let rules = Rules::uniform(organizations::SHAPES, ErrorCode::InvalidInputException);
         let input = json11::decode(&rules, op.input(), req.body)?;
-        state.ram.execute_organizations(&caller, op, &input).await
+        let output = req
+            .state
+            .ram
+            .execute_organizations(&caller, op, &input)
+            .await?;
+        Ok(json11::ok(&output, req.request_id))
     }
-    .await;
-    let reply = match result {
-        Ok(output) => json11::ok(&output, request_id),
-        Err(e) => {
-            let status = organizations::error_status(e.code);
-            log_failure(&e, status, request_id);
-            json11::error(&e, status, request_id)
-        }
-    };
-    tracing::debug!(request_id, operation, status = reply.status, "served");
-    reply
+
+    /// ramd's own failures as Organizations names them (`ServiceException`), with the status
+    /// Organizations gives each code.
+    fn render_error(&self, e: &ApiError, request_id: &str) -> Reply {
+        let e = organizations_error(e.clone());
+        json11::error(&e, organizations::error_status(e.code), request_id)
+    }
 }
 
-pub async fn serve_iam(state: &AppState, req: &Signed<'_>, form: &Form, request_id: &str) -> Reply {
-    let action = form.action().unwrap_or_default();
-    let result = async {
-        let caller = authenticate(&state.auth, state.ram.store(), req, "iam", now_secs())
-            .await
-            .map_err(iam_error)?;
+/// IAM: form bodies posted to `/` that are IAM's (see [`is_iam`]).
+pub struct Iam;
+
+impl ApiHandler for Iam {
+    const NAME: &'static str = "iam";
+    type Endpoint = Form;
+
+    fn parse_endpoint(&self, req: &ApiRequest<'_>) -> Result<Option<Self::Endpoint>, ApiError> {
+        Ok((req.path == "/")
+            .then(|| Form::parse(req.content_type(), req.body))
+            .flatten()
+            .filter(|form| is_iam(&req.signed(), form)))
+    }
+
+    fn operation(&self, form: &Self::Endpoint) -> String {
+        form.action().unwrap_or_default().to_owned()
+    }
+
+    fn signing_service(&self, _: &Self::Endpoint) -> Option<&'static str> {
+        Some("iam")
+    }
+
+    /// An action ramd does not serve is refused after authentication, as IAM refuses it.
+    async fn handle(
+        &self,
+        req: &ApiRequest<'_>,
+        form: Self::Endpoint,
+        caller: Option<Caller>,
+    ) -> Result<Reply, ApiError> {
+        let caller = authenticated(caller)?;
+        let action = form.action().unwrap_or_default();
         let op = iam::Operation::parse(action).ok_or_else(|| {
             ApiError::new(
                 ErrorCode::InvalidAction,
@@ -96,23 +133,79 @@ pub async fn serve_iam(state: &AppState, req: &Signed<'_>, form: &Form, request_
             )
         })?;
         let rules = Rules::uniform(iam::SHAPES, ErrorCode::ValidationError);
-        let input = query::decode(&rules, op.input(), form)?;
-        let output = state.ram.execute_iam(&caller, op, &input).await?;
-        Ok::<_, ApiError>(query::response(
+        let input = query::decode(&rules, op.input(), &form)?;
+        let output = req.state.ram.execute_iam(&caller, op, &input).await?;
+        Ok(query::response(
             iam::SHAPES,
             op.name(),
             op.output(),
             &output,
             IAM_XMLNS,
-            request_id,
+            req.request_id,
         ))
     }
-    .await;
-    let reply = result.unwrap_or_else(|e| {
-        let status = iam::error_status(e.code);
-        log_failure(&e, status, request_id);
-        query::error(&e, status, IAM_XMLNS, request_id)
-    });
-    tracing::debug!(request_id, action, status = reply.status, "served");
-    reply
+
+    /// ramd's own failures as IAM names them (`ServiceFailure`), with the status IAM gives each
+    /// code.
+    fn render_error(&self, e: &ApiError, request_id: &str) -> Reply {
+        let e = iam_error(e.clone());
+        query::error(&e, iam::error_status(e.code), IAM_XMLNS, request_id)
+    }
+}
+
+/// STS: the other form bodies posted to `/`.
+pub struct Sts;
+
+impl ApiHandler for Sts {
+    const NAME: &'static str = "sts";
+    /// The `Action`.
+    type Endpoint = String;
+
+    fn parse_endpoint(&self, req: &ApiRequest<'_>) -> Result<Option<Self::Endpoint>, ApiError> {
+        Ok((req.path == "/")
+            .then(|| sts::action(req.content_type(), req.body))
+            .flatten())
+    }
+
+    fn operation(&self, action: &Self::Endpoint) -> String {
+        action.clone()
+    }
+
+    fn signing_service(&self, _: &Self::Endpoint) -> Option<&'static str> {
+        Some("sts")
+    }
+
+    async fn handle(
+        &self,
+        req: &ApiRequest<'_>,
+        action: Self::Endpoint,
+        caller: Option<Caller>,
+    ) -> Result<Reply, ApiError> {
+        let caller = authenticated(caller)?;
+        if action != "GetCallerIdentity" {
+            return Err(ApiError::new(
+                ErrorCode::InvalidAction,
+                format!(
+                    "Could not find operation {action} for version {}",
+                    sts::VERSION
+                ),
+            ));
+        }
+        let user_id = if caller.principal_arn.ends_with(":root") {
+            caller.account_id.clone()
+        } else {
+            caller.principal_arn.clone()
+        };
+        Ok(sts::get_caller_identity(
+            &caller.account_id,
+            &caller.principal_arn,
+            &user_id,
+            req.request_id,
+        ))
+    }
+
+    /// STS's `<ErrorResponse>`, with the status the code has in RAM's model.
+    fn render_error(&self, e: &ApiError, request_id: &str) -> Reply {
+        sts::error(e.status(), e.code.as_str(), &e.message, request_id)
+    }
 }

@@ -5,7 +5,8 @@ pub mod accounts;
 pub mod auth;
 pub mod extensions;
 pub mod global_services;
+pub mod ram_api;
 pub mod server;
 
 pub use auth::AuthMode;
-pub use server::{AppState, router};
+pub use server::{ApiHandler, ApiRequest, AppState, router};

@@ -1,21 +1,34 @@
-//! The HTTP shell: one handler reads the whole request (bounded), authenticates it, and hands it
-//! to the protocol and domain layers. Every answer, including every failure, is in AWS's shape.
+//! The one server driver. Every API on the endpoint (RAM's restJson1, Organizations' JSON 1.1,
+//! IAM's and STS's query protocol, ramd's own extensions, trust mode's reset) is an
+//! [`ApiHandler`]: it says whether a request is its own, serves it, and writes errors in its
+//! protocol's shape. The driver does everything else once for all of them: it reads the body
+//! (bounded), makes the request id, authenticates for the API's signing service at the server's
+//! (injected) time, turns a panic into `ServerInternalException` and a reply that cannot be sent
+//! into a 500 (both in the API's shape), and logs one line per request.
 
+use std::any::Any;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::response::Response;
-use ram_domain::Ram;
+use futures_util::FutureExt as _;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use ram_domain::{Caller, Ram};
 use ram_model::{ApiError, ErrorCode};
-use ram_protocol::query::Form;
-use ram_protocol::{Reply, rest_json, sts};
+use ram_protocol::{Reply, rest_json};
 
 use crate::auth::{AuthMode, Signed, authenticate};
-use crate::extensions;
-use crate::global_services;
+use crate::extensions::{Extensions, Reset};
+use crate::global_services::{Iam, Organizations, Sts};
+use crate::ram_api::RamApi;
+
+#[cfg(test)]
+mod tests;
 
 /// Requests larger than this are refused before they are hashed or parsed.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -30,134 +43,306 @@ pub fn router(state: AppState) -> Router {
     Router::new().fallback(handle).with_state(state)
 }
 
-pub(crate) fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+/// A request as every API sees it: whole (the body has been read), with its request id.
+pub struct ApiRequest<'a> {
+    pub state: &'a AppState,
+    pub request_id: &'a str,
+    /// When the server began reading it (for the log's latency).
+    pub received: Instant,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
 }
 
-fn into_response(reply: Reply) -> Response {
-    let mut builder = Response::builder().status(reply.status);
-    for (name, value) in reply.headers {
-        builder = builder.header(name, value);
+impl ApiRequest<'_> {
+    /// The request as authentication reads it.
+    pub fn signed(&self) -> Signed<'_> {
+        Signed {
+            method: self.method,
+            path: self.path,
+            query: self.query,
+            headers: self.headers,
+            body: self.body,
+        }
     }
-    builder
-        .body(Body::from(reply.body))
-        .unwrap_or_else(|_| Response::new(Body::empty()))
+
+    pub fn content_type(&self) -> Option<&str> {
+        self.headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+    }
+}
+
+/// One API on the endpoint (garage's `ApiHandler` is the model): parse the endpoint, handle it,
+/// render its errors. The driver calls `parse_endpoint`, then authenticates for
+/// `signing_service`, then calls `handle`; every error on the way is written by `render_error`.
+pub trait ApiHandler: Sync {
+    /// The API's name in the log.
+    const NAME: &'static str;
+    /// What a request asks of the API: its operation, with whatever was parsed to find it.
+    type Endpoint: Send;
+
+    /// `Ok(None)`: the request is not for this API (the next one is asked). `Err`: it is, but it
+    /// names nothing the API serves; that is answered before authentication.
+    fn parse_endpoint(&self, req: &ApiRequest<'_>) -> Result<Option<Self::Endpoint>, ApiError>;
+
+    /// The operation, as the log names it.
+    fn operation(&self, endpoint: &Self::Endpoint) -> String;
+
+    /// The service the request must be signed for (its SigV4 credential scope's service), or
+    /// `None` for an endpoint that takes no credentials (trust mode's reset).
+    fn signing_service(&self, endpoint: &Self::Endpoint) -> Option<&'static str>;
+
+    /// Serves the request. `caller` is who authentication established; it is `None` exactly when
+    /// `signing_service` is.
+    fn handle(
+        &self,
+        req: &ApiRequest<'_>,
+        endpoint: Self::Endpoint,
+        caller: Option<Caller>,
+    ) -> impl Future<Output = Result<Reply, ApiError>> + Send;
+
+    /// An error as the API's clients read it, carrying the request id.
+    fn render_error(&self, e: &ApiError, request_id: &str) -> Reply;
+}
+
+/// The caller of an endpoint that has a signing service (the driver authenticated it before
+/// calling `handle`).
+pub fn authenticated(caller: Option<Caller>) -> Result<Caller, ApiError> {
+    caller.ok_or_else(|| {
+        tracing::error!("a signed endpoint was handled without a caller");
+        ApiError::internal()
+    })
+}
+
+/// The server's time, as SigV4's window is checked against it: the domain's injected clock.
+fn server_time_secs(ram: &Ram) -> u64 {
+    u64::try_from(ram.now_ms().div_euclid(1000)).unwrap_or(0)
 }
 
 async fn handle(State(state): State<AppState>, request: Request) -> Response {
+    let received = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = request.into_parts();
-    let method = parts.method.as_str().to_owned();
-    let path = parts.uri.path().to_owned();
-    let query = parts.uri.query().map(str::to_owned);
     let Ok(body) = to_bytes(body, MAX_BODY_BYTES).await else {
         let e = ApiError::new(
             ErrorCode::RequestEntityTooLargeException,
             format!("The request body exceeds {MAX_BODY_BYTES} bytes."),
         );
-        return into_response(rest_json::error(&e, &request_id));
+        let line = LogLine {
+            request_id: &request_id,
+            received,
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            api: "-",
+            operation: String::new(),
+        };
+        return finish(&line, Err(e), &|e| rest_json::error(e, &request_id));
     };
-    let content_type = parts
-        .headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let signed = Signed {
-        method: &method,
-        path: &path,
-        query: query.as_deref(),
+    let req = ApiRequest {
+        state: &state,
+        request_id: &request_id,
+        received,
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
         headers: &parts.headers,
         body: &body,
     };
+    route(&req).await
+}
 
-    if let AuthMode::Trust { .. } = *state.auth
-        && method == "POST"
-        && (path == "/_ramd/reset" || path == "/moto-api/reset")
-    {
-        return into_response(reset(&state, &request_id).await);
+/// Asks each API in turn whether the request is its own; the order is the routing precedence.
+async fn route(req: &ApiRequest<'_>) -> Response {
+    if let Some(response) = drive(&Reset, req).await {
+        return response;
     }
-    if let Some(operation) = global_services::organizations_operation(&parts.headers) {
-        return into_response(
-            global_services::serve_organizations(&state, &signed, operation, &request_id).await,
-        );
+    if let Some(response) = drive(&Organizations, req).await {
+        return response;
     }
-    if path == "/"
-        && let Some(form) = Form::parse(content_type, &body)
-        && global_services::is_iam(&signed, &form)
-    {
-        return into_response(
-            global_services::serve_iam(&state, &signed, &form, &request_id).await,
-        );
+    if let Some(response) = drive(&Iam, req).await {
+        return response;
     }
-    if path == "/"
-        && let Some(action) = sts::action(content_type, &body)
-    {
-        return into_response(serve_sts(&state, &signed, &action, &request_id).await);
+    if let Some(response) = drive(&Sts, req).await {
+        return response;
     }
-    let reply = match serve_ram(&state, &signed).await {
-        Ok(output) => rest_json::ok(&output, &request_id),
-        Err(e) => {
-            if e.status() >= 500 {
-                tracing::warn!(request_id, code = e.code.as_str(), "request failed");
+    if let Some(response) = drive(&Extensions, req).await {
+        return response;
+    }
+    if let Some(response) = drive(&RamApi, req).await {
+        return response;
+    }
+    // No API serves this method and path: RAM, the endpoint's own service, does not know it.
+    let line = LogLine::of(req, RamApi::NAME);
+    finish(&line, Err(rest_json::unknown_operation()), &|e| {
+        render(&RamApi, e, req.request_id)
+    })
+}
+
+/// Serves `req` with `handler` if it is the handler's: `None` when it is not.
+pub async fn drive<H: ApiHandler>(handler: &H, req: &ApiRequest<'_>) -> Option<Response> {
+    let mut line = LogLine::of(req, H::NAME);
+    let served = AssertUnwindSafe(serve(handler, req, &mut line.operation))
+        .catch_unwind()
+        .await;
+    let result = match served {
+        Ok(None) => return None,
+        Ok(Some(result)) => result,
+        Err(panic) => {
+            tracing::error!(
+                request_id = req.request_id,
+                api = H::NAME,
+                operation = line.operation.as_str(),
+                panic = panic_message(panic.as_ref()),
+                "the handler panicked"
+            );
+            Err(ApiError::internal())
+        }
+    };
+    Some(finish(&line, result, &|e| {
+        render(handler, e, req.request_id)
+    }))
+}
+
+/// Parse, authenticate, handle; `None` when the request is not the handler's.
+async fn serve<H: ApiHandler>(
+    handler: &H,
+    req: &ApiRequest<'_>,
+    operation: &mut String,
+) -> Option<Result<Reply, ApiError>> {
+    let endpoint = match handler.parse_endpoint(req).transpose()? {
+        Ok(endpoint) => endpoint,
+        Err(e) => return Some(Err(e)),
+    };
+    *operation = handler.operation(&endpoint);
+    let caller = match handler.signing_service(&endpoint) {
+        Some(service) => {
+            let state = req.state;
+            let now = server_time_secs(&state.ram);
+            match authenticate(&state.auth, state.ram.store(), &req.signed(), service, now).await {
+                Ok(caller) => Some(caller),
+                Err(e) => return Some(Err(e)),
             }
-            rest_json::error(&e, &request_id)
         }
+        None => None,
     };
-    tracing::debug!(request_id, method, path, status = reply.status, "served");
-    into_response(reply)
+    Some(handler.handle(req, endpoint, caller).await)
 }
 
-async fn serve_ram(state: &AppState, req: &Signed<'_>) -> Result<serde_json::Value, ApiError> {
-    if let Some(extension) = extensions::route(req.method, req.path) {
-        return extensions::serve(state, req, extension).await;
-    }
-    let operation = rest_json::route(req.method, req.path)?;
-    let caller = authenticate(&state.auth, state.ram.store(), req, "ram", now_secs()).await?;
-    let input = rest_json::decode(operation, req.query, req.body)?;
-    state.ram.execute(&caller, operation, &input).await
-}
-
-async fn serve_sts(state: &AppState, req: &Signed<'_>, action: &str, request_id: &str) -> Reply {
-    let caller = match authenticate(&state.auth, state.ram.store(), req, "sts", now_secs()).await {
-        Ok(c) => c,
-        Err(e) => return sts::error(e.status(), e.code.as_str(), &e.message, request_id),
-    };
-    match action {
-        "GetCallerIdentity" => {
-            let user_id = if caller.principal_arn.ends_with(":root") {
-                caller.account_id.clone()
-            } else {
-                caller.principal_arn.clone()
-            };
-            sts::get_caller_identity(
-                &caller.account_id,
-                &caller.principal_arn,
-                &user_id,
+/// The handler's rendering of an error; if even that panics, restJson1's internal error.
+fn render<H: ApiHandler>(handler: &H, e: &ApiError, request_id: &str) -> Reply {
+    std::panic::catch_unwind(AssertUnwindSafe(|| handler.render_error(e, request_id)))
+        .unwrap_or_else(|panic| {
+            tracing::error!(
                 request_id,
-            )
+                api = H::NAME,
+                panic = panic_message(panic.as_ref()),
+                "rendering an error panicked"
+            );
+            rest_json::error(&ApiError::internal(), request_id)
+        })
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(not a string)")
+}
+
+/// What the log says of a request besides its answer.
+struct LogLine<'a> {
+    request_id: &'a str,
+    received: Instant,
+    method: &'a str,
+    path: &'a str,
+    api: &'static str,
+    operation: String,
+}
+
+impl<'a> LogLine<'a> {
+    fn of(req: &ApiRequest<'a>, api: &'static str) -> LogLine<'a> {
+        LogLine {
+            request_id: req.request_id,
+            received: req.received,
+            method: req.method,
+            path: req.path,
+            api,
+            operation: String::new(),
         }
-        other => sts::error(
-            400,
-            "InvalidAction",
-            &format!("Could not find operation {other} for version 2011-06-15"),
-            request_id,
-        ),
     }
 }
 
-async fn reset(state: &AppState, request_id: &str) -> Reply {
-    let result = async {
-        let mut tx = state.ram.store().begin().await?;
-        tx.reset().await?;
-        tx.commit().await
+/// The answer to a request (an error written by `render`), and its line in the log.
+fn finish(
+    line: &LogLine<'_>,
+    result: Result<Reply, ApiError>,
+    render: &dyn Fn(&ApiError) -> Reply,
+) -> Response {
+    let (reply, mut code) = match result {
+        Ok(reply) => (reply, None),
+        Err(e) => (render(&e), Some(e.code)),
+    };
+    let response = build(reply).unwrap_or_else(|e| {
+        tracing::error!(request_id = line.request_id, error = %e, "the answer could not be built");
+        code = Some(ErrorCode::ServerInternalException);
+        build(render(&ApiError::internal())).unwrap_or_else(|_| last_resort(line.request_id))
+    });
+    let status = response.status().as_u16();
+    let code = code.map_or("", ErrorCode::as_str);
+    let latency_ms = line.received.elapsed().as_secs_f64() * 1000.0;
+    let LogLine {
+        request_id,
+        method,
+        path,
+        api,
+        ..
+    } = *line;
+    let operation = line.operation.as_str();
+    if status >= 500 {
+        tracing::warn!(
+            request_id,
+            method,
+            path,
+            api,
+            operation,
+            status,
+            code,
+            latency_ms,
+            "request failed"
+        );
+    } else {
+        tracing::debug!(
+            request_id, method, path, api, operation, status, code, latency_ms, "served"
+        );
     }
-    .await;
-    match result {
-        Ok(()) => rest_json::ok(&serde_json::json!({"reset": true}), request_id),
-        Err(e) => {
-            tracing::error!(error = %e, "reset failed");
-            rest_json::error(&ApiError::internal(), request_id)
+    response
+}
+
+fn build(reply: Reply) -> Result<Response, http::Error> {
+    let mut builder = Response::builder().status(reply.status);
+    for (name, value) in reply.headers {
+        builder = builder.header(name, value);
+    }
+    builder.body(Body::from(reply.body))
+}
+
+/// The answer when not even an error could be built: restJson1's ServerInternalException, put
+/// together from parts that cannot fail (a header that is not valid is left out).
+fn last_resort(request_id: &str) -> Response {
+    let reply = rest_json::error(&ApiError::internal(), request_id);
+    let mut response = Response::new(Body::from(reply.body));
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    for (name, value) in reply.headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            response.headers_mut().insert(name, value);
         }
     }
+    response
 }

@@ -275,6 +275,68 @@ async fn unsigned_tampered_or_stale_requests_are_refused() {
     assert_eq!(wrong_service.status, 403, "{}", wrong_service.body);
 }
 
+/// SigV4's ±15-minute window is checked against the server's clock (the injected one), not the
+/// wall clock: moving the server's clock 20 minutes ahead makes a request signed now stale, and a
+/// request signed 20 minutes ahead current, for every API on the endpoint.
+#[tokio::test]
+async fn the_signature_window_follows_the_servers_clock() {
+    let h = sigv4().await;
+    let ka = keys(&h, A, None).await;
+    let a = client_of(&h, &ka, US);
+    let creds = Some((ka.access_key_id.as_str(), ka.secret_access_key.as_str()));
+    let body = r#"{"resourceOwner":"SELF"}"#;
+    a.get_resource_shares()
+        .resource_owner(ResourceOwner::SelfValue)
+        .send()
+        .await
+        .expect("signed and served at the same time");
+
+    h.advance(20 * 60 * SECOND_MS);
+    let message = expect_code(
+        a.get_resource_shares()
+            .resource_owner(ResourceOwner::SelfValue)
+            .send()
+            .await,
+        "InvalidSignatureException",
+    );
+    assert!(message.contains("expired"), "{message}");
+    let sts_now = raw(
+        &h,
+        "/",
+        STS_FORM,
+        STS_BODY,
+        "sts",
+        creds,
+        US,
+        SystemTime::now(),
+        None,
+    )
+    .await;
+    assert_eq!(sts_now.status, 403, "{}", sts_now.body);
+    assert_eq!(
+        xml_field(&sts_now.body, "Code"),
+        Some("InvalidSignatureException")
+    );
+
+    let ahead = SystemTime::now() + Duration::from_mins(20);
+    let ram_ahead = raw(
+        &h,
+        "/getresourceshares",
+        "application/json",
+        body,
+        "ram",
+        creds,
+        US,
+        ahead,
+        None,
+    )
+    .await;
+    assert_eq!(ram_ahead.status, 200, "{}", ram_ahead.body);
+    let sts_ahead = raw(&h, "/", STS_FORM, STS_BODY, "sts", creds, US, ahead, None).await;
+    assert_eq!(sts_ahead.status, 200, "{}", sts_ahead.body);
+    assert_eq!(xml_field(&sts_ahead.body, "Account"), Some(A));
+}
+
 #[tokio::test]
 async fn a_key_bound_to_an_iam_role_acts_for_its_account() {
     let h = sigv4().await;

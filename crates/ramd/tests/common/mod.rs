@@ -68,8 +68,9 @@ pub fn codebuild(account: &str, region: &str, id: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Clock
 
-/// A clock that stands still until a test moves it. It starts at the real time so that SigV4
-/// signatures (checked against the wall clock) stay valid as long as the test does not move it.
+/// A clock that stands still until a test moves it. ramd checks SigV4 signatures against it; it
+/// starts at the real time so that signatures made at the wall clock's time stay valid as long as
+/// the test does not move it (by more than SigV4's 15 minutes).
 #[derive(Debug)]
 pub struct TestClock {
     now: AtomicI64,
