@@ -16,7 +16,7 @@ use ram_model::{
 };
 use ram_store::{
     AssociationFilter, AssociationRecord, Counted, Lifecycle, Membership, NewAssociation,
-    NewInvitation, Scope, ShareRecord, Tx, association_key,
+    NewInvitation, ReadTx, Scope, ShareRecord, WriteTx, association_key,
 };
 
 use crate::arn::Arn;
@@ -142,7 +142,7 @@ impl Ram {
     /// The share's associations that still exist (not disassociated or failed).
     pub(crate) async fn live_associations(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         share: &ShareRecord,
         now: i64,
     ) -> Outcome<Vec<AssociationRecord>> {
@@ -169,7 +169,7 @@ impl Ram {
     /// them (new ones ASSOCIATING).
     pub(crate) async fn add_entities(
         &self,
-        tx: &mut Tx,
+        tx: &mut WriteTx,
         caller: &Caller,
         share: &ShareRecord,
         plan: &Plan,
@@ -368,7 +368,7 @@ impl Ram {
     /// Whether `account` is in the owner's organization.
     async fn same_org(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         owner_org: Option<&Membership>,
         account: &str,
     ) -> Outcome<bool> {
@@ -385,7 +385,7 @@ impl Ram {
     /// (so the account is reached without invitation).
     async fn same_sharing_org(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         owner_org: Option<&Membership>,
         account: &str,
     ) -> Outcome<bool> {
@@ -398,7 +398,7 @@ impl Ram {
     /// Checks one principal against the share and its owner's organization.
     async fn check_principal(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         caller: &Caller,
         share: &ShareRecord,
         owner_org: Option<&Membership>,
@@ -453,7 +453,7 @@ impl Ram {
 
     async fn check_association_quotas(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         share: &ShareRecord,
         plan: &Plan,
         live: &[AssociationRecord],
@@ -513,7 +513,7 @@ impl Ram {
 
     async fn existing_association(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         share: &ShareRecord,
         kind: AssociationType,
         entity: &str,
@@ -659,7 +659,7 @@ impl Ram {
 
     async fn remove_entities(
         &self,
-        tx: &mut Tx,
+        tx: &mut WriteTx,
         share: &ShareRecord,
         resources: &[String],
         principals: &[String],
@@ -734,7 +734,7 @@ impl Ram {
     #[allow(clippy::too_many_arguments)]
     async fn leave_share(
         &self,
-        tx: &mut Tx,
+        tx: &mut WriteTx,
         caller: &Caller,
         share: &ShareRecord,
         resources: &[String],
@@ -813,7 +813,7 @@ impl Ram {
     /// answers it as the call reports it.
     async fn end_association(
         &self,
-        tx: &mut Tx,
+        tx: &mut WriteTx,
         a: &AssociationRecord,
         now: i64,
     ) -> Outcome<ResourceShareAssociation> {
@@ -842,7 +842,7 @@ impl Ram {
     /// Deleting a share ends every association and withdraws every pending invitation.
     pub(crate) async fn end_all_associations(
         &self,
-        tx: &mut Tx,
+        tx: &mut WriteTx,
         share: &ShareRecord,
         now: i64,
     ) -> Outcome<()> {
@@ -951,7 +951,7 @@ impl Ram {
     #[allow(clippy::too_many_arguments)]
     async fn invite(
         &self,
-        tx: &mut Tx,
+        tx: &mut WriteTx,
         caller: &Caller,
         share: &ShareRecord,
         entity: &str,

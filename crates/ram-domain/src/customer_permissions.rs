@@ -8,7 +8,7 @@ use ram_model::{
     PermissionStatus, SetDefaultPermissionVersionRequest, SetDefaultPermissionVersionResponse,
     api_error,
 };
-use ram_store::{Lifecycle, NewPermission, PermissionRecord, Tx};
+use ram_store::{Lifecycle, NewPermission, PermissionRecord, ReadTx};
 
 use crate::access::{TemplateError, parse_template};
 use crate::catalog::ResourceTypeInfo;
@@ -40,7 +40,7 @@ impl Ram {
     /// The caller's permissions in its Region that still exist (not deleting or deleted).
     async fn live_permissions(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         caller: &Caller,
         now: i64,
     ) -> Outcome<Vec<PermissionRecord>> {
@@ -56,7 +56,7 @@ impl Ram {
     /// The caller's own permission in a state that can still change.
     async fn changeable_permission(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         caller: &Caller,
         arn: &str,
         now: i64,

@@ -8,7 +8,7 @@ use ram_model::{
     ResourceShareAssociationStatus as AssociationStatus,
     ResourceShareAssociationType as AssociationType, ResourceShareStatus as ShareStatus,
 };
-use ram_store::{AssociationFilter, Scope, ShareRecord, Tx};
+use ram_store::{AssociationFilter, ReadTx, Scope, ShareRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -260,7 +260,7 @@ impl Ram {
     #[allow(clippy::too_many_arguments)]
     async fn share_decision(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         q: &Question,
         share: &ShareRecord,
         resource_type: Option<&str>,
@@ -356,7 +356,7 @@ impl Ram {
     /// organization and the OUs that contain the account (as they are now).
     async fn entities_denoting(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         kind: &PrincipalKind,
         principal: &str,
     ) -> Outcome<Vec<String>> {

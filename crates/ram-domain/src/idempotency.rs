@@ -3,7 +3,7 @@
 //! record is written in the operation's own transaction, so a concurrent duplicate conflicts.
 
 use ram_model::{ApiError, api_error};
-use ram_store::{IdempotencyRecord, Tx};
+use ram_store::{IdempotencyRecord, ReadTx, WriteTx};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -41,7 +41,7 @@ impl ClientToken {
 impl Ram {
     /// The replayed answer of an earlier call with this token, if there was one.
     pub(crate) async fn replay<I: Serialize, O: DeserializeOwned>(
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         caller: &Caller,
         operation: &str,
         token: &ClientToken,
@@ -73,7 +73,7 @@ impl Ram {
 
     pub(crate) async fn remember<I: Serialize, O: Serialize>(
         &self,
-        tx: &mut Tx,
+        tx: &mut WriteTx,
         caller: &Caller,
         operation: &str,
         token: &ClientToken,

@@ -15,8 +15,8 @@ use ram_model::{
     ResourceShareInvitationStatus as InvitationStatus,
 };
 use ram_store::{
-    AssociationFilter, InvitationFilter, InvitationRecord, Lifecycle, Purged, Scope, ShareRecord,
-    Tx, association_key,
+    AssociationFilter, InvitationFilter, InvitationRecord, Lifecycle, Purged, ReadTx, Scope,
+    ShareRecord, WriteTx, association_key,
 };
 
 use crate::arn::Arn;
@@ -46,7 +46,7 @@ impl Ram {
     /// The pending invitation of a principal association, if one is outstanding.
     pub(crate) async fn pending_invitation(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         share: &ShareRecord,
         principal: &str,
         now: i64,
@@ -60,7 +60,7 @@ impl Ram {
     /// The owner removed the principal or deleted the share before the receiver answered.
     pub(crate) async fn withdraw_invitation(
         &self,
-        tx: &mut Tx,
+        tx: &mut WriteTx,
         arn: &str,
         now: i64,
     ) -> Outcome<()> {
@@ -123,7 +123,7 @@ impl Ram {
     /// An invitation addressed to the caller; anyone else's is "not found".
     async fn received_invitation(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         caller: &Caller,
         arn: &str,
         now: i64,

@@ -10,7 +10,9 @@ use ram_model::{
     ResourceShareAssociationStatus as AssociationStatus,
     ResourceShareAssociationType as AssociationType, ResourceShareStatus as ShareStatus,
 };
-use ram_store::{AssociationFilter, Lifecycle, Membership, NewAssociation, Reach, Scope, Tx};
+use ram_store::{
+    AssociationFilter, Lifecycle, Membership, NewAssociation, Reach, ReadTx, Scope, WriteTx,
+};
 
 use crate::associations::new_association;
 use crate::principal::PrincipalKind;
@@ -33,7 +35,7 @@ impl Ram {
     /// The organization the account belongs to, if any.
     pub(crate) async fn membership(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         account: &str,
     ) -> Outcome<Option<Membership>> {
         Ok(tx.organization_of_account(account).await?)
@@ -41,7 +43,7 @@ impl Ram {
 
     /// The principal associations that reach `account`: its own, and — when its organization
     /// shares with RAM — those naming its organization or an OU above it.
-    pub(crate) async fn reach(&self, tx: &mut Tx, account: &str) -> Outcome<Reach> {
+    pub(crate) async fn reach(&self, tx: &mut ReadTx, account: &str) -> Outcome<Reach> {
         let entities = match self.membership(tx, account).await? {
             Some(m) if shares_with_ram(&m) => {
                 m.containing_arns().into_iter().map(str::to_owned).collect()
@@ -59,7 +61,7 @@ impl Ram {
     /// own (outside the organization from now on). Others simply stop reaching it.
     pub(crate) async fn retain_sharing_on_leave(
         &self,
-        tx: &mut Tx,
+        tx: &mut WriteTx,
         leaving: &Membership,
         now: i64,
     ) -> Outcome<()> {
@@ -129,7 +131,7 @@ impl Ram {
     /// organization and OU principals stop naming anything of its and are disassociated.
     pub(crate) async fn end_organization_principals(
         &self,
-        tx: &mut Tx,
+        tx: &mut WriteTx,
         leaving: &Membership,
         now: i64,
     ) -> Outcome<()> {

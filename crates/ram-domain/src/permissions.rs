@@ -11,7 +11,7 @@ use ram_model::{
     ResourceSharePermissionDetail, ResourceSharePermissionSummary, ServiceNameAndResourceType, Tag,
     Timestamp, api_error,
 };
-use ram_store::{PermissionRecord, Tx};
+use ram_store::{PermissionRecord, ReadTx};
 use serde_json::json;
 
 use crate::arn::Arn;
@@ -205,7 +205,7 @@ impl Ram {
     /// quotas bound them).
     pub(crate) async fn own_permission_records(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         caller: &Caller,
         now: i64,
     ) -> Outcome<Vec<PermissionRecord>> {
@@ -224,7 +224,7 @@ impl Ram {
     /// A stored permission with its versions (deleted ones while they are still listed) and tags.
     pub(crate) async fn stored_permission(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         record: PermissionRecord,
     ) -> Outcome<PermissionView> {
         let now = self.now_ms();
@@ -259,7 +259,7 @@ impl Ram {
     /// caller's own in its Region; anything else is `UnknownResourceException`.
     pub(crate) async fn load_permission(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         caller: &Caller,
         arn: &str,
         now: i64,
@@ -287,7 +287,7 @@ impl Ram {
     /// The caller's own permission, for the operations that change one.
     pub(crate) async fn own_permission(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         caller: &Caller,
         arn: &str,
         now: i64,

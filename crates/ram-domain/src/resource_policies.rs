@@ -500,7 +500,7 @@ impl Ram {
     /// A permission made from a policy is deleted once no live share uses it.
     async fn retire_policy_permission(
         &self,
-        tx: &mut ram_store::Tx,
+        tx: &mut ram_store::WriteTx,
         arn: &str,
         now: i64,
     ) -> Outcome<()> {
@@ -523,7 +523,7 @@ impl Ram {
     /// Attachable standard permissions for a resource type: AWS managed, then the caller's own.
     async fn standard_permissions_for(
         &self,
-        tx: &mut ram_store::Tx,
+        tx: &mut ram_store::ReadTx,
         caller: &Caller,
         resource_type: &str,
         now: i64,

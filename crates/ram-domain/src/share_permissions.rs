@@ -17,8 +17,8 @@ use ram_model::{
     ResourceShareAssociationType as AssociationType, ResourceShareStatus as ShareStatus,
 };
 use ram_store::{
-    AssociationFilter, Lifecycle, Scope, ShareFilter, SharePermissionFilter, SharePermissionRecord,
-    ShareRecord, Tx, WorkRecord, share_permission_key,
+    AssociationFilter, Lifecycle, ReadTx, Scope, ShareFilter, SharePermissionFilter,
+    SharePermissionRecord, ShareRecord, WorkRecord, WriteTx, share_permission_key,
 };
 
 use crate::access::{Template, parse_stored};
@@ -50,7 +50,7 @@ impl Ram {
     /// permission's version and template, AWS managed or customer managed alike.
     pub(crate) async fn attached_template(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         owner: &Caller,
         share_arn: &str,
         resource_type: Option<&str>,
@@ -86,7 +86,7 @@ impl Ram {
     /// resource type at most, each at its default version.
     pub(crate) async fn requested_permissions(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         caller: &Caller,
         arns: &[String],
         now: i64,
@@ -115,7 +115,7 @@ impl Ram {
     /// A permission that can be attached to a share now (only its default version can).
     async fn attachable_permission(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         caller: &Caller,
         arn: &str,
         version: Option<i64>,
@@ -144,7 +144,7 @@ impl Ram {
 
     pub(crate) async fn attach_permission(
         &self,
-        tx: &mut Tx,
+        tx: &mut WriteTx,
         share: &ShareRecord,
         view: &PermissionView,
         now: i64,

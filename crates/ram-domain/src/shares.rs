@@ -10,7 +10,7 @@ use ram_model::{
     ResourceShareAssociationType as AssociationType, ResourceShareStatus as ShareStatus,
 };
 use ram_store::{
-    AssociationFilter, Lifecycle, NewShare, Scope, ShareFilter, ShareRecord, States, Tx,
+    AssociationFilter, Lifecycle, NewShare, ReadTx, Scope, ShareFilter, ShareRecord, States,
 };
 
 use crate::arn::Arn;
@@ -380,7 +380,7 @@ impl Ram {
     /// The caller's own share; another account's share is "not found", never "forbidden".
     pub(crate) async fn owned_share(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         caller: &Caller,
         arn: &str,
         now: i64,
@@ -393,7 +393,7 @@ impl Ram {
 
     pub(crate) async fn render_share(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         share: &ShareRecord,
     ) -> Outcome<ResourceShare> {
         let mut tags = tags_by_share(tx, std::slice::from_ref(&share.arn)).await?;

@@ -9,7 +9,7 @@ use ram_model::{
     ApiError, ErrorCode, Tag, TagResourceRequest, TagResourceResponse, UntagResourceRequest,
     UntagResourceResponse, api_error,
 };
-use ram_store::Tx;
+use ram_store::ReadTx;
 
 use crate::arn::Arn;
 use crate::failure::{Failure, Outcome};
@@ -70,7 +70,7 @@ fn group(rows: Vec<(String, ram_store::Tag)>) -> HashMap<String, Vec<Tag>> {
 
 /// Tags of each share, rendered for output.
 pub(crate) async fn tags_by_share(
-    tx: &mut Tx,
+    tx: &mut ReadTx,
     arns: &[String],
 ) -> Outcome<HashMap<String, Vec<Tag>>> {
     Ok(group(tx.share_tags(arns).await?))
@@ -78,7 +78,7 @@ pub(crate) async fn tags_by_share(
 
 /// Tags of each permission (shared by all its versions), rendered for output.
 pub(crate) async fn tags_by_permission(
-    tx: &mut Tx,
+    tx: &mut ReadTx,
     arns: &[String],
 ) -> Outcome<HashMap<String, Vec<Tag>>> {
     Ok(group(tx.permission_tags(arns).await?))
@@ -95,7 +95,7 @@ impl Ram {
     /// `resourceArn`; either names a share, `resourceArn` may also name a permission.
     async fn tagged(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         caller: &Caller,
         share_arn: Option<&String>,
         resource_arn: Option<&String>,

@@ -3,7 +3,7 @@ use sqlx::any::AnyRow;
 
 use crate::query::{Sql, opt_text};
 use crate::records::{AccessKeyRecord, AccountRecord};
-use crate::{StoreError, Tx};
+use crate::{ReadTx, StoreError, WriteTx};
 
 fn key_from_row(r: &AnyRow) -> Result<AccessKeyRecord, sqlx::Error> {
     Ok(AccessKeyRecord {
@@ -15,20 +15,7 @@ fn key_from_row(r: &AnyRow) -> Result<AccessKeyRecord, sqlx::Error> {
     })
 }
 
-impl Tx {
-    /// Creates the account unless it exists; returns whether it was created.
-    pub async fn insert_account(&mut self, account: &AccountRecord) -> Result<bool, StoreError> {
-        let mut sql = Sql::new("INSERT INTO accounts (account_id, name, created_ms) VALUES (");
-        sql.text(&account.account_id)
-            .push(", ")
-            .text(&account.name)
-            .push(", ")
-            .int(account.created_ms);
-        sql.push(") ON CONFLICT (account_id) DO NOTHING");
-        let done = sql.query().execute(&mut *self.tx).await?;
-        Ok(done.rows_affected() == 1)
-    }
-
+impl ReadTx {
     pub async fn get_account(
         &mut self,
         account_id: &str,
@@ -66,24 +53,6 @@ impl Tx {
             .map_err(Into::into)
     }
 
-    pub async fn insert_access_key(&mut self, key: &AccessKeyRecord) -> Result<(), StoreError> {
-        let mut sql = Sql::new(
-            "INSERT INTO access_keys (access_key_id, secret_access_key, account_id, principal_arn, created_ms) VALUES (",
-        );
-        sql.text(&key.access_key_id)
-            .push(", ")
-            .text(&key.secret_access_key)
-            .push(", ")
-            .text(&key.account_id);
-        sql.push(", ")
-            .bind(opt_text(key.principal_arn.as_deref()))
-            .push(", ")
-            .int(key.created_ms)
-            .push(")");
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
-    }
-
     pub async fn get_access_key(
         &mut self,
         access_key_id: &str,
@@ -105,7 +74,40 @@ impl Tx {
     }
 }
 
-impl Tx {
+impl WriteTx {
+    /// Creates the account unless it exists; returns whether it was created.
+    pub async fn insert_account(&mut self, account: &AccountRecord) -> Result<bool, StoreError> {
+        let mut sql = Sql::new("INSERT INTO accounts (account_id, name, created_ms) VALUES (");
+        sql.text(&account.account_id)
+            .push(", ")
+            .text(&account.name)
+            .push(", ")
+            .int(account.created_ms);
+        sql.push(") ON CONFLICT (account_id) DO NOTHING");
+        let done = sql.query().execute(&mut *self.tx).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn insert_access_key(&mut self, key: &AccessKeyRecord) -> Result<(), StoreError> {
+        let mut sql = Sql::new(
+            "INSERT INTO access_keys (access_key_id, secret_access_key, account_id, principal_arn, created_ms) VALUES (",
+        );
+        sql.text(&key.access_key_id)
+            .push(", ")
+            .text(&key.secret_access_key)
+            .push(", ")
+            .text(&key.account_id);
+        sql.push(", ")
+            .bind(opt_text(key.principal_arn.as_deref()))
+            .push(", ")
+            .int(key.created_ms)
+            .push(")");
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+}
+
+impl WriteTx {
     /// Deletes every row of every table but the settings (the emulator's reset).
     pub async fn reset(&mut self) -> Result<(), StoreError> {
         for table in crate::organizations::TABLES {

@@ -7,7 +7,7 @@ use crate::query::{Page, Scope, Sql, effective_status, opt_text};
 use crate::records::{AssociationFilter, AssociationRecord, Counted, Lifecycle, NewAssociation};
 use crate::shares::{assign_lifecycle, receiver_access, split};
 use crate::states::{States, state};
-use crate::{StoreError, Tx};
+use crate::{ReadTx, StoreError, WriteTx};
 
 /// The keyset key of an association: unique and stable for the row's lifetime.
 const ASSOCIATION_KEY: &str = "(a.share_arn || ' ' || a.association_type || ' ' || a.entity)";
@@ -40,60 +40,7 @@ fn association_from_row(row: &AnyRow) -> Result<AssociationRecord, StoreError> {
     })
 }
 
-impl Tx {
-    /// Creates the association, or starts it afresh when a row for the same entity exists
-    /// (an entity that was disassociated and is added again).
-    pub async fn upsert_association(&mut self, a: &NewAssociation) -> Result<(), StoreError> {
-        let (next, at) = split(&a.lifecycle);
-        let mut sql = Sql::new(
-            "INSERT INTO associations (share_arn, association_type, entity, owner_account, region, entity_account, resource_type, external, status, status_message, next_status, transition_ms, created_ms, updated_ms) VALUES (",
-        );
-        sql.text(&a.share_arn)
-            .push(", ")
-            .state(a.association_type)
-            .push(", ")
-            .text(&a.entity)
-            .push(", ");
-        sql.text(&a.owner_account)
-            .push(", ")
-            .text(&a.region)
-            .push(", ")
-            .bind(opt_text(a.entity_account.as_deref()));
-        sql.push(", ")
-            .bind(opt_text(a.resource_type.as_deref()))
-            .push(", ")
-            .int(i64::from(a.external))
-            .push(", ");
-        sql.state(a.lifecycle.status)
-            .push(", ")
-            .bind(opt_text(a.status_message.as_deref()))
-            .push(", ");
-        sql.bind(next.clone())
-            .push(", ")
-            .bind(at.clone())
-            .push(", ")
-            .int(a.now_ms)
-            .push(", ")
-            .int(a.now_ms)
-            .push(")");
-        sql.push(" ON CONFLICT (share_arn, association_type, entity) DO UPDATE SET external = ")
-            .int(i64::from(a.external));
-        sql.push(", status = ")
-            .state(a.lifecycle.status)
-            .push(", status_message = ")
-            .bind(opt_text(a.status_message.as_deref()));
-        sql.push(", next_status = ")
-            .bind(next)
-            .push(", transition_ms = ")
-            .bind(at);
-        sql.push(", created_ms = ")
-            .int(a.now_ms)
-            .push(", updated_ms = ")
-            .int(a.now_ms);
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
-    }
-
+impl ReadTx {
     pub async fn get_association(
         &mut self,
         share_arn: &str,
@@ -108,30 +55,6 @@ impl Tx {
         sql.push(" AND a.entity = ").text(entity);
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
         row.as_ref().map(association_from_row).transpose()
-    }
-
-    pub async fn set_association_lifecycle(
-        &mut self,
-        share_arn: &str,
-        association_type: ResourceShareAssociationType,
-        entity: &str,
-        lifecycle: &Lifecycle<ResourceShareAssociationStatus>,
-        status_message: Option<&str>,
-        now_ms: i64,
-    ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("UPDATE associations SET ");
-        assign_lifecycle(&mut sql, lifecycle);
-        sql.push(", status_message = ")
-            .bind(opt_text(status_message))
-            .push(", updated_ms = ")
-            .int(now_ms);
-        sql.push(" WHERE share_arn = ")
-            .text(share_arn)
-            .push(" AND association_type = ")
-            .state(association_type);
-        sql.push(" AND entity = ").text(entity);
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
     }
 
     pub async fn list_associations(
@@ -221,6 +144,85 @@ impl Tx {
         sql.and_states(statuses, |sql| effective_status(sql, "a", now_ms));
         let row = sql.query().fetch_one(&mut *self.tx).await?;
         Ok(row.try_get("n")?)
+    }
+}
+
+impl WriteTx {
+    /// Creates the association, or starts it afresh when a row for the same entity exists
+    /// (an entity that was disassociated and is added again).
+    pub async fn upsert_association(&mut self, a: &NewAssociation) -> Result<(), StoreError> {
+        let (next, at) = split(&a.lifecycle);
+        let mut sql = Sql::new(
+            "INSERT INTO associations (share_arn, association_type, entity, owner_account, region, entity_account, resource_type, external, status, status_message, next_status, transition_ms, created_ms, updated_ms) VALUES (",
+        );
+        sql.text(&a.share_arn)
+            .push(", ")
+            .state(a.association_type)
+            .push(", ")
+            .text(&a.entity)
+            .push(", ");
+        sql.text(&a.owner_account)
+            .push(", ")
+            .text(&a.region)
+            .push(", ")
+            .bind(opt_text(a.entity_account.as_deref()));
+        sql.push(", ")
+            .bind(opt_text(a.resource_type.as_deref()))
+            .push(", ")
+            .int(i64::from(a.external))
+            .push(", ");
+        sql.state(a.lifecycle.status)
+            .push(", ")
+            .bind(opt_text(a.status_message.as_deref()))
+            .push(", ");
+        sql.bind(next.clone())
+            .push(", ")
+            .bind(at.clone())
+            .push(", ")
+            .int(a.now_ms)
+            .push(", ")
+            .int(a.now_ms)
+            .push(")");
+        sql.push(" ON CONFLICT (share_arn, association_type, entity) DO UPDATE SET external = ")
+            .int(i64::from(a.external));
+        sql.push(", status = ")
+            .state(a.lifecycle.status)
+            .push(", status_message = ")
+            .bind(opt_text(a.status_message.as_deref()));
+        sql.push(", next_status = ")
+            .bind(next)
+            .push(", transition_ms = ")
+            .bind(at);
+        sql.push(", created_ms = ")
+            .int(a.now_ms)
+            .push(", updated_ms = ")
+            .int(a.now_ms);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn set_association_lifecycle(
+        &mut self,
+        share_arn: &str,
+        association_type: ResourceShareAssociationType,
+        entity: &str,
+        lifecycle: &Lifecycle<ResourceShareAssociationStatus>,
+        status_message: Option<&str>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("UPDATE associations SET ");
+        assign_lifecycle(&mut sql, lifecycle);
+        sql.push(", status_message = ")
+            .bind(opt_text(status_message))
+            .push(", updated_ms = ")
+            .int(now_ms);
+        sql.push(" WHERE share_arn = ")
+            .text(share_arn)
+            .push(" AND association_type = ")
+            .state(association_type);
+        sql.push(" AND entity = ").text(entity);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
     }
 }
 

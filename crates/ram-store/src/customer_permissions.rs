@@ -14,7 +14,7 @@ use crate::query::{Page, Sql, effective_status, opt_int, opt_text};
 use crate::records::{Lifecycle, Tag};
 use crate::shares::split;
 use crate::tags::PERMISSION_TAGS;
-use crate::{StoreError, Tx};
+use crate::{ReadTx, StoreError, WriteTx};
 
 pub(crate) const SCHEMA: &str = r"
 CREATE TABLE permissions (
@@ -173,60 +173,7 @@ fn work_from_row(r: &AnyRow) -> Result<WorkRecord, StoreError> {
     })
 }
 
-impl Tx {
-    /// Creates a permission with its first version (version 1, the default).
-    pub async fn insert_permission(
-        &mut self,
-        p: &NewPermission,
-        template: &str,
-    ) -> Result<(), StoreError> {
-        let mut sql = Sql::new(
-            "INSERT INTO permissions (arn, account_id, region, name, resource_type, feature_set, default_version, status, created_ms, updated_ms) VALUES (",
-        );
-        sql.text(&p.arn)
-            .push(", ")
-            .text(&p.account_id)
-            .push(", ")
-            .text(&p.region)
-            .push(", ")
-            .text(&p.name);
-        sql.push(", ")
-            .text(&p.resource_type)
-            .push(", ")
-            .state(p.feature_set)
-            .push(", 1, ")
-            .state(p.status)
-            .push(", ");
-        sql.int(p.now_ms).push(", ").int(p.now_ms).push(")");
-        sql.query().execute(&mut *self.tx).await?;
-        self.insert_permission_version(&p.arn, 1, template, p.now_ms)
-            .await
-    }
-
-    pub async fn insert_permission_version(
-        &mut self,
-        arn: &str,
-        version: i64,
-        template: &str,
-        now_ms: i64,
-    ) -> Result<(), StoreError> {
-        let mut sql = Sql::new(
-            "INSERT INTO permission_versions (permission_arn, version, template, created_ms, updated_ms) VALUES (",
-        );
-        sql.text(arn)
-            .push(", ")
-            .int(version)
-            .push(", ")
-            .text(template)
-            .push(", ")
-            .int(now_ms)
-            .push(", ")
-            .int(now_ms);
-        sql.push(")");
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
-    }
-
+impl ReadTx {
     pub async fn get_permission(
         &mut self,
         arn: &str,
@@ -279,6 +226,126 @@ impl Tx {
             .iter()
             .map(version_from_row)
             .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    pub async fn permission_tags(
+        &mut self,
+        arns: &[String],
+    ) -> Result<Vec<(String, Tag)>, StoreError> {
+        self.tags_of(PERMISSION_TAGS, arns).await
+    }
+
+    /// How many shares in one of `share_statuses` use the permission (at `version` if given).
+    pub async fn count_permission_attachments(
+        &mut self,
+        arn: &str,
+        version: Option<i64>,
+        share_statuses: &States<ResourceShareStatus>,
+        now_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let mut sql = Sql::new(
+            "SELECT COUNT(*) AS n FROM share_permissions sp JOIN resource_shares s ON s.arn = sp.share_arn WHERE sp.permission_arn = ",
+        );
+        sql.text(arn);
+        if let Some(v) = version {
+            sql.push(" AND sp.permission_version = ").int(v);
+        }
+        sql.and_states(share_statuses, |sql| effective_status(sql, "s", now_ms));
+        let row = sql.query().fetch_one(&mut *self.tx).await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// The account's work items in the Region, oldest first.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn list_works(
+        &mut self,
+        account: &str,
+        region: &str,
+        ids: &[String],
+        status: Option<ReplacePermissionAssociationsWorkStatus>,
+        after: Option<&(i64, String)>,
+        limit: usize,
+        now_ms: i64,
+    ) -> Result<Page<WorkRecord>, StoreError> {
+        let mut sql = Sql::new(
+            "SELECT w.id, w.account_id, w.region, w.from_arn, w.from_version, w.to_arn, w.to_version, w.status_message, w.created_ms, w.updated_ms, ",
+        );
+        effective_status(&mut sql, "w", now_ms);
+        sql.push(" AS effective_status FROM replace_permission_works w WHERE w.account_id = ")
+            .text(account);
+        sql.push(" AND w.region = ").text(region);
+        if !ids.is_empty() {
+            sql.push(" AND w.id").in_list(ids);
+        }
+        if let Some(status) = status {
+            sql.push(" AND ");
+            effective_status(&mut sql, "w", now_ms);
+            sql.push(" = ").state(status);
+        }
+        sql.after("w.created_ms", "w.id", after);
+        sql.push(" ORDER BY w.created_ms, w.id LIMIT ")
+            .int(i64::try_from(limit + 1).unwrap_or(i64::MAX));
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let items = rows
+            .iter()
+            .map(work_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(items, limit))
+    }
+}
+
+impl WriteTx {
+    /// Creates a permission with its first version (version 1, the default).
+    pub async fn insert_permission(
+        &mut self,
+        p: &NewPermission,
+        template: &str,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new(
+            "INSERT INTO permissions (arn, account_id, region, name, resource_type, feature_set, default_version, status, created_ms, updated_ms) VALUES (",
+        );
+        sql.text(&p.arn)
+            .push(", ")
+            .text(&p.account_id)
+            .push(", ")
+            .text(&p.region)
+            .push(", ")
+            .text(&p.name);
+        sql.push(", ")
+            .text(&p.resource_type)
+            .push(", ")
+            .state(p.feature_set)
+            .push(", 1, ")
+            .state(p.status)
+            .push(", ");
+        sql.int(p.now_ms).push(", ").int(p.now_ms).push(")");
+        sql.query().execute(&mut *self.tx).await?;
+        self.insert_permission_version(&p.arn, 1, template, p.now_ms)
+            .await
+    }
+
+    pub async fn insert_permission_version(
+        &mut self,
+        arn: &str,
+        version: i64,
+        template: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new(
+            "INSERT INTO permission_versions (permission_arn, version, template, created_ms, updated_ms) VALUES (",
+        );
+        sql.text(arn)
+            .push(", ")
+            .int(version)
+            .push(", ")
+            .text(template)
+            .push(", ")
+            .int(now_ms)
+            .push(", ")
+            .int(now_ms);
+        sql.push(")");
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
     }
 
     pub async fn set_default_permission_version(
@@ -341,13 +408,6 @@ impl Tx {
         Ok(())
     }
 
-    pub async fn permission_tags(
-        &mut self,
-        arns: &[String],
-    ) -> Result<Vec<(String, Tag)>, StoreError> {
-        self.tags_of(PERMISSION_TAGS, arns).await
-    }
-
     pub async fn put_permission_tags(&mut self, arn: &str, tags: &[Tag]) -> Result<(), StoreError> {
         self.put_tags(PERMISSION_TAGS, arn, tags).await
     }
@@ -358,26 +418,6 @@ impl Tx {
         keys: &[String],
     ) -> Result<(), StoreError> {
         self.remove_tags(PERMISSION_TAGS, arn, Some(keys)).await
-    }
-
-    /// How many shares in one of `share_statuses` use the permission (at `version` if given).
-    pub async fn count_permission_attachments(
-        &mut self,
-        arn: &str,
-        version: Option<i64>,
-        share_statuses: &States<ResourceShareStatus>,
-        now_ms: i64,
-    ) -> Result<i64, StoreError> {
-        let mut sql = Sql::new(
-            "SELECT COUNT(*) AS n FROM share_permissions sp JOIN resource_shares s ON s.arn = sp.share_arn WHERE sp.permission_arn = ",
-        );
-        sql.text(arn);
-        if let Some(v) = version {
-            sql.push(" AND sp.permission_version = ").int(v);
-        }
-        sql.and_states(share_statuses, |sql| effective_status(sql, "s", now_ms));
-        let row = sql.query().fetch_one(&mut *self.tx).await?;
-        Ok(row.try_get("n")?)
     }
 
     pub async fn insert_work(
@@ -418,47 +458,9 @@ impl Tx {
         sql.query().execute(&mut *self.tx).await?;
         Ok(())
     }
-
-    /// The account's work items in the Region, oldest first.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn list_works(
-        &mut self,
-        account: &str,
-        region: &str,
-        ids: &[String],
-        status: Option<ReplacePermissionAssociationsWorkStatus>,
-        after: Option<&(i64, String)>,
-        limit: usize,
-        now_ms: i64,
-    ) -> Result<Page<WorkRecord>, StoreError> {
-        let mut sql = Sql::new(
-            "SELECT w.id, w.account_id, w.region, w.from_arn, w.from_version, w.to_arn, w.to_version, w.status_message, w.created_ms, w.updated_ms, ",
-        );
-        effective_status(&mut sql, "w", now_ms);
-        sql.push(" AS effective_status FROM replace_permission_works w WHERE w.account_id = ")
-            .text(account);
-        sql.push(" AND w.region = ").text(region);
-        if !ids.is_empty() {
-            sql.push(" AND w.id").in_list(ids);
-        }
-        if let Some(status) = status {
-            sql.push(" AND ");
-            effective_status(&mut sql, "w", now_ms);
-            sql.push(" = ").state(status);
-        }
-        sql.after("w.created_ms", "w.id", after);
-        sql.push(" ORDER BY w.created_ms, w.id LIMIT ")
-            .int(i64::try_from(limit + 1).unwrap_or(i64::MAX));
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
-        let items = rows
-            .iter()
-            .map(work_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_rows(items, limit))
-    }
 }
 
-impl Tx {
+impl WriteTx {
     /// Removes every trace of a permission that has disappeared after deletion, so that its name
     /// (and so its ARN) can be used again.
     pub async fn purge_permission(&mut self, arn: &str) -> Result<(), StoreError> {

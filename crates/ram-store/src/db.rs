@@ -78,9 +78,27 @@ pub struct Store {
     backend: Backend,
 }
 
-/// One store transaction. Every mutating operation runs in exactly one.
-pub struct Tx {
+/// A transaction that only reads: a consistent snapshot (PostgreSQL: REPEATABLE READ READ ONLY).
+/// Every read of the store is a method of it.
+pub struct ReadTx {
     pub(crate) tx: Transaction<'static, Any>,
+}
+
+/// A transaction that may write (SQLite: the write lock from the start; PostgreSQL: SERIALIZABLE).
+/// Every mutating operation runs in exactly one; it reads as a `ReadTx` does.
+pub struct WriteTx(ReadTx);
+
+impl std::ops::Deref for WriteTx {
+    type Target = ReadTx;
+    fn deref(&self) -> &ReadTx {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut ReadTx {
+        &mut self.0
+    }
 }
 
 impl Store {
@@ -139,7 +157,7 @@ impl Store {
 
     /// Starts a transaction that may write. SQLite takes the write lock up front (BEGIN IMMEDIATE)
     /// so that a read-then-write transaction cannot fail half-way; PostgreSQL runs it SERIALIZABLE.
-    pub async fn begin(&self) -> Result<Tx, StoreError> {
+    pub async fn begin(&self) -> Result<WriteTx, StoreError> {
         let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => {
@@ -148,11 +166,11 @@ impl Store {
                     .await?
             }
         };
-        Ok(Tx { tx })
+        Ok(WriteTx(ReadTx { tx }))
     }
 
     /// Starts a read-only transaction (a consistent snapshot for one list call).
-    pub async fn read(&self) -> Result<Tx, StoreError> {
+    pub async fn read(&self) -> Result<ReadTx, StoreError> {
         let tx = match self.backend {
             Backend::Sqlite => self.pool.begin().await?,
             Backend::Postgres => {
@@ -161,7 +179,7 @@ impl Store {
                     .await?
             }
         };
-        Ok(Tx { tx })
+        Ok(ReadTx { tx })
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
@@ -173,14 +191,23 @@ impl Store {
     }
 }
 
-impl Tx {
+impl ReadTx {
+    /// Ends the snapshot.
     pub async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await?;
         Ok(())
     }
+}
+
+impl WriteTx {
+    /// Makes the transaction's writes durable, all or nothing.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.0.tx.commit().await?;
+        Ok(())
+    }
 
     pub async fn rollback(self) -> Result<(), StoreError> {
-        self.tx.rollback().await?;
+        self.0.tx.rollback().await?;
         Ok(())
     }
 }

@@ -9,7 +9,7 @@ use ram_model::iam::DeletionTaskStatusType;
 
 use crate::query::{Sql, opt_text};
 use crate::states::state;
-use crate::{StoreError, Tx};
+use crate::{ReadTx, StoreError, WriteTx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleRecord {
@@ -58,7 +58,47 @@ fn role_key(name: &str) -> String {
     name.to_lowercase()
 }
 
-impl Tx {
+impl ReadTx {
+    /// The account's role named `role_name` (compared regardless of case).
+    pub async fn get_role(
+        &mut self,
+        account_id: &str,
+        role_name: &str,
+    ) -> Result<Option<RoleRecord>, StoreError> {
+        let mut sql = Sql::new("SELECT ");
+        sql.push(ROLE_COLUMNS)
+            .push(" FROM iam_roles WHERE account_id = ")
+            .text(account_id)
+            .push(" AND role_key = ")
+            .text(&role_key(role_name));
+        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        Ok(row.as_ref().map(role_from_row).transpose()?)
+    }
+
+    pub async fn get_deletion_task(
+        &mut self,
+        account_id: &str,
+        task_id: &str,
+    ) -> Result<Option<DeletionTaskRecord>, StoreError> {
+        let mut sql = Sql::new(
+            "SELECT account_id, task_id, role_name, status, created_ms FROM iam_deletion_tasks WHERE account_id = ",
+        );
+        sql.text(account_id).push(" AND task_id = ").text(task_id);
+        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        row.map(|r| -> Result<_, StoreError> {
+            Ok(DeletionTaskRecord {
+                account_id: r.try_get("account_id")?,
+                task_id: r.try_get("task_id")?,
+                role_name: r.try_get("role_name")?,
+                status: state(&r, "status")?,
+                created_ms: r.try_get("created_ms")?,
+            })
+        })
+        .transpose()
+    }
+}
+
+impl WriteTx {
     /// Creates the role unless the account has one of that name (in any case); returns whether
     /// it was created.
     pub async fn insert_role(&mut self, role: &RoleRecord) -> Result<bool, StoreError> {
@@ -86,22 +126,6 @@ impl Tx {
             .push(") ON CONFLICT (account_id, role_key) DO NOTHING");
         let done = sql.query().execute(&mut *self.tx).await?;
         Ok(done.rows_affected() == 1)
-    }
-
-    /// The account's role named `role_name` (compared regardless of case).
-    pub async fn get_role(
-        &mut self,
-        account_id: &str,
-        role_name: &str,
-    ) -> Result<Option<RoleRecord>, StoreError> {
-        let mut sql = Sql::new("SELECT ");
-        sql.push(ROLE_COLUMNS)
-            .push(" FROM iam_roles WHERE account_id = ")
-            .text(account_id)
-            .push(" AND role_key = ")
-            .text(&role_key(role_name));
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
-        Ok(row.as_ref().map(role_from_row).transpose()?)
     }
 
     pub async fn delete_role(
@@ -136,27 +160,5 @@ impl Tx {
             .push(")");
         sql.query().execute(&mut *self.tx).await?;
         Ok(())
-    }
-
-    pub async fn get_deletion_task(
-        &mut self,
-        account_id: &str,
-        task_id: &str,
-    ) -> Result<Option<DeletionTaskRecord>, StoreError> {
-        let mut sql = Sql::new(
-            "SELECT account_id, task_id, role_name, status, created_ms FROM iam_deletion_tasks WHERE account_id = ",
-        );
-        sql.text(account_id).push(" AND task_id = ").text(task_id);
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
-        row.map(|r| -> Result<_, StoreError> {
-            Ok(DeletionTaskRecord {
-                account_id: r.try_get("account_id")?,
-                task_id: r.try_get("task_id")?,
-                role_name: r.try_get("role_name")?,
-                status: state(&r, "status")?,
-                created_ms: r.try_get("created_ms")?,
-            })
-        })
-        .transpose()
     }
 }

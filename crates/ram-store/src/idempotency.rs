@@ -2,9 +2,9 @@ use sqlx::Row;
 
 use crate::query::Sql;
 use crate::records::IdempotencyRecord;
-use crate::{StoreError, Tx};
+use crate::{ReadTx, StoreError, WriteTx};
 
-impl Tx {
+impl ReadTx {
     pub async fn get_idempotency(
         &mut self,
         account: &str,
@@ -30,7 +30,9 @@ impl Tx {
         .transpose()
         .map_err(|e: sqlx::Error| e.into())
     }
+}
 
+impl WriteTx {
     /// Records the result of a mutating call under its client token, in the call's own transaction.
     #[allow(clippy::too_many_arguments)]
     pub async fn put_idempotency(

@@ -7,7 +7,7 @@ use crate::query::{Page, Sql, effective_status, opt_text};
 use crate::records::{InvitationFilter, InvitationRecord, Lifecycle, NewInvitation};
 use crate::shares::{assign_lifecycle, split};
 use crate::states::{States, state};
-use crate::{StoreError, Tx};
+use crate::{ReadTx, StoreError, WriteTx};
 
 fn invitation_select(now_ms: i64) -> Sql {
     let mut sql = Sql::new(
@@ -44,40 +44,7 @@ fn invitation_from_row(row: &AnyRow) -> Result<InvitationRecord, StoreError> {
     })
 }
 
-impl Tx {
-    pub async fn insert_invitation(&mut self, inv: &NewInvitation) -> Result<(), StoreError> {
-        let (next, at) = split(&inv.lifecycle);
-        let mut sql = Sql::new(
-            "INSERT INTO invitations (arn, share_arn, principal, sender_account, receiver_account, receiver_arn, region, status, next_status, transition_ms, created_ms, updated_ms) VALUES (",
-        );
-        sql.text(&inv.arn)
-            .push(", ")
-            .text(&inv.share_arn)
-            .push(", ")
-            .text(&inv.principal)
-            .push(", ");
-        sql.text(&inv.sender_account)
-            .push(", ")
-            .text(&inv.receiver_account)
-            .push(", ");
-        sql.bind(opt_text(inv.receiver_arn.as_deref()))
-            .push(", ")
-            .text(&inv.region)
-            .push(", ");
-        sql.state(inv.lifecycle.status)
-            .push(", ")
-            .bind(next)
-            .push(", ")
-            .bind(at)
-            .push(", ");
-        sql.int(inv.created_ms)
-            .push(", ")
-            .int(inv.created_ms)
-            .push(")");
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
-    }
-
+impl ReadTx {
     pub async fn get_invitation(
         &mut self,
         arn: &str,
@@ -104,22 +71,6 @@ impl Tx {
         sql.push(" ORDER BY i.created_ms DESC, i.arn DESC LIMIT 1");
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
         row.as_ref().map(invitation_from_row).transpose()
-    }
-
-    pub async fn set_invitation_lifecycle(
-        &mut self,
-        arn: &str,
-        lifecycle: &Lifecycle<ResourceShareInvitationStatus>,
-        now_ms: i64,
-    ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("UPDATE invitations SET ");
-        assign_lifecycle(&mut sql, lifecycle);
-        sql.push(", updated_ms = ")
-            .int(now_ms)
-            .push(" WHERE arn = ")
-            .text(arn);
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
     }
 
     /// Invitations received by the account in the Region.
@@ -175,5 +126,56 @@ impl Tx {
         sql.and_states(statuses, |sql| effective_status(sql, "i", now_ms));
         let row = sql.query().fetch_one(&mut *self.tx).await?;
         Ok(row.try_get("n")?)
+    }
+}
+
+impl WriteTx {
+    pub async fn insert_invitation(&mut self, inv: &NewInvitation) -> Result<(), StoreError> {
+        let (next, at) = split(&inv.lifecycle);
+        let mut sql = Sql::new(
+            "INSERT INTO invitations (arn, share_arn, principal, sender_account, receiver_account, receiver_arn, region, status, next_status, transition_ms, created_ms, updated_ms) VALUES (",
+        );
+        sql.text(&inv.arn)
+            .push(", ")
+            .text(&inv.share_arn)
+            .push(", ")
+            .text(&inv.principal)
+            .push(", ");
+        sql.text(&inv.sender_account)
+            .push(", ")
+            .text(&inv.receiver_account)
+            .push(", ");
+        sql.bind(opt_text(inv.receiver_arn.as_deref()))
+            .push(", ")
+            .text(&inv.region)
+            .push(", ");
+        sql.state(inv.lifecycle.status)
+            .push(", ")
+            .bind(next)
+            .push(", ")
+            .bind(at)
+            .push(", ");
+        sql.int(inv.created_ms)
+            .push(", ")
+            .int(inv.created_ms)
+            .push(")");
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn set_invitation_lifecycle(
+        &mut self,
+        arn: &str,
+        lifecycle: &Lifecycle<ResourceShareInvitationStatus>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("UPDATE invitations SET ");
+        assign_lifecycle(&mut sql, lifecycle);
+        sql.push(", updated_ms = ")
+            .int(now_ms)
+            .push(" WHERE arn = ")
+            .text(arn);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
     }
 }

@@ -24,7 +24,7 @@ pub use associations::association_key;
 pub use customer_permissions::{
     NewPermission, PermissionRecord, PermissionVersionRecord, WorkRecord,
 };
-pub use db::{Backend, Store, StoreError, Tx};
+pub use db::{Backend, ReadTx, Store, StoreError, WriteTx};
 pub use iam::{DeletionTaskRecord, RoleRecord};
 pub use organizations::{
     CreateAccountRecord, HandshakeRecord, HandshakeScope, Membership, OrgAccountRecord,

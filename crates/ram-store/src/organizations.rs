@@ -15,7 +15,7 @@ use crate::query::{Page, Sql, opt_int, opt_text};
 use crate::records::Tag;
 use crate::states::state;
 use crate::tags::ORG_TAGS;
-use crate::{StoreError, Tx};
+use crate::{ReadTx, StoreError, WriteTx};
 
 /// Migration 2: the Organizations tables and IAM's roles (see `iam.rs`).
 pub(crate) const SCHEMA: &str = r"
@@ -351,24 +351,7 @@ fn handshake_from_row(r: &AnyRow) -> Result<HandshakeRecord, StoreError> {
 }
 
 /// Organizations, roots and OUs.
-impl Tx {
-    pub async fn insert_organization(
-        &mut self,
-        org: &OrganizationRecord,
-    ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("INSERT INTO organizations (");
-        sql.push(ORG_COLUMNS).push(") VALUES (");
-        sql.text(&org.org_id).push(", ").text(&org.arn).push(", ");
-        sql.text(&org.management_account)
-            .push(", ")
-            .state(org.feature_set)
-            .push(", ")
-            .int(org.created_ms)
-            .push(")");
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
-    }
-
+impl ReadTx {
     pub async fn get_organization(
         &mut self,
         org_id: &str,
@@ -379,57 +362,6 @@ impl Tx {
             .text(org_id);
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
         row.as_ref().map(org_from_row).transpose()
-    }
-
-    /// Deletes the organization and everything in it (parents, memberships, requests,
-    /// handshakes, service access, the tags of its roots, OUs and accounts).
-    pub async fn delete_organization(&mut self, org_id: &str) -> Result<(), StoreError> {
-        for (table, column) in [("org_parents", "id"), ("org_accounts", "account_id")] {
-            let mut sql = Sql::new("DELETE FROM org_tags WHERE resource_id IN (SELECT ");
-            sql.push(column)
-                .push(" FROM ")
-                .push(table)
-                .push(" WHERE org_id = ")
-                .text(org_id)
-                .push(")");
-            sql.query().execute(&mut *self.tx).await?;
-        }
-        for table in [
-            "org_service_access",
-            "org_handshakes",
-            "org_create_account_requests",
-            "org_accounts",
-            "org_parents",
-            "organizations",
-        ] {
-            let mut sql = Sql::new("DELETE FROM ");
-            sql.push(table).push(" WHERE org_id = ").text(org_id);
-            sql.query().execute(&mut *self.tx).await?;
-        }
-        Ok(())
-    }
-
-    pub async fn insert_org_unit(&mut self, unit: &OrgUnitRecord) -> Result<(), StoreError> {
-        let mut sql = Sql::new("INSERT INTO org_parents (");
-        sql.push(UNIT_COLUMNS).push(") VALUES (");
-        sql.text(&unit.id)
-            .push(", ")
-            .text(&unit.org_id)
-            .push(", ")
-            .state(unit.kind)
-            .push(", ");
-        sql.bind(opt_text(unit.parent_id.as_deref()))
-            .push(", ")
-            .text(&unit.arn)
-            .push(", ")
-            .text(&unit.name)
-            .push(", ");
-        sql.int(unit.depth)
-            .push(", ")
-            .int(unit.created_ms)
-            .push(")");
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
     }
 
     /// The root or OU with this id (ids are unique across organizations).
@@ -501,22 +433,6 @@ impl Tx {
         row.as_ref().map(unit_from_row).transpose()
     }
 
-    pub async fn rename_org_unit(&mut self, id: &str, name: &str) -> Result<(), StoreError> {
-        let mut sql = Sql::new("UPDATE org_parents SET name = ");
-        sql.text(name).push(" WHERE id = ").text(id);
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
-    }
-
-    /// Deletes an OU and its tags (the domain checks it is empty).
-    pub async fn delete_org_unit(&mut self, id: &str) -> Result<(), StoreError> {
-        self.delete_org_tags(id).await?;
-        let mut sql = Sql::new("DELETE FROM org_parents WHERE id = ");
-        sql.text(id);
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
-    }
-
     pub async fn count_org_units(&mut self, org_id: &str) -> Result<i64, StoreError> {
         let mut sql = Sql::new("SELECT COUNT(*) AS n FROM org_parents WHERE org_id = ");
         sql.text(org_id)
@@ -538,31 +454,94 @@ impl Tx {
     }
 }
 
-/// Member accounts and account emails.
-impl Tx {
-    pub async fn insert_org_account(&mut self, a: &OrgAccountRecord) -> Result<(), StoreError> {
-        let mut sql = Sql::new("INSERT INTO org_accounts (");
-        sql.push(ACCOUNT_COLUMNS).push(") VALUES (");
-        sql.text(&a.account_id)
+impl WriteTx {
+    pub async fn insert_organization(
+        &mut self,
+        org: &OrganizationRecord,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("INSERT INTO organizations (");
+        sql.push(ORG_COLUMNS).push(") VALUES (");
+        sql.text(&org.org_id).push(", ").text(&org.arn).push(", ");
+        sql.text(&org.management_account)
             .push(", ")
-            .text(&a.org_id)
+            .state(org.feature_set)
             .push(", ")
-            .text(&a.parent_id)
-            .push(", ");
-        sql.text(&a.arn)
-            .push(", ")
-            .text(&a.name)
-            .push(", ")
-            .text(&a.email)
-            .push(", ");
-        sql.state(a.joined_method)
-            .push(", ")
-            .int(a.joined_ms)
+            .int(org.created_ms)
             .push(")");
         sql.query().execute(&mut *self.tx).await?;
         Ok(())
     }
 
+    /// Deletes the organization and everything in it (parents, memberships, requests,
+    /// handshakes, service access, the tags of its roots, OUs and accounts).
+    pub async fn delete_organization(&mut self, org_id: &str) -> Result<(), StoreError> {
+        for (table, column) in [("org_parents", "id"), ("org_accounts", "account_id")] {
+            let mut sql = Sql::new("DELETE FROM org_tags WHERE resource_id IN (SELECT ");
+            sql.push(column)
+                .push(" FROM ")
+                .push(table)
+                .push(" WHERE org_id = ")
+                .text(org_id)
+                .push(")");
+            sql.query().execute(&mut *self.tx).await?;
+        }
+        for table in [
+            "org_service_access",
+            "org_handshakes",
+            "org_create_account_requests",
+            "org_accounts",
+            "org_parents",
+            "organizations",
+        ] {
+            let mut sql = Sql::new("DELETE FROM ");
+            sql.push(table).push(" WHERE org_id = ").text(org_id);
+            sql.query().execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn insert_org_unit(&mut self, unit: &OrgUnitRecord) -> Result<(), StoreError> {
+        let mut sql = Sql::new("INSERT INTO org_parents (");
+        sql.push(UNIT_COLUMNS).push(") VALUES (");
+        sql.text(&unit.id)
+            .push(", ")
+            .text(&unit.org_id)
+            .push(", ")
+            .state(unit.kind)
+            .push(", ");
+        sql.bind(opt_text(unit.parent_id.as_deref()))
+            .push(", ")
+            .text(&unit.arn)
+            .push(", ")
+            .text(&unit.name)
+            .push(", ");
+        sql.int(unit.depth)
+            .push(", ")
+            .int(unit.created_ms)
+            .push(")");
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn rename_org_unit(&mut self, id: &str, name: &str) -> Result<(), StoreError> {
+        let mut sql = Sql::new("UPDATE org_parents SET name = ");
+        sql.text(name).push(" WHERE id = ").text(id);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// Deletes an OU and its tags (the domain checks it is empty).
+    pub async fn delete_org_unit(&mut self, id: &str) -> Result<(), StoreError> {
+        self.delete_org_tags(id).await?;
+        let mut sql = Sql::new("DELETE FROM org_parents WHERE id = ");
+        sql.text(id);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+}
+
+/// Member accounts and account emails.
+impl ReadTx {
     /// The account's membership row, if it is in an organization.
     pub async fn get_org_account(
         &mut self,
@@ -607,28 +586,6 @@ impl Tx {
         sql.text(org_id);
         let row = sql.query().fetch_one(&mut *self.tx).await?;
         Ok(row.try_get("n")?)
-    }
-
-    pub async fn move_org_account(
-        &mut self,
-        account_id: &str,
-        parent_id: &str,
-    ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("UPDATE org_accounts SET parent_id = ");
-        sql.text(parent_id)
-            .push(" WHERE account_id = ")
-            .text(account_id);
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
-    }
-
-    /// Takes the account out of its organization (and drops the tags the organization kept on it).
-    pub async fn delete_org_account(&mut self, account_id: &str) -> Result<(), StoreError> {
-        self.delete_org_tags(account_id).await?;
-        let mut sql = Sql::new("DELETE FROM org_accounts WHERE account_id = ");
-        sql.text(account_id);
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
     }
 
     /// Every account of the organization, or of the subtree under a root or OU (at any depth).
@@ -710,22 +667,6 @@ impl Tx {
         }))
     }
 
-    /// Records the root email address of an account (unique across accounts).
-    pub async fn put_account_email(
-        &mut self,
-        account_id: &str,
-        email: &str,
-    ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("INSERT INTO account_emails (account_id, email) VALUES (");
-        sql.text(account_id)
-            .push(", ")
-            .text(email)
-            .push(") ON CONFLICT (account_id) DO UPDATE SET email = ")
-            .text(email);
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
-    }
-
     pub async fn get_account_email(
         &mut self,
         account_id: &str,
@@ -745,34 +686,71 @@ impl Tx {
     }
 }
 
-/// Create-account requests.
-impl Tx {
-    pub async fn insert_create_account_request(
-        &mut self,
-        r: &CreateAccountRecord,
-    ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("INSERT INTO org_create_account_requests (");
-        sql.push(REQUEST_COLUMNS).push(") VALUES (");
-        sql.text(&r.id)
+impl WriteTx {
+    pub async fn insert_org_account(&mut self, a: &OrgAccountRecord) -> Result<(), StoreError> {
+        let mut sql = Sql::new("INSERT INTO org_accounts (");
+        sql.push(ACCOUNT_COLUMNS).push(") VALUES (");
+        sql.text(&a.account_id)
             .push(", ")
-            .text(&r.org_id)
+            .text(&a.org_id)
             .push(", ")
-            .text(&r.account_name)
+            .text(&a.parent_id)
             .push(", ");
-        sql.bind(opt_text(r.account_id.as_deref()))
+        sql.text(&a.arn)
             .push(", ")
-            .state(r.state)
+            .text(&a.name)
             .push(", ")
-            .bind(opt_text(r.failure_reason.as_deref()))
+            .text(&a.email)
             .push(", ");
-        sql.int(r.requested_ms)
+        sql.state(a.joined_method)
             .push(", ")
-            .bind(opt_int(r.completed_ms))
+            .int(a.joined_ms)
             .push(")");
         sql.query().execute(&mut *self.tx).await?;
         Ok(())
     }
 
+    pub async fn move_org_account(
+        &mut self,
+        account_id: &str,
+        parent_id: &str,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("UPDATE org_accounts SET parent_id = ");
+        sql.text(parent_id)
+            .push(" WHERE account_id = ")
+            .text(account_id);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// Takes the account out of its organization (and drops the tags the organization kept on it).
+    pub async fn delete_org_account(&mut self, account_id: &str) -> Result<(), StoreError> {
+        self.delete_org_tags(account_id).await?;
+        let mut sql = Sql::new("DELETE FROM org_accounts WHERE account_id = ");
+        sql.text(account_id);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// Records the root email address of an account (unique across accounts).
+    pub async fn put_account_email(
+        &mut self,
+        account_id: &str,
+        email: &str,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("INSERT INTO account_emails (account_id, email) VALUES (");
+        sql.text(account_id)
+            .push(", ")
+            .text(email)
+            .push(") ON CONFLICT (account_id) DO UPDATE SET email = ")
+            .text(email);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+}
+
+/// Create-account requests.
+impl ReadTx {
     pub async fn get_create_account_request(
         &mut self,
         id: &str,
@@ -813,42 +791,36 @@ impl Tx {
     }
 }
 
-/// Handshakes.
-impl Tx {
-    pub async fn insert_handshake(&mut self, h: &HandshakeRecord) -> Result<(), StoreError> {
-        let mut sql = Sql::new(
-            "INSERT INTO org_handshakes (id, org_id, arn, action, target_type, target, target_account, notes, state, requested_ms, expires_ms, updated_ms, visible_until_ms) VALUES (",
-        );
-        sql.text(&h.id)
+impl WriteTx {
+    pub async fn insert_create_account_request(
+        &mut self,
+        r: &CreateAccountRecord,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("INSERT INTO org_create_account_requests (");
+        sql.push(REQUEST_COLUMNS).push(") VALUES (");
+        sql.text(&r.id)
             .push(", ")
-            .text(&h.org_id)
+            .text(&r.org_id)
             .push(", ")
-            .text(&h.arn)
+            .text(&r.account_name)
             .push(", ");
-        sql.state(h.action)
+        sql.bind(opt_text(r.account_id.as_deref()))
             .push(", ")
-            .state(h.target_type)
+            .state(r.state)
             .push(", ")
-            .text(&h.target)
+            .bind(opt_text(r.failure_reason.as_deref()))
             .push(", ");
-        sql.bind(opt_text(h.target_account.as_deref()))
+        sql.int(r.requested_ms)
             .push(", ")
-            .bind(opt_text(h.notes.as_deref()))
-            .push(", ");
-        sql.state(h.state)
-            .push(", ")
-            .int(h.requested_ms)
-            .push(", ")
-            .int(h.expires_ms)
-            .push(", ");
-        sql.int(h.updated_ms)
-            .push(", ")
-            .int(h.visible_until_ms)
+            .bind(opt_int(r.completed_ms))
             .push(")");
         sql.query().execute(&mut *self.tx).await?;
         Ok(())
     }
+}
 
+/// Handshakes.
+impl ReadTx {
     /// The handshake with its effective state at `now_ms`.
     pub async fn get_handshake(
         &mut self,
@@ -859,25 +831,6 @@ impl Tx {
         sql.push(" AND id = ").text(id);
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
         row.as_ref().map(handshake_from_row).transpose()
-    }
-
-    /// Sets a handshake's state; it stays listed until `visible_until_ms`.
-    pub async fn set_handshake_state(
-        &mut self,
-        id: &str,
-        state: HandshakeState,
-        now_ms: i64,
-        visible_until_ms: i64,
-    ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("UPDATE org_handshakes SET state = ");
-        sql.state(state)
-            .push(", updated_ms = ")
-            .int(now_ms)
-            .push(", visible_until_ms = ")
-            .int(visible_until_ms);
-        sql.push(" WHERE id = ").text(id);
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
     }
 
     /// Handshakes still listed at `now_ms`, optionally of one action, in (requested, id) order.
@@ -937,41 +890,63 @@ impl Tx {
     }
 }
 
-/// Trusted service access and tags.
-impl Tx {
-    /// Trusts `service_principal`; enabling it again keeps the first date.
-    pub async fn enable_service_access(
-        &mut self,
-        org_id: &str,
-        service_principal: &str,
-        now_ms: i64,
-    ) -> Result<(), StoreError> {
+impl WriteTx {
+    pub async fn insert_handshake(&mut self, h: &HandshakeRecord) -> Result<(), StoreError> {
         let mut sql = Sql::new(
-            "INSERT INTO org_service_access (org_id, service_principal, enabled_ms) VALUES (",
+            "INSERT INTO org_handshakes (id, org_id, arn, action, target_type, target, target_account, notes, state, requested_ms, expires_ms, updated_ms, visible_until_ms) VALUES (",
         );
-        sql.text(org_id)
+        sql.text(&h.id)
             .push(", ")
-            .text(service_principal)
+            .text(&h.org_id)
             .push(", ")
-            .int(now_ms);
-        sql.push(") ON CONFLICT (org_id, service_principal) DO NOTHING");
+            .text(&h.arn)
+            .push(", ");
+        sql.state(h.action)
+            .push(", ")
+            .state(h.target_type)
+            .push(", ")
+            .text(&h.target)
+            .push(", ");
+        sql.bind(opt_text(h.target_account.as_deref()))
+            .push(", ")
+            .bind(opt_text(h.notes.as_deref()))
+            .push(", ");
+        sql.state(h.state)
+            .push(", ")
+            .int(h.requested_ms)
+            .push(", ")
+            .int(h.expires_ms)
+            .push(", ");
+        sql.int(h.updated_ms)
+            .push(", ")
+            .int(h.visible_until_ms)
+            .push(")");
         sql.query().execute(&mut *self.tx).await?;
         Ok(())
     }
 
-    pub async fn disable_service_access(
+    /// Sets a handshake's state; it stays listed until `visible_until_ms`.
+    pub async fn set_handshake_state(
         &mut self,
-        org_id: &str,
-        service_principal: &str,
+        id: &str,
+        state: HandshakeState,
+        now_ms: i64,
+        visible_until_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("DELETE FROM org_service_access WHERE org_id = ");
-        sql.text(org_id)
-            .push(" AND service_principal = ")
-            .text(service_principal);
+        let mut sql = Sql::new("UPDATE org_handshakes SET state = ");
+        sql.state(state)
+            .push(", updated_ms = ")
+            .int(now_ms)
+            .push(", visible_until_ms = ")
+            .int(visible_until_ms);
+        sql.push(" WHERE id = ").text(id);
         sql.query().execute(&mut *self.tx).await?;
         Ok(())
     }
+}
 
+/// Trusted service access and tags.
+impl ReadTx {
     pub async fn service_access_enabled(
         &mut self,
         org_id: &str,
@@ -1012,6 +987,47 @@ impl Tx {
         Ok(Page::from_rows(items, limit))
     }
 
+    /// The tags of a root, OU or account, sorted by key.
+    pub async fn list_org_tags(&mut self, resource_id: &str) -> Result<Vec<Tag>, StoreError> {
+        let tags = self.tags_of(ORG_TAGS, &[resource_id.to_owned()]).await?;
+        Ok(tags.into_iter().map(|(_, tag)| tag).collect())
+    }
+}
+
+impl WriteTx {
+    /// Trusts `service_principal`; enabling it again keeps the first date.
+    pub async fn enable_service_access(
+        &mut self,
+        org_id: &str,
+        service_principal: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new(
+            "INSERT INTO org_service_access (org_id, service_principal, enabled_ms) VALUES (",
+        );
+        sql.text(org_id)
+            .push(", ")
+            .text(service_principal)
+            .push(", ")
+            .int(now_ms);
+        sql.push(") ON CONFLICT (org_id, service_principal) DO NOTHING");
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn disable_service_access(
+        &mut self,
+        org_id: &str,
+        service_principal: &str,
+    ) -> Result<(), StoreError> {
+        let mut sql = Sql::new("DELETE FROM org_service_access WHERE org_id = ");
+        sql.text(org_id)
+            .push(" AND service_principal = ")
+            .text(service_principal);
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
     /// Adds or overwrites tags of a root, OU or account.
     pub async fn put_org_tags(
         &mut self,
@@ -1027,12 +1043,6 @@ impl Tx {
         keys: &[String],
     ) -> Result<(), StoreError> {
         self.remove_tags(ORG_TAGS, resource_id, Some(keys)).await
-    }
-
-    /// The tags of a root, OU or account, sorted by key.
-    pub async fn list_org_tags(&mut self, resource_id: &str) -> Result<Vec<Tag>, StoreError> {
-        let tags = self.tags_of(ORG_TAGS, &[resource_id.to_owned()]).await?;
-        Ok(tags.into_iter().map(|(_, tag)| tag).collect())
     }
 
     pub async fn delete_org_tags(&mut self, resource_id: &str) -> Result<(), StoreError> {

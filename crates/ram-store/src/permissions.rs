@@ -4,9 +4,31 @@ use sqlx::Row;
 use crate::query::{Page, Sql, effective_status};
 use crate::records::SharePermissionRecord;
 use crate::states::States;
-use crate::{StoreError, Tx};
+use crate::{ReadTx, StoreError, WriteTx};
 
-impl Tx {
+impl ReadTx {
+    pub async fn share_permissions(
+        &mut self,
+        share_arns: &[String],
+    ) -> Result<Vec<SharePermissionRecord>, StoreError> {
+        if share_arns.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(
+            "SELECT share_arn, resource_type, permission_arn, permission_version, created_ms, updated_ms FROM share_permissions WHERE ",
+        );
+        sql.push("share_arn")
+            .in_list(share_arns)
+            .push(" ORDER BY share_arn, resource_type");
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        Ok(rows
+            .iter()
+            .map(share_permission_from_row)
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+}
+
+impl WriteTx {
     /// Attaches a permission version to a share for one resource type, replacing any other.
     pub async fn set_share_permission(
         &mut self,
@@ -36,26 +58,6 @@ impl Tx {
         sql.query().execute(&mut *self.tx).await?;
         Ok(())
     }
-
-    pub async fn share_permissions(
-        &mut self,
-        share_arns: &[String],
-    ) -> Result<Vec<SharePermissionRecord>, StoreError> {
-        if share_arns.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut sql = Sql::new(
-            "SELECT share_arn, resource_type, permission_arn, permission_version, created_ms, updated_ms FROM share_permissions WHERE ",
-        );
-        sql.push("share_arn")
-            .in_list(share_arns)
-            .push(" ORDER BY share_arn, resource_type");
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
-        Ok(rows
-            .iter()
-            .map(share_permission_from_row)
-            .collect::<Result<Vec<_>, _>>()?)
-    }
 }
 
 /// Filters of ListPermissionAssociations.
@@ -68,7 +70,7 @@ pub struct SharePermissionFilter {
     pub share_statuses: States<ResourceShareStatus>,
 }
 
-impl Tx {
+impl ReadTx {
     /// Permissions attached to the account's shares in `filter.share_statuses`, oldest
     /// attachment first.
     #[allow(clippy::too_many_arguments)]
@@ -109,7 +111,9 @@ impl Tx {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(items, limit))
     }
+}
 
+impl WriteTx {
     /// Moves every attachment of `from` (at `from_version` if given) on the account's shares in
     /// `share_statuses` to `to` at `to_version`; returns how many shares changed.
     #[allow(clippy::too_many_arguments)]

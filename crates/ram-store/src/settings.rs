@@ -1,16 +1,18 @@
 use sqlx::Row;
 
 use crate::query::Sql;
-use crate::{StoreError, Tx};
+use crate::{ReadTx, StoreError, WriteTx};
 
-impl Tx {
+impl ReadTx {
     pub async fn get_setting(&mut self, name: &str) -> Result<Option<String>, StoreError> {
         let mut sql = Sql::new("SELECT value FROM settings WHERE name = ");
         sql.text(name);
         let row = sql.query().fetch_optional(&mut *self.tx).await?;
         Ok(row.map(|r| r.try_get("value")).transpose()?)
     }
+}
 
+impl WriteTx {
     /// Stores `value` unless the setting exists; returns the value in force afterwards, so that
     /// replicas racing to initialise a setting all end up with the same one.
     pub async fn init_setting(&mut self, name: &str, value: &str) -> Result<String, StoreError> {

@@ -10,7 +10,7 @@ use crate::query::{Bind, Page, Reach, Scope, Sql, effective_status, opt_int};
 use crate::records::{Lifecycle, NewShare, ShareFilter, ShareRecord, Tag};
 use crate::states::{States, StoredState, state};
 use crate::tags::SHARE_TAGS;
-use crate::{StoreError, Tx};
+use crate::{ReadTx, StoreError, WriteTx};
 
 const SHARE_COLUMNS: &str = "s.arn, s.owner_account, s.region, s.name, s.allow_external, s.feature_set, s.retain_on_leave, s.status_message, s.created_ms, s.updated_ms";
 
@@ -79,40 +79,7 @@ pub(crate) fn scope_condition(sql: &mut Sql, scope: &Scope, region: &str, now_ms
     }
 }
 
-impl Tx {
-    pub async fn insert_share(&mut self, share: &NewShare) -> Result<(), StoreError> {
-        let (next, at) = split(&share.lifecycle);
-        let mut sql = Sql::new(
-            "INSERT INTO resource_shares (arn, owner_account, region, name, allow_external, feature_set, retain_on_leave, status, next_status, transition_ms, created_ms, updated_ms) VALUES (",
-        );
-        sql.text(&share.arn)
-            .push(", ")
-            .text(&share.owner_account)
-            .push(", ")
-            .text(&share.region)
-            .push(", ");
-        sql.text(&share.name)
-            .push(", ")
-            .int(i64::from(share.allow_external))
-            .push(", ")
-            .state(share.feature_set);
-        sql.push(", ")
-            .bind(opt_int(share.retain_on_leave.map(i64::from)))
-            .push(", ")
-            .state(share.lifecycle.status);
-        sql.push(", ")
-            .bind(next)
-            .push(", ")
-            .bind(at)
-            .push(", ")
-            .int(share.created_ms)
-            .push(", ")
-            .int(share.created_ms);
-        sql.push(")");
-        sql.query().execute(&mut *self.tx).await?;
-        Ok(())
-    }
-
+impl ReadTx {
     /// The share with this ARN, if it exists and has not yet disappeared after deletion.
     pub async fn get_share(
         &mut self,
@@ -193,6 +160,58 @@ impl Tx {
         Ok(row.try_get("n")?)
     }
 
+    /// The Regions that hold shares (organizations are global; shares are per Region).
+    pub async fn share_regions(&mut self) -> Result<Vec<String>, StoreError> {
+        let rows = Sql::new("SELECT DISTINCT region FROM resource_shares ORDER BY region")
+            .query()
+            .fetch_all(&mut *self.tx)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get("region"))
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Tags of each of the shares, in key order.
+    pub async fn share_tags(&mut self, arns: &[String]) -> Result<Vec<(String, Tag)>, StoreError> {
+        self.tags_of(SHARE_TAGS, arns).await
+    }
+}
+
+impl WriteTx {
+    pub async fn insert_share(&mut self, share: &NewShare) -> Result<(), StoreError> {
+        let (next, at) = split(&share.lifecycle);
+        let mut sql = Sql::new(
+            "INSERT INTO resource_shares (arn, owner_account, region, name, allow_external, feature_set, retain_on_leave, status, next_status, transition_ms, created_ms, updated_ms) VALUES (",
+        );
+        sql.text(&share.arn)
+            .push(", ")
+            .text(&share.owner_account)
+            .push(", ")
+            .text(&share.region)
+            .push(", ");
+        sql.text(&share.name)
+            .push(", ")
+            .int(i64::from(share.allow_external))
+            .push(", ")
+            .state(share.feature_set);
+        sql.push(", ")
+            .bind(opt_int(share.retain_on_leave.map(i64::from)))
+            .push(", ")
+            .state(share.lifecycle.status);
+        sql.push(", ")
+            .bind(next)
+            .push(", ")
+            .bind(at)
+            .push(", ")
+            .int(share.created_ms)
+            .push(", ")
+            .int(share.created_ms);
+        sql.push(")");
+        sql.query().execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
     pub async fn update_share(
         &mut self,
         arn: &str,
@@ -211,18 +230,6 @@ impl Tx {
         sql.push(" WHERE arn = ").text(arn);
         sql.query().execute(&mut *self.tx).await?;
         Ok(())
-    }
-
-    /// The Regions that hold shares (organizations are global; shares are per Region).
-    pub async fn share_regions(&mut self) -> Result<Vec<String>, StoreError> {
-        let rows = Sql::new("SELECT DISTINCT region FROM resource_shares ORDER BY region")
-            .query()
-            .fetch_all(&mut *self.tx)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| r.try_get("region"))
-            .collect::<Result<_, _>>()?)
     }
 
     pub async fn set_share_feature_set(
@@ -278,11 +285,6 @@ impl Tx {
         sql.push(" WHERE arn = ").text(arn);
         sql.query().execute(&mut *self.tx).await?;
         Ok(())
-    }
-
-    /// Tags of each of the shares, in key order.
-    pub async fn share_tags(&mut self, arns: &[String]) -> Result<Vec<(String, Tag)>, StoreError> {
-        self.tags_of(SHARE_TAGS, arns).await
     }
 
     /// Sets tags on a share, replacing the values of keys it already has.

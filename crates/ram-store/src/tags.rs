@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use crate::query::Sql;
 use crate::records::Tag;
-use crate::{StoreError, Tx};
+use crate::{ReadTx, StoreError, WriteTx};
 
 /// The constant statements of one tag table.
 #[derive(Debug, Clone, Copy)]
@@ -59,7 +59,7 @@ pub(crate) const SHARE_TAGS: TagTable = tag_table!("share_tags", "share_arn");
 pub(crate) const PERMISSION_TAGS: TagTable = tag_table!("permission_tags", "permission_arn");
 pub(crate) const ORG_TAGS: TagTable = tag_table!("org_tags", "resource_id");
 
-impl Tx {
+impl ReadTx {
     /// Tags of each owner, sorted by owner then key.
     pub(crate) async fn tags_of(
         &mut self,
@@ -85,7 +85,9 @@ impl Tx {
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)
     }
+}
 
+impl WriteTx {
     /// Sets tags, replacing the values of keys the owner already has.
     pub(crate) async fn put_tags(
         &mut self,

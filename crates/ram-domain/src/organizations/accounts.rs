@@ -18,7 +18,9 @@ use ram_model::organizations::{
     RemoveAccountFromOrganizationRequest,
 };
 use ram_model::{ApiError, api_error};
-use ram_store::{AccountRecord, CreateAccountRecord, Membership, OrgAccountRecord, RoleRecord, Tx};
+use ram_store::{
+    AccountRecord, CreateAccountRecord, Membership, OrgAccountRecord, ReadTx, RoleRecord,
+};
 
 use super::organization::ts;
 use super::tags::validate_org_tags;
@@ -39,7 +41,7 @@ fn master_cannot_leave() -> ApiError {
     )
 }
 
-pub(crate) async fn render_account(tx: &mut Tx, a: &OrgAccountRecord) -> Outcome<Account> {
+pub(crate) async fn render_account(tx: &mut ReadTx, a: &OrgAccountRecord) -> Outcome<Account> {
     Ok(Account {
         id: Some(a.account_id.clone()),
         arn: Some(a.arn.clone()),
@@ -86,7 +88,7 @@ fn access_role_policy(partition: &str, management: &str) -> String {
 
 impl Ram {
     /// A 12-digit account id no account has yet.
-    async fn fresh_account_id(&self, tx: &mut Tx) -> Outcome<String> {
+    async fn fresh_account_id(&self, tx: &mut ReadTx) -> Outcome<String> {
         for _ in 0..16 {
             let hex: String = self
                 .ids

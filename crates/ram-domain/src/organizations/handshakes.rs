@@ -18,7 +18,7 @@ use ram_model::organizations::{
     ListHandshakesForOrganizationRequest, ListHandshakesForOrganizationResponse,
 };
 use ram_model::{ApiError, api_error};
-use ram_store::{HandshakeRecord, HandshakeScope, OrgAccountRecord, Tx};
+use ram_store::{HandshakeRecord, HandshakeScope, OrgAccountRecord, ReadTx, WriteTx};
 
 use super::organization::{account_profile, ts};
 use super::tags::validate_org_tags;
@@ -48,7 +48,7 @@ fn already_in_organization() -> ApiError {
 }
 
 /// The handshake as either party sees it: the organization's details, the target, the notes.
-async fn render_handshake(tx: &mut Tx, h: &HandshakeRecord) -> Outcome<Handshake> {
+async fn render_handshake(tx: &mut ReadTx, h: &HandshakeRecord) -> Outcome<Handshake> {
     let org = tx
         .get_organization(&h.org_id)
         .await?
@@ -125,7 +125,7 @@ impl Ram {
     /// The handshake, if the caller is a party to it on `side`.
     async fn party_to(
         &self,
-        tx: &mut Tx,
+        tx: &mut ReadTx,
         caller: &Caller,
         id: &str,
         side: Side,
@@ -154,7 +154,7 @@ impl Ram {
     /// Moves an OPEN handshake to `state` (the caller's side is checked already).
     async fn close_handshake(
         &self,
-        tx: &mut Tx,
+        tx: &mut WriteTx,
         mut h: HandshakeRecord,
         state: HandshakeState,
     ) -> Outcome<Handshake> {

@@ -20,7 +20,7 @@ mod units;
 
 use ram_model::organizations::{self as org, Operation as OrgOp};
 use ram_model::{ApiError, ErrorCode, api_error};
-use ram_store::{Membership, OrgAccountRecord, OrgUnitRecord, Tx};
+use ram_store::{Membership, OrgAccountRecord, OrgUnitRecord, ReadTx};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -377,14 +377,14 @@ impl org::Service for Ram {
 }
 
 /// Who the caller is in Organizations.
-pub(crate) async fn membership_of(tx: &mut Tx, caller: &Caller) -> Outcome<Membership> {
+pub(crate) async fn membership_of(tx: &mut ReadTx, caller: &Caller) -> Outcome<Membership> {
     tx.organization_of_account(&caller.account_id)
         .await?
         .ok_or_else(|| not_in_use().into())
 }
 
 /// The caller's organization, if the caller is its management account.
-pub(crate) async fn managed_by(tx: &mut Tx, caller: &Caller) -> Outcome<Membership> {
+pub(crate) async fn managed_by(tx: &mut ReadTx, caller: &Caller) -> Outcome<Membership> {
     let m = membership_of(tx, caller).await?;
     if !m.is_management_account() {
         return Err(access_denied().into());
@@ -434,7 +434,7 @@ pub(crate) fn org_arn(organization_arn: &str, org_id: &str, kind: &str, rest: &s
 
 /// A root or OU of the caller's organization (others answer as missing).
 pub(crate) async fn unit_in(
-    tx: &mut Tx,
+    tx: &mut ReadTx,
     m: &Membership,
     id: &str,
 ) -> Outcome<Option<OrgUnitRecord>> {
@@ -443,7 +443,7 @@ pub(crate) async fn unit_in(
 
 /// A member account of the caller's organization (others answer as missing).
 pub(crate) async fn account_in(
-    tx: &mut Tx,
+    tx: &mut ReadTx,
     m: &Membership,
     id: &str,
 ) -> Outcome<Option<OrgAccountRecord>> {
@@ -454,7 +454,7 @@ pub(crate) async fn account_in(
 }
 
 /// The ids from the root down to `parent_id` (inclusive).
-pub(crate) async fn chain_to(tx: &mut Tx, parent_id: &str) -> Outcome<Vec<OrgUnitRecord>> {
+pub(crate) async fn chain_to(tx: &mut ReadTx, parent_id: &str) -> Outcome<Vec<OrgUnitRecord>> {
     let mut chain = Vec::new();
     let mut next = Some(parent_id.to_owned());
     while let Some(id) = next.take() {
@@ -473,7 +473,7 @@ pub(crate) async fn chain_to(tx: &mut Tx, parent_id: &str) -> Outcome<Vec<OrgUni
 
 /// The entity path of something under `parent_id`: `o-x/r-x/ou-a/.../<leaf>/`.
 pub(crate) async fn entity_path(
-    tx: &mut Tx,
+    tx: &mut ReadTx,
     org_id: &str,
     parent_id: &str,
     leaf: &str,

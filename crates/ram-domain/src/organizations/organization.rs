@@ -8,7 +8,7 @@ use ram_model::organizations::{
     CreateOrganizationRequest, CreateOrganizationResponse, DescribeOrganizationResponse,
     ListRootsRequest, ListRootsResponse, Organization, OrganizationFeatureSet, Root,
 };
-use ram_store::{OrgAccountRecord, OrgUnitRecord, OrganizationRecord, Tx};
+use ram_store::{OrgAccountRecord, OrgUnitRecord, OrganizationRecord, ReadTx};
 
 use super::{managed_by, membership_of, org_arn};
 use crate::failure::Outcome;
@@ -23,7 +23,10 @@ pub(crate) fn default_email(account_id: &str) -> String {
 }
 
 /// The account's name and email as an organization shows them.
-pub(crate) async fn account_profile(tx: &mut Tx, account_id: &str) -> Outcome<(String, String)> {
+pub(crate) async fn account_profile(
+    tx: &mut ReadTx,
+    account_id: &str,
+) -> Outcome<(String, String)> {
     let name = tx
         .get_account(account_id)
         .await?

@@ -8,7 +8,7 @@ use ram_model::organizations::{
     ListAWSServiceAccessForOrganizationRequest, ListAWSServiceAccessForOrganizationResponse,
 };
 use ram_model::{ApiError, api_error};
-use ram_store::{Membership, Tx};
+use ram_store::{Membership, ReadTx};
 
 use super::managed_by;
 use super::organization::ts;
@@ -16,7 +16,7 @@ use crate::failure::Outcome;
 use crate::{Caller, Ram};
 
 /// The management account's organization, if it has all features (trusted access needs them).
-async fn with_all_features(tx: &mut Tx, caller: &Caller) -> Outcome<Membership> {
+async fn with_all_features(tx: &mut ReadTx, caller: &Caller) -> Outcome<Membership> {
     let m = managed_by(tx, caller).await?;
     if m.feature_set != OrganizationFeatureSet::All {
         return Err(api_error!(

@@ -8,7 +8,7 @@ use ram_model::organizations::{
     UntagResourceRequest,
 };
 use ram_model::{ApiError, api_error};
-use ram_store::{Membership, Tx};
+use ram_store::{Membership, ReadTx};
 
 use super::{account_in, managed_by, unit_in};
 use crate::failure::Outcome;
@@ -57,7 +57,7 @@ pub(crate) fn validate_org_tags(tags: &[Tag]) -> Result<Vec<ram_store::Tag>, Api
 }
 
 /// Checks that `id` names a root, OU or account of the caller's organization.
-async fn target_in(tx: &mut Tx, m: &Membership, id: &str) -> Outcome<()> {
+async fn target_in(tx: &mut ReadTx, m: &Membership, id: &str) -> Outcome<()> {
     let found = if crate::arn::is_account_id(id) {
         account_in(tx, m, id).await?.is_some()
     } else {

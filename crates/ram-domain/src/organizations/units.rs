@@ -11,7 +11,7 @@ use ram_model::organizations::{
     UpdateOrganizationalUnitRequest, UpdateOrganizationalUnitResponse,
 };
 use ram_model::{ApiError, api_error};
-use ram_store::{Membership, OrgUnitRecord, Tx};
+use ram_store::{Membership, OrgUnitRecord, ReadTx};
 
 use super::tags::validate_org_tags;
 use super::{
@@ -45,7 +45,7 @@ fn child_not_found() -> ApiError {
 }
 
 /// An OU (not a root) of the caller's organization.
-async fn ou_in(tx: &mut Tx, m: &Membership, id: &str) -> Outcome<OrgUnitRecord> {
+async fn ou_in(tx: &mut ReadTx, m: &Membership, id: &str) -> Outcome<OrgUnitRecord> {
     match unit_in(tx, m, id).await? {
         Some(unit) if !unit.is_root() => Ok(unit),
         _ => Err(ou_not_found().into()),
@@ -53,13 +53,13 @@ async fn ou_in(tx: &mut Tx, m: &Membership, id: &str) -> Outcome<OrgUnitRecord> 
 }
 
 /// A root or OU of the caller's organization named as a `ParentId`.
-pub(crate) async fn parent_in(tx: &mut Tx, m: &Membership, id: &str) -> Outcome<OrgUnitRecord> {
+pub(crate) async fn parent_in(tx: &mut ReadTx, m: &Membership, id: &str) -> Outcome<OrgUnitRecord> {
     unit_in(tx, m, id)
         .await?
         .ok_or_else(|| parent_not_found().into())
 }
 
-pub(crate) async fn render_ou(tx: &mut Tx, ou: &OrgUnitRecord) -> Outcome<OrganizationalUnit> {
+pub(crate) async fn render_ou(tx: &mut ReadTx, ou: &OrgUnitRecord) -> Outcome<OrganizationalUnit> {
     let parent = ou.parent_id.as_deref().unwrap_or_default();
     Ok(OrganizationalUnit {
         id: Some(ou.id.clone()),
