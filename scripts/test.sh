@@ -16,7 +16,8 @@ python3 tools/check_catalog.py
 
 step "cargo fmt / clippy"
 cargo fmt --all -- --check
-cargo clippy --workspace --all-targets --quiet -- -D clippy::all
+# Any rustc or clippy warning (pedantic as configured in [workspace.lints]) fails the run.
+cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 if [ -z "${RAMD_TEST_DATABASE_URL:-}" ]; then
     step "throw-away PostgreSQL"
@@ -25,6 +26,8 @@ if [ -z "${RAMD_TEST_DATABASE_URL:-}" ]; then
     eval "$(scripts/postgres.sh start "$pg_dir")"
 fi
 export RAMD_TEST_DATABASE_URL
+# Suites that can run on PostgreSQL must not skip it here.
+export RAMD_REQUIRE_POSTGRES=1
 
 step "cargo test: unit tests, store conformance (SQLite and PostgreSQL), Rust SDK suite on SQLite"
 cargo test --workspace --quiet

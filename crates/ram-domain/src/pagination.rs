@@ -74,6 +74,10 @@ impl Ram {
     fn open_token(&self, token: &str, binding: &str) -> Option<Cursor> {
         let (payload, sig) = token.split_once('.')?;
         let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
+        // The whole tag: `verify_truncated_left` alone would accept a 1-byte prefix.
+        if sig.len() != TAG_BYTES {
+            return None;
+        }
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.token_key).ok()?;
         mac.update(payload.as_bytes());
         mac.verify_truncated_left(&sig).ok()?;
@@ -86,9 +90,12 @@ impl Ram {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(&self.token_key).expect("HMAC takes any key length");
         mac.update(data);
-        mac.finalize().into_bytes()[..16].to_vec()
+        mac.finalize().into_bytes()[..TAG_BYTES].to_vec()
     }
 }
+
+/// A token's tag: the first 16 bytes of its HMAC-SHA256.
+const TAG_BYTES: usize = 16;
 
 fn binding<Q: Serialize>(caller: &Caller, operation: &str, query: &Q) -> String {
     let mut value = serde_json::to_value(query).unwrap_or_default();

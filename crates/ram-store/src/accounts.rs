@@ -108,27 +108,14 @@ impl WriteTx {
 }
 
 impl WriteTx {
-    /// Deletes every row of every table but the settings (the emulator's reset).
+    /// Deletes every row of every table but the settings (the emulator's reset). The tables come
+    /// from the schema itself, newest first so that rows referring to others go first.
     pub async fn reset(&mut self) -> Result<(), StoreError> {
-        for table in crate::organizations::TABLES {
-            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
-                .execute(&mut *self.tx)
-                .await?;
-        }
-        for table in [
-            "replace_permission_works",
-            "permission_tags",
-            "permission_versions",
-            "permissions",
-            "idempotency",
-            "share_permissions",
-            "invitations",
-            "associations",
-            "share_tags",
-            "resource_shares",
-            "access_keys",
-            "accounts",
-        ] {
+        for table in crate::migrations::tables().into_iter().rev() {
+            if table == "settings" {
+                continue;
+            }
+            // The name is one of the schema's own table names, never a caller's value.
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
                 .execute(&mut *self.tx)
                 .await?;

@@ -1,4 +1,4 @@
-//! The schema, as an ordered list of portable SQL migrations. Each migration is applied in its own
+//! The schema, as the numbered portable SQL migrations of `crates/ram-store/migrations/`. Each migration is applied in its own
 //! transaction together with the insert of its version row: two processes migrating at once
 //! conflict on that row's primary key instead of needing an advisory lock (which the distributed
 //! PostgreSQL-compatible engines lack). The loser's transaction rolls back and it re-reads.
@@ -7,112 +7,32 @@ use sqlx::{AssertSqlSafe, Executor};
 
 use crate::{Store, StoreError};
 
+/// The numbered files of `crates/ram-store/migrations/`, in order. A test checks that every file
+/// there is listed.
 const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_core.sql")),
+    (2, include_str!("../migrations/0002_organizations.sql")),
     (
-        1,
-        r"
-CREATE TABLE accounts (
-    account_id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    created_ms BIGINT NOT NULL
-);
-CREATE TABLE access_keys (
-    access_key_id TEXT PRIMARY KEY,
-    secret_access_key TEXT NOT NULL,
-    account_id TEXT NOT NULL REFERENCES accounts(account_id),
-    principal_arn TEXT,
-    created_ms BIGINT NOT NULL
-);
-CREATE INDEX access_keys_by_account ON access_keys(account_id);
-CREATE TABLE settings (
-    name TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE resource_shares (
-    arn TEXT PRIMARY KEY,
-    owner_account TEXT NOT NULL,
-    region TEXT NOT NULL,
-    name TEXT NOT NULL,
-    allow_external BIGINT NOT NULL,
-    feature_set TEXT NOT NULL,
-    retain_on_leave BIGINT,
-    status TEXT NOT NULL,
-    status_message TEXT,
-    next_status TEXT,
-    transition_ms BIGINT,
-    visible_until_ms BIGINT,
-    created_ms BIGINT NOT NULL,
-    updated_ms BIGINT NOT NULL
-);
-CREATE INDEX shares_by_owner ON resource_shares(owner_account, region, created_ms, arn);
-CREATE INDEX shares_by_name ON resource_shares(owner_account, region, name);
-CREATE TABLE share_tags (
-    share_arn TEXT NOT NULL,
-    tag_key TEXT NOT NULL,
-    tag_value TEXT NOT NULL,
-    PRIMARY KEY (share_arn, tag_key)
-);
-CREATE TABLE associations (
-    share_arn TEXT NOT NULL,
-    association_type TEXT NOT NULL,
-    entity TEXT NOT NULL,
-    owner_account TEXT NOT NULL,
-    region TEXT NOT NULL,
-    entity_account TEXT,
-    resource_type TEXT,
-    external BIGINT NOT NULL,
-    status TEXT NOT NULL,
-    status_message TEXT,
-    next_status TEXT,
-    transition_ms BIGINT,
-    created_ms BIGINT NOT NULL,
-    updated_ms BIGINT NOT NULL,
-    PRIMARY KEY (share_arn, association_type, entity)
-);
-CREATE INDEX associations_by_entity ON associations(association_type, entity, region);
-CREATE INDEX associations_by_entity_account ON associations(entity_account, region, share_arn);
-CREATE INDEX associations_by_owner ON associations(owner_account, region, association_type, created_ms);
-CREATE TABLE invitations (
-    arn TEXT PRIMARY KEY,
-    share_arn TEXT NOT NULL,
-    principal TEXT NOT NULL,
-    sender_account TEXT NOT NULL,
-    receiver_account TEXT NOT NULL,
-    receiver_arn TEXT,
-    region TEXT NOT NULL,
-    status TEXT NOT NULL,
-    next_status TEXT,
-    transition_ms BIGINT,
-    created_ms BIGINT NOT NULL,
-    updated_ms BIGINT NOT NULL
-);
-CREATE INDEX invitations_by_receiver ON invitations(receiver_account, region, created_ms, arn);
-CREATE INDEX invitations_by_share ON invitations(share_arn, principal);
-CREATE TABLE share_permissions (
-    share_arn TEXT NOT NULL,
-    resource_type TEXT NOT NULL,
-    permission_arn TEXT NOT NULL,
-    permission_version BIGINT NOT NULL,
-    created_ms BIGINT NOT NULL,
-    updated_ms BIGINT NOT NULL,
-    PRIMARY KEY (share_arn, resource_type)
-);
-CREATE INDEX share_permissions_by_permission ON share_permissions(permission_arn, permission_version);
-CREATE TABLE idempotency (
-    account_id TEXT NOT NULL,
-    region TEXT NOT NULL,
-    operation TEXT NOT NULL,
-    client_token TEXT NOT NULL,
-    request_hash TEXT NOT NULL,
-    response TEXT NOT NULL,
-    created_ms BIGINT NOT NULL,
-    PRIMARY KEY (account_id, region, operation, client_token)
-);
-",
+        3,
+        include_str!("../migrations/0003_customer_permissions.sql"),
     ),
-    (2, crate::organizations::SCHEMA),
-    (3, crate::customer_permissions::SCHEMA),
 ];
+
+/// The tables the migrations create, in creation order (dropped ones left out).
+pub(crate) fn tables() -> Vec<&'static str> {
+    let mut tables: Vec<&'static str> = Vec::new();
+    for (_, sql) in MIGRATIONS {
+        for statement in sql.split(';').map(str::trim) {
+            let words: Vec<&'static str> = statement.split_whitespace().take(3).collect();
+            match words[..] {
+                ["CREATE", "TABLE", name] => tables.push(name),
+                ["DROP", "TABLE", name] => tables.retain(|t| *t != name),
+                _ => {}
+            }
+        }
+    }
+    tables
+}
 
 pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
     // Several processes may start at once: whoever loses a race (on the version row, or on
@@ -166,4 +86,40 @@ fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_file_is_listed_in_order() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), MIGRATIONS.len(), "{files:?}");
+        for (file, (version, sql)) in files.iter().zip(MIGRATIONS) {
+            let number: i64 = file[..4].parse().unwrap();
+            assert_eq!(number, *version, "{file}");
+            let text = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
+            assert_eq!(&text, sql, "{file} is the migration numbered {version}");
+        }
+    }
+
+    #[test]
+    fn the_schema_names_its_tables() {
+        let tables = tables();
+        for t in [
+            "accounts",
+            "resource_shares",
+            "associations",
+            "org_handshakes",
+            "permissions",
+        ] {
+            assert!(tables.contains(&t), "{t} in {tables:?}");
+        }
+    }
 }
