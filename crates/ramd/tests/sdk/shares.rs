@@ -1,11 +1,10 @@
 //! Resource shares seen from their owner: CreateResourceShare, GetResourceShares,
 //! UpdateResourceShare, DeleteResourceShare, and the errors around them.
 
-mod common;
-
 use aws_sdk_ram::types::{ResourceOwner, ResourceShareFeatureSet, ResourceShareStatus, TagFilter};
-use common::*;
 use ram_domain::Config;
+
+use crate::common::*;
 
 fn millis(t: Option<&aws_sdk_ram::primitives::DateTime>) -> i64 {
     t.expect("timestamp").to_millis().expect("millis")

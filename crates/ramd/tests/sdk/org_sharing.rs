@@ -6,15 +6,14 @@
 //! `platform` nested under `eng` with member D; member E under the root; C outside. Sharing with
 //! RAM is enabled unless a test says otherwise.
 
-mod common;
-
 use aws_sdk_ram::Client;
 use aws_sdk_ram::types::{
     ResourceOwner, ResourceShareAssociation, ResourceShareAssociationType,
     ResourceShareConfiguration,
 };
-use common::*;
 use serde_json::{Value, json};
+
+use crate::common::*;
 
 const D: &str = "444444444444";
 const E: &str = "555555555555";

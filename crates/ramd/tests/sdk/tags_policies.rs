@@ -4,13 +4,12 @@
 // Accounts A, B and C are the clients a, b and c.
 #![allow(clippy::many_single_char_names)]
 
-mod common;
-
 use std::collections::BTreeMap;
 
 use aws_sdk_ram::Client;
 use aws_sdk_ram::types::{ResourceOwner, Tag, TagFilter};
-use common::*;
+
+use crate::common::*;
 
 fn tag(key: &str, value: &str) -> Tag {
     Tag::builder().key(key).value(value).build()

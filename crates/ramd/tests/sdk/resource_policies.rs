@@ -5,8 +5,6 @@
 // Accounts A, B and C are the clients a, b and c.
 #![allow(clippy::many_single_char_names)]
 
-mod common;
-
 use std::collections::BTreeSet;
 
 use aws_sdk_ram::Client;
@@ -14,8 +12,9 @@ use aws_sdk_ram::types::{
     PermissionFeatureSet, PermissionStatus, PermissionType, PermissionTypeFilter, ResourceOwner,
     ResourceShareAssociationType, ResourceShareFeatureSet, ResourceShareStatus,
 };
-use common::*;
 use serde_json::{Value, json};
+
+use crate::common::*;
 
 const PROJECT: &str = "codebuild:Project";
 const READ: [&str; 2] = ["codebuild:BatchGetProjects", "codebuild:BatchGetBuilds"];

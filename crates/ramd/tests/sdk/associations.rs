@@ -4,15 +4,14 @@
 // Accounts A, B and C are the clients a, b and c.
 #![allow(clippy::many_single_char_names)]
 
-mod common;
-
 use aws_sdk_ram::Client;
 use aws_sdk_ram::types::{
     ResourceOwner, ResourceShareAssociationStatus, ResourceShareAssociationType,
     ResourceShareStatus,
 };
-use common::*;
 use ram_domain::Config;
+
+use crate::common::*;
 
 const PRINCIPAL: ResourceShareAssociationType = ResourceShareAssociationType::Principal;
 const RESOURCE: ResourceShareAssociationType = ResourceShareAssociationType::Resource;

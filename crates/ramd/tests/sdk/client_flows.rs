@@ -2,15 +2,14 @@
 //! Terraform's resource share, association and accepter resources and its data source, and the
 //! reset call emulator users make between tests.
 
-mod common;
-
 use aws_sdk_ram::types::{
     ResourceOwner, ResourceShareAssociationStatus, ResourceShareAssociationType,
     ResourceShareInvitationStatus, ResourceShareStatus, Tag, TagFilter,
 };
-use common::*;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
+
+use crate::common::*;
 
 const PRINCIPAL: ResourceShareAssociationType = ResourceShareAssociationType::Principal;
 const RESOURCE: ResourceShareAssociationType = ResourceShareAssociationType::Resource;

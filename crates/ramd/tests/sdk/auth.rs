@@ -1,20 +1,19 @@
 //! Authentication: SigV4 with keys issued by `ramd::accounts::create`, and trust mode, where a
 //! 12-digit access key id is the account. Also STS GetCallerIdentity on the same endpoint.
 
-mod common;
-
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_ram::types::ResourceOwner;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
-use common::*;
 use http_body_util::BodyExt;
 use ram_domain::Config;
 use ramd::AuthMode;
 use ramd::accounts::{NewCredentials, create};
 use tower::ServiceExt;
+
+use crate::common::*;
 
 async fn sigv4() -> Harness {
     start(Config::default(), AuthMode::Sigv4).await

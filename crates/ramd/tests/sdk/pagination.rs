@@ -1,8 +1,6 @@
 //! Every paginated operation walked in small pages, with the SDK's paginators and by hand: each
 //! item exactly once, the last page without a token, forged tokens refused.
 
-mod common;
-
 use std::collections::BTreeSet;
 
 use aws_sdk_ram::Client;
@@ -13,7 +11,8 @@ use aws_sdk_ram::operation::get_resource_shares::GetResourceSharesOutput;
 use aws_sdk_ram::operation::list_principals::ListPrincipalsOutput;
 use aws_sdk_ram::operation::list_resources::ListResourcesOutput;
 use aws_sdk_ram::types::{ResourceOwner, ResourceShareAssociationType};
-use common::*;
+
+use crate::common::*;
 
 /// Asserts that `items` has no duplicates and returns them as a set.
 #[track_caller]
