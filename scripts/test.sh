@@ -33,7 +33,7 @@ step "cargo test: unit tests, store conformance (SQLite and PostgreSQL), Rust SD
 cargo test --workspace --quiet
 
 step "Rust SDK suite on PostgreSQL"
-RAMD_TEST_BACKEND=postgres cargo test -p ramd --tests --quiet
+RAMD_TEST_BACKEND=postgres cargo test -p ramd --test sdk --quiet
 
 step "build the ramd binary"
 cargo build -p ramd --quiet

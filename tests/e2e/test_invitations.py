@@ -230,7 +230,7 @@ def test_iam_principal_refused_for_a_type_that_cannot_be_shared_with_iam(ram):
     role = f"arn:aws:iam::{ACCOUNT_B}:role/Deployer"
     with pytest.raises(ClientError) as e:
         ram.create_resource_share(name="tgw-role", resourceArns=[tgw_arn()], principals=[role])
-    assert error_code(e) in ("InvalidParameterException", "OperationNotPermittedException")
+    assert error_code(e) == "InvalidParameterException"
     assert ram.get_resource_shares(resourceOwner="SELF")["resourceShares"] == []
 
 
@@ -303,15 +303,18 @@ def test_receiver_may_only_remove_itself(ram, ram_b):
 def test_receiver_cannot_change_the_owners_share(ram, ram_b):
     share, _ = share_with(ram, ram_b, ACCOUNT_B, [tgw_arn()])
     arn = share["resourceShareArn"]
-    for call in (
-        lambda: ram_b.associate_resource_share(resourceShareArn=arn, principals=[ACCOUNT_C]),
-        lambda: ram_b.update_resource_share(resourceShareArn=arn, name="mine now"),
-        lambda: ram_b.delete_resource_share(resourceShareArn=arn),
-        lambda: ram_b.tag_resource(resourceShareArn=arn, tags=[{"key": "k", "value": "v"}]),
+    codes = {}
+    for label, call in (
+        ("associate", lambda: ram_b.associate_resource_share(resourceShareArn=arn, principals=[ACCOUNT_C])),
+        ("update", lambda: ram_b.update_resource_share(resourceShareArn=arn, name="mine now")),
+        ("delete", lambda: ram_b.delete_resource_share(resourceShareArn=arn)),
+        ("tag", lambda: ram_b.tag_resource(resourceShareArn=arn, tags=[{"key": "k", "value": "v"}])),
     ):
         with pytest.raises(ClientError) as e:
             call()
-        assert error_code(e) in ("UnknownResourceException", "OperationNotPermittedException")
+        codes[label] = error_code(e)
+    # To the receiver it is not a share of its own: as for any other account's share.
+    assert codes == dict.fromkeys(("associate", "update", "delete", "tag"), "UnknownResourceException")
     [owned] = ram.get_resource_shares(resourceOwner="SELF", resourceShareArns=[arn])["resourceShares"]
     assert owned["name"] == "shared"
     assert owned["status"] == "ACTIVE"
@@ -331,7 +334,7 @@ def test_pending_receiver_is_not_a_member(ram, ram_b):
                                     principals=[ACCOUNT_B])["resourceShare"]["resourceShareArn"]
     with pytest.raises(ClientError) as e:
         ram_b.disassociate_resource_share(resourceShareArn=arn, principals=[ACCOUNT_B])
-    assert error_code(e) in ("UnknownResourceException", "OperationNotPermittedException")
+    assert error_code(e) == "UnknownResourceException"
     assert pending_invitation(ram_b, arn)["status"] == "PENDING"
 
 
@@ -352,7 +355,5 @@ def test_owner_removing_a_pending_principal_withdraws_the_invitation(ram, ram_b)
     ram.disassociate_resource_share(resourceShareArn=arn, principals=[ACCOUNT_B])
     with pytest.raises(ClientError) as e:
         ram_b.accept_resource_share_invitation(resourceShareInvitationArn=inv_arn)
-    assert error_code(e) in ("ResourceShareInvitationArnNotFoundException",
-                             "ResourceShareInvitationExpiredException",
-                             "ResourceShareInvitationAlreadyRejectedException")
+    assert error_code(e) == "ResourceShareInvitationExpiredException"
     assert ram_b.list_resources(resourceOwner="OTHER-ACCOUNTS")["resources"] == []

@@ -159,7 +159,7 @@ def test_policy_for_a_resource_shared_with_an_account(ram, ram_b):
     out = ram.get_resource_policies(resourceArns=[tgw])
     [policy] = parse(out["policies"])
     assert set(policy) == {"Version", "Statement"}
-    assert policy["Version"] in ("2008-10-17", "2012-10-17")
+    assert policy["Version"] == "2008-10-17"
     [statement] = policy["Statement"]
     assert statement["Sid"] == "RamStatement1"
     assert statement["Effect"] == "Allow"
@@ -190,6 +190,7 @@ def test_policy_principal_filter(ram, ram_b, ram_c):
     both = parse(ram.get_resource_policies(resourceArns=[tgw, lic], principal=ACCOUNT_B)["policies"])
     assert sorted(p["Statement"][0]["Resource"] for p in both) == sorted([tgw, lic])
     lic_policy = next(p for p in both if p["Statement"][0]["Resource"] == lic)
+    assert lic_policy["Statement"][0]["Action"]
     assert all(a.startswith("license-manager:") for a in lic_policy["Statement"][0]["Action"])
     assert ram.get_resource_policies(resourceArns=[tgw, lic], principal=ACCOUNT_C)["policies"] == []
 

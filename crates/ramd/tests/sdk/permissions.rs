@@ -7,8 +7,6 @@
 // Accounts A, B and C are the clients a, b and c.
 #![allow(clippy::many_single_char_names)]
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ram::Client;
@@ -16,8 +14,9 @@ use aws_sdk_ram::types::{
     PermissionFeatureSet, PermissionStatus, PermissionType, PermissionTypeFilter,
     ResourceRegionScope, ResourceRegionScopeFilter, ResourceSharePermissionSummary, Tag,
 };
-use common::*;
 use serde_json::{Value, json};
+
+use crate::common::*;
 
 const PROJECT: &str = "codebuild:Project";
 const COMPONENT: &str = "imagebuilder:Component";

@@ -1,12 +1,11 @@
 //! State is durable: after the server is stopped and started again over the same data
 //! directory, everything is as it was.
 
-mod common;
-
 use aws_sdk_ram::types::{ResourceOwner, ResourceShareInvitationStatus, ResourceShareStatus, Tag};
-use common::*;
 use ram_domain::Config;
 use ramd::AuthMode;
+
+use crate::common::*;
 
 #[tokio::test]
 async fn shares_invitations_and_tags_survive_a_restart() {

@@ -1,12 +1,11 @@
 //! `clientToken`: a retry with the same token and parameters replays the first answer; the same
 //! token with other parameters is refused.
 
-mod common;
-
 use aws_sdk_ram::types::{
     ResourceOwner, ResourceShareAssociationType, ResourceShareInvitationStatus,
 };
-use common::*;
+
+use crate::common::*;
 
 #[tokio::test]
 async fn a_retried_create_returns_the_same_share_and_creates_one() {

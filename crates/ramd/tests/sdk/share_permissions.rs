@@ -6,8 +6,6 @@
 // Accounts A, B and C are the clients a, b and c.
 #![allow(clippy::many_single_char_names)]
 
-mod common;
-
 use std::collections::BTreeSet;
 
 use aws_sdk_ram::Client;
@@ -17,8 +15,9 @@ use aws_sdk_ram::types::{
     ReplacePermissionAssociationsWorkStatus, ResourceShareAssociationStatus,
     ResourceSharePermissionSummary,
 };
-use common::*;
 use serde_json::json;
+
+use crate::common::*;
 
 const PROJECT: &str = "codebuild:Project";
 const COMPONENT: &str = "imagebuilder:Component";

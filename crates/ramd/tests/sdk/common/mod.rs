@@ -1,7 +1,6 @@
 //! The end-to-end harness: a ramd `Router` over a store in a temporary directory, a clock the
 //! tests move by hand, and `aws-sdk-ram` clients that reach the router in-process through a
 //! small HTTP connector (no sockets). Every test talks to ramd exactly as a user's program does.
-#![allow(dead_code)]
 
 use std::fmt;
 use std::path::Path;

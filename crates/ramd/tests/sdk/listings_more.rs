@@ -4,8 +4,6 @@
 // Accounts A, B and C are the clients a, b and c.
 #![allow(clippy::many_single_char_names)]
 
-mod common;
-
 use std::collections::BTreeSet;
 
 use aws_sdk_ram::Client;
@@ -13,7 +11,8 @@ use aws_sdk_ram::operation::list_source_associations::builders::ListSourceAssoci
 use aws_sdk_ram::types::{
     ResourceRegionScope, ResourceRegionScopeFilter, ResourceShareAssociationStatus, ResourceStatus,
 };
-use common::*;
+
+use crate::common::*;
 
 fn core_network(account: &str) -> String {
     format!("arn:aws:networkmanager::{account}:core-network/core-network-1")

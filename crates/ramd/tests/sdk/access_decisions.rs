@@ -7,16 +7,15 @@
 // Accounts A, B and C are the clients a, b and c.
 #![allow(clippy::many_single_char_names)]
 
-mod common;
-
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use aws_sdk_ram::Client;
-use common::*;
 use ram_domain::Config;
 use ramd::AuthMode;
 use serde_json::{Value, json};
+
+use crate::common::*;
 
 // ---------------------------------------------------------------------------------------------
 // Worlds

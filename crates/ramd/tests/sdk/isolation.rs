@@ -1,10 +1,9 @@
 //! Accounts and Regions are isolated: nothing of one is visible to or changeable by another,
 //! except what is explicitly shared (and then only in the share's Region).
 
-mod common;
-
 use aws_sdk_ram::types::{ResourceOwner, ResourceShareAssociationType};
-use common::*;
+
+use crate::common::*;
 
 #[tokio::test]
 async fn a_share_lives_in_one_region() {

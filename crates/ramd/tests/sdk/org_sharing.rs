@@ -6,15 +6,14 @@
 //! `platform` nested under `eng` with member D; member E under the root; C outside. Sharing with
 //! RAM is enabled unless a test says otherwise.
 
-mod common;
-
 use aws_sdk_ram::Client;
 use aws_sdk_ram::types::{
     ResourceOwner, ResourceShareAssociation, ResourceShareAssociationType,
     ResourceShareConfiguration,
 };
-use common::*;
 use serde_json::{Value, json};
+
+use crate::common::*;
 
 const D: &str = "444444444444";
 const E: &str = "555555555555";
@@ -1007,10 +1006,9 @@ async fn resource_policies_name_the_organization_and_its_ous() {
         .filter(|s| s["Principal"] != "*")
         .collect();
     assert_eq!(named.len(), 1, "{policy}");
-    let aws = &named[0]["Principal"]["AWS"];
-    let expected = format!("arn:aws:iam::{B}:root");
-    assert!(
-        *aws == json!(expected) || *aws == json!([expected]),
+    assert_eq!(
+        named[0]["Principal"],
+        json!({"AWS": [format!("arn:aws:iam::{B}:root")]}),
         "{policy}"
     );
     for s in statements {
@@ -1053,8 +1051,11 @@ async fn resource_policies_drop_organization_statements_once_sharing_is_disabled
     assert_eq!(policies.len(), 1, "{policies:?}");
     let policy: Value = serde_json::from_str(&policies[0]).expect("a JSON policy");
     let statements = policy["Statement"].as_array().expect("statements");
-    assert!(
-        statements.iter().all(|s| s["Principal"] != "*"),
+    // Only E, shared with as an account, is still granted.
+    let principals: Vec<&Value> = statements.iter().map(|s| &s["Principal"]).collect();
+    assert_eq!(
+        principals,
+        [&json!({"AWS": [format!("arn:aws:iam::{E}:root")]})],
         "organization statements remain: {policy}"
     );
 }

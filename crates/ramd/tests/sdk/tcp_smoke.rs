@@ -3,8 +3,6 @@
 //! `aws-sdk-ram` is built without its default HTTPS client, and a plain-HTTP hyper connection is
 //! the lightest client that reaches a local port).
 
-mod common;
-
 use std::fmt;
 use std::net::SocketAddr;
 
@@ -16,9 +14,10 @@ use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
-use common::*;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
+
+use crate::common::*;
 
 #[derive(Clone)]
 struct Tcp {
