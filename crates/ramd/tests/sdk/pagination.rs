@@ -605,3 +605,41 @@ async fn max_results_outside_one_to_five_hundred_is_refused() {
             .unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_token_whose_tag_is_cut_short_is_refused() {
+    let h = trust().await;
+    let a = h.client(A, US);
+    for i in 0..2 {
+        create_share(&a, &format!("s{i}"), &[], &[]).await;
+    }
+    let token = a
+        .get_resource_shares()
+        .resource_owner(ResourceOwner::SelfValue)
+        .max_results(1)
+        .send()
+        .await
+        .unwrap()
+        .next_token
+        .expect("a second page");
+    let (payload, _) = token.split_once('.').unwrap();
+    // Every 1-byte tag: one of them equals the first byte of the real tag, so a verifier that
+    // accepted a prefix of the tag would let it through.
+    const URL_SAFE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for byte in 0..=255u8 {
+        let tag = [
+            URL_SAFE[usize::from(byte >> 2)] as char,
+            URL_SAFE[usize::from((byte & 3) << 4)] as char,
+        ];
+        let forged = format!("{payload}.{}{}", tag[0], tag[1]);
+        expect_code(
+            a.get_resource_shares()
+                .resource_owner(ResourceOwner::SelfValue)
+                .max_results(1)
+                .next_token(&forged)
+                .send()
+                .await,
+            "InvalidNextTokenException",
+        );
+    }
+}
