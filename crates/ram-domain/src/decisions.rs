@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::access::{Context, StatementOutcome, evaluate};
 use crate::arn::Arn;
 use crate::failure::Outcome;
-use crate::listings::source_type;
+use crate::listings::SourceKind;
 use crate::principal::PrincipalKind;
 use crate::share_permissions::{Attached, NotAttached};
 use crate::{Caller, Ram};
@@ -377,11 +377,11 @@ fn source_matches(source: &str, ctx: &Context) -> bool {
         ctx.get(key)
             .is_some_and(|values| values.iter().any(|v| v == wanted))
     };
-    match source_type(source) {
-        "ACCOUNT" => has("aws:SourceAccount", source),
-        "ARN" => has("aws:SourceArn", source),
-        "ORGANIZATION" => has("aws:SourceOrgID", source),
-        _ => ctx
+    match SourceKind::of(source) {
+        SourceKind::Account => has("aws:SourceAccount", source),
+        SourceKind::Arn => has("aws:SourceArn", source),
+        SourceKind::Organization => has("aws:SourceOrgID", source),
+        SourceKind::OrganizationPath => ctx
             .get("aws:SourceOrgPaths")
             .is_some_and(|paths| paths.iter().any(|p| p.starts_with(source))),
     }

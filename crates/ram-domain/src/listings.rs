@@ -253,16 +253,36 @@ impl Ram {
     }
 }
 
-/// The kind of a `sources` entry, as ListSourceAssociations reports it.
-pub(crate) fn source_type(source: &str) -> &'static str {
-    if crate::arn::is_account_id(source) {
-        "ACCOUNT"
-    } else if source.starts_with("arn:") {
-        "ARN"
-    } else if source.contains('/') {
-        "ORGANIZATION_PATH"
-    } else {
-        "ORGANIZATION"
+/// The kind of a `sources` entry (ListSourceAssociations' `sourceType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SourceKind {
+    Account,
+    Arn,
+    Organization,
+    OrganizationPath,
+}
+
+impl SourceKind {
+    pub(crate) fn of(source: &str) -> SourceKind {
+        if crate::arn::is_account_id(source) {
+            SourceKind::Account
+        } else if source.starts_with("arn:") {
+            SourceKind::Arn
+        } else if source.contains('/') {
+            SourceKind::OrganizationPath
+        } else {
+            SourceKind::Organization
+        }
+    }
+
+    /// RAM's spelling, as ListSourceAssociations reports it.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Account => "ACCOUNT",
+            SourceKind::Arn => "ARN",
+            SourceKind::Organization => "ORGANIZATION",
+            SourceKind::OrganizationPath => "ORGANIZATION_PATH",
+        }
     }
 }
 
@@ -332,14 +352,14 @@ impl Ram {
                 if input
                     .source_type
                     .as_deref()
-                    .is_some_and(|t| !t.eq_ignore_ascii_case(source_type(&a.entity)))
+                    .is_some_and(|t| !t.eq_ignore_ascii_case(SourceKind::of(&a.entity).as_str()))
                 {
                     continue;
                 }
                 items.push(AssociatedSource {
                     resource_share_arn: Some(a.share_arn.clone()),
                     source_id: Some(a.entity.clone()),
-                    source_type: Some(source_type(&a.entity).to_owned()),
+                    source_type: Some(SourceKind::of(&a.entity).as_str().to_owned()),
                     status: Some(a.status.as_str().to_owned()),
                     last_updated_time: Some(Timestamp(a.updated_ms)),
                     creation_time: Some(Timestamp(a.created_ms)),

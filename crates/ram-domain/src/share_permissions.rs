@@ -367,7 +367,11 @@ impl Ram {
             };
             let mut summary = view.summary(version);
             // Here `status` is the association's, not the permission's (as on AWS).
-            summary.status = Some("ASSOCIATED".to_owned());
+            summary.status = Some(
+                ResourceShareAssociationStatus::Associated
+                    .as_str()
+                    .to_owned(),
+            );
             summary.last_updated_time = Some(Timestamp(record.updated_ms));
             summaries.push(summary);
         }
@@ -440,7 +444,11 @@ impl Ram {
                     permission_version: Some(record.permission_version.to_string()),
                     default_version: Some(on_default),
                     resource_type: Some(record.resource_type.clone()),
-                    status: Some("ASSOCIATED".to_owned()),
+                    status: Some(
+                        ResourceShareAssociationStatus::Associated
+                            .as_str()
+                            .to_owned(),
+                    ),
                     feature_set: Some(view.feature_set),
                     last_updated_time: Some(Timestamp(record.updated_ms)),
                     resource_share_arn: Some(record.share_arn.clone()),
