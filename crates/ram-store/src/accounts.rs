@@ -1,9 +1,15 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::query::{Sql, opt_text};
 use crate::records::{AccessKeyRecord, AccountRecord};
 use crate::{ReadTx, StoreError, WriteTx};
+
+const GET_ACCOUNT: &str = "SELECT account_id, name, created_ms FROM accounts WHERE account_id = $1";
+const LIST_ACCOUNTS: &str = "SELECT account_id, name, created_ms FROM accounts ORDER BY account_id";
+const GET_ACCESS_KEY: &str = "SELECT access_key_id, secret_access_key, account_id, principal_arn, created_ms FROM access_keys WHERE access_key_id = $1";
+const COUNT_ACCOUNTS: &str = "SELECT COUNT(*) AS n FROM accounts";
+const INSERT_ACCOUNT: &str = "INSERT INTO accounts (account_id, name, created_ms) VALUES ($1, $2, $3) ON CONFLICT (account_id) DO NOTHING";
+const INSERT_ACCESS_KEY: &str = "INSERT INTO access_keys (access_key_id, secret_access_key, account_id, principal_arn, created_ms) VALUES ($1, $2, $3, $4, $5)";
 
 fn key_from_row(r: &AnyRow) -> Result<AccessKeyRecord, sqlx::Error> {
     Ok(AccessKeyRecord {
@@ -20,10 +26,10 @@ impl ReadTx {
         &mut self,
         account_id: &str,
     ) -> Result<Option<AccountRecord>, StoreError> {
-        let mut sql =
-            Sql::new("SELECT account_id, name, created_ms FROM accounts WHERE account_id = ");
-        sql.text(account_id);
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(GET_ACCOUNT)
+            .bind(account_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.map(|r| {
             Ok(AccountRecord {
                 account_id: r.try_get("account_id")?,
@@ -36,11 +42,7 @@ impl ReadTx {
     }
 
     pub async fn list_accounts(&mut self) -> Result<Vec<AccountRecord>, StoreError> {
-        let rows =
-            Sql::new("SELECT account_id, name, created_ms FROM accounts ORDER BY account_id")
-                .query()
-                .fetch_all(&mut *self.tx)
-                .await?;
+        let rows = sqlx::query(LIST_ACCOUNTS).fetch_all(&mut *self.tx).await?;
         rows.iter()
             .map(|r| {
                 Ok(AccountRecord {
@@ -57,19 +59,15 @@ impl ReadTx {
         &mut self,
         access_key_id: &str,
     ) -> Result<Option<AccessKeyRecord>, StoreError> {
-        let mut sql = Sql::new(
-            "SELECT access_key_id, secret_access_key, account_id, principal_arn, created_ms FROM access_keys WHERE access_key_id = ",
-        );
-        sql.text(access_key_id);
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(GET_ACCESS_KEY)
+            .bind(access_key_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         Ok(row.as_ref().map(key_from_row).transpose()?)
     }
 
     pub async fn count_accounts(&mut self) -> Result<i64, StoreError> {
-        let row = Sql::new("SELECT COUNT(*) AS n FROM accounts")
-            .query()
-            .fetch_one(&mut *self.tx)
-            .await?;
+        let row = sqlx::query(COUNT_ACCOUNTS).fetch_one(&mut *self.tx).await?;
         Ok(row.try_get("n")?)
     }
 }
@@ -77,32 +75,24 @@ impl ReadTx {
 impl WriteTx {
     /// Creates the account unless it exists; returns whether it was created.
     pub async fn insert_account(&mut self, account: &AccountRecord) -> Result<bool, StoreError> {
-        let mut sql = Sql::new("INSERT INTO accounts (account_id, name, created_ms) VALUES (");
-        sql.text(&account.account_id)
-            .push(", ")
-            .text(&account.name)
-            .push(", ")
-            .int(account.created_ms);
-        sql.push(") ON CONFLICT (account_id) DO NOTHING");
-        let done = sql.query().execute(&mut *self.tx).await?;
+        let done = sqlx::query(INSERT_ACCOUNT)
+            .bind(&account.account_id)
+            .bind(&account.name)
+            .bind(account.created_ms)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
     pub async fn insert_access_key(&mut self, key: &AccessKeyRecord) -> Result<(), StoreError> {
-        let mut sql = Sql::new(
-            "INSERT INTO access_keys (access_key_id, secret_access_key, account_id, principal_arn, created_ms) VALUES (",
-        );
-        sql.text(&key.access_key_id)
-            .push(", ")
-            .text(&key.secret_access_key)
-            .push(", ")
-            .text(&key.account_id);
-        sql.push(", ")
-            .bind(opt_text(key.principal_arn.as_deref()))
-            .push(", ")
-            .int(key.created_ms)
-            .push(")");
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(INSERT_ACCESS_KEY)
+            .bind(&key.access_key_id)
+            .bind(&key.secret_access_key)
+            .bind(&key.account_id)
+            .bind(key.principal_arn.as_deref())
+            .bind(key.created_ms)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 }

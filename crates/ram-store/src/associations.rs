@@ -3,24 +3,36 @@ use sqlx::any::AnyRow;
 
 use ram_model::{ResourceShareAssociationStatus, ResourceShareAssociationType};
 
-use crate::query::{Page, Scope, Sql, effective_status, opt_text};
+use crate::query::{Bind, Page, Scope, Sql, effective_status, effective_status_sql};
 use crate::records::{AssociationFilter, AssociationRecord, Counted, Lifecycle, NewAssociation};
-use crate::shares::{assign_lifecycle, receiver_access, split};
+use crate::shares::{next_of, receiver_access};
 use crate::states::{States, state};
 use crate::{ReadTx, StoreError, WriteTx};
 
 /// The keyset key of an association: unique and stable for the row's lifetime.
 const ASSOCIATION_KEY: &str = "(a.share_arn || ' ' || a.association_type || ' ' || a.entity)";
 
-fn association_select(now_ms: i64) -> Sql {
-    let mut sql = Sql::new(
-        "SELECT a.share_arn, s.name AS share_name, a.association_type, a.entity, a.owner_account, a.region, a.entity_account, a.resource_type, a.external, a.status_message, a.created_ms, a.updated_ms, ",
-    );
-    effective_status(&mut sql, "a", now_ms);
-    sql.push(" AS effective_status FROM associations a JOIN resource_shares s ON s.arn = a.share_arn WHERE (s.visible_until_ms IS NULL OR s.visible_until_ms > ");
-    sql.int(now_ms).push(")");
-    sql
+/// Associations with the name of their share, while the share is visible; `$1` the `now`.
+macro_rules! association_select {
+    () => {
+        concat!(
+            "SELECT a.share_arn, s.name AS share_name, a.association_type, a.entity, a.owner_account, a.region, a.entity_account, a.resource_type, a.external, a.status_message, a.created_ms, a.updated_ms, ",
+            effective_status_sql!("a", "$1"),
+            " AS effective_status FROM associations a JOIN resource_shares s ON s.arn = a.share_arn WHERE (s.visible_until_ms IS NULL OR s.visible_until_ms > $1)"
+        )
+    };
 }
+
+/// The prefix of the association listings: `$1` now.
+const ASSOCIATION_SELECT: &str = association_select!();
+/// `$1` now, `$2` share, `$3` type, `$4` entity.
+const GET_ASSOCIATION: &str = concat!(
+    association_select!(),
+    " AND a.share_arn = $2 AND a.association_type = $3 AND a.entity = $4"
+);
+/// A row for the same entity starts afresh (an entity disassociated and added again).
+const UPSERT_ASSOCIATION: &str = "INSERT INTO associations (share_arn, association_type, entity, owner_account, region, entity_account, resource_type, external, status, status_message, next_status, transition_ms, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) ON CONFLICT (share_arn, association_type, entity) DO UPDATE SET external = $8, status = $9, status_message = $10, next_status = $11, transition_ms = $12, created_ms = $13, updated_ms = $13";
+const SET_ASSOCIATION_LIFECYCLE: &str = "UPDATE associations SET status = $1, next_status = $2, transition_ms = $3, status_message = $4, updated_ms = $5 WHERE share_arn = $6 AND association_type = $7 AND entity = $8";
 
 fn association_from_row(row: &AnyRow) -> Result<AssociationRecord, StoreError> {
     Ok(AssociationRecord {
@@ -48,12 +60,13 @@ impl ReadTx {
         entity: &str,
         now_ms: i64,
     ) -> Result<Option<AssociationRecord>, StoreError> {
-        let mut sql = association_select(now_ms);
-        sql.push(" AND a.share_arn = ").text(share_arn);
-        sql.push(" AND a.association_type = ")
-            .state(association_type);
-        sql.push(" AND a.entity = ").text(entity);
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(GET_ASSOCIATION)
+            .bind(now_ms)
+            .bind(share_arn)
+            .bind(association_type.as_str())
+            .bind(entity)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.as_ref().map(association_from_row).transpose()
     }
 
@@ -66,7 +79,7 @@ impl ReadTx {
         limit: usize,
         now_ms: i64,
     ) -> Result<Page<AssociationRecord>, StoreError> {
-        let mut sql = association_select(now_ms);
+        let mut sql = Sql::prefixed(ASSOCIATION_SELECT, [Bind::Int(now_ms)]);
         sql.push(" AND a.region = ").text(region);
         match scope {
             Scope::Owner(account) => {
@@ -151,53 +164,23 @@ impl WriteTx {
     /// Creates the association, or starts it afresh when a row for the same entity exists
     /// (an entity that was disassociated and is added again).
     pub async fn upsert_association(&mut self, a: &NewAssociation) -> Result<(), StoreError> {
-        let (next, at) = split(&a.lifecycle);
-        let mut sql = Sql::new(
-            "INSERT INTO associations (share_arn, association_type, entity, owner_account, region, entity_account, resource_type, external, status, status_message, next_status, transition_ms, created_ms, updated_ms) VALUES (",
-        );
-        sql.text(&a.share_arn)
-            .push(", ")
-            .state(a.association_type)
-            .push(", ")
-            .text(&a.entity)
-            .push(", ");
-        sql.text(&a.owner_account)
-            .push(", ")
-            .text(&a.region)
-            .push(", ")
-            .bind(opt_text(a.entity_account.as_deref()));
-        sql.push(", ")
-            .bind(opt_text(a.resource_type.as_deref()))
-            .push(", ")
-            .int(i64::from(a.external))
-            .push(", ");
-        sql.state(a.lifecycle.status)
-            .push(", ")
-            .bind(opt_text(a.status_message.as_deref()))
-            .push(", ");
-        sql.bind(next.clone())
-            .push(", ")
-            .bind(at.clone())
-            .push(", ")
-            .int(a.now_ms)
-            .push(", ")
-            .int(a.now_ms)
-            .push(")");
-        sql.push(" ON CONFLICT (share_arn, association_type, entity) DO UPDATE SET external = ")
-            .int(i64::from(a.external));
-        sql.push(", status = ")
-            .state(a.lifecycle.status)
-            .push(", status_message = ")
-            .bind(opt_text(a.status_message.as_deref()));
-        sql.push(", next_status = ")
+        let (next, at) = next_of(&a.lifecycle);
+        sqlx::query(UPSERT_ASSOCIATION)
+            .bind(&a.share_arn)
+            .bind(a.association_type.as_str())
+            .bind(&a.entity)
+            .bind(&a.owner_account)
+            .bind(&a.region)
+            .bind(a.entity_account.as_deref())
+            .bind(a.resource_type.as_deref())
+            .bind(i64::from(a.external))
+            .bind(a.lifecycle.status.as_str())
+            .bind(a.status_message.as_deref())
             .bind(next)
-            .push(", transition_ms = ")
-            .bind(at);
-        sql.push(", created_ms = ")
-            .int(a.now_ms)
-            .push(", updated_ms = ")
-            .int(a.now_ms);
-        sql.query().execute(&mut *self.tx).await?;
+            .bind(at)
+            .bind(a.now_ms)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -210,18 +193,18 @@ impl WriteTx {
         status_message: Option<&str>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("UPDATE associations SET ");
-        assign_lifecycle(&mut sql, lifecycle);
-        sql.push(", status_message = ")
-            .bind(opt_text(status_message))
-            .push(", updated_ms = ")
-            .int(now_ms);
-        sql.push(" WHERE share_arn = ")
-            .text(share_arn)
-            .push(" AND association_type = ")
-            .state(association_type);
-        sql.push(" AND entity = ").text(entity);
-        sql.query().execute(&mut *self.tx).await?;
+        let (next, at) = next_of(lifecycle);
+        sqlx::query(SET_ASSOCIATION_LIFECYCLE)
+            .bind(lifecycle.status.as_str())
+            .bind(next)
+            .bind(at)
+            .bind(status_message)
+            .bind(now_ms)
+            .bind(share_arn)
+            .bind(association_type.as_str())
+            .bind(entity)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 }

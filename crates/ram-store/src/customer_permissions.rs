@@ -10,9 +10,11 @@ use sqlx::any::AnyRow;
 
 use crate::states::{States, state};
 
-use crate::query::{Page, Sql, effective_status, opt_int, opt_text};
+use crate::query::{
+    Bind, Page, Sql, effective_status, effective_status_sql, set_lifecycle_by_arn_sql,
+};
 use crate::records::{Lifecycle, Tag};
-use crate::shares::split;
+use crate::shares::next_of;
 use crate::tags::PERMISSION_TAGS;
 use crate::{ReadTx, StoreError, WriteTx};
 
@@ -71,15 +73,38 @@ pub struct WorkRecord {
     pub updated_ms: i64,
 }
 
-fn permission_select(now_ms: i64) -> Sql {
-    let mut sql = Sql::new(
-        "SELECT p.arn, p.account_id, p.region, p.name, p.resource_type, p.feature_set, p.default_version, p.created_ms, p.updated_ms, ",
-    );
-    effective_status(&mut sql, "p", now_ms);
-    sql.push(" AS effective_status FROM permissions p WHERE (p.visible_until_ms IS NULL OR p.visible_until_ms > ");
-    sql.int(now_ms).push(")");
-    sql
+/// Permissions still visible, with their effective status; `$1` the `now`.
+macro_rules! permission_select {
+    () => {
+        concat!(
+            "SELECT p.arn, p.account_id, p.region, p.name, p.resource_type, p.feature_set, p.default_version, p.created_ms, p.updated_ms, ",
+            effective_status_sql!("p", "$1"),
+            " AS effective_status FROM permissions p WHERE (p.visible_until_ms IS NULL OR p.visible_until_ms > $1)"
+        )
+    };
 }
+
+/// The prefix of the permission listing: `$1` now.
+const PERMISSION_SELECT: &str = permission_select!();
+/// `$1` now, `$2` ARN.
+const GET_PERMISSION: &str = concat!(permission_select!(), " AND p.arn = $2");
+const PERMISSION_VERSIONS: &str = "SELECT permission_arn, version, template, deleted_ms, created_ms, updated_ms FROM permission_versions WHERE permission_arn = $1 ORDER BY version";
+/// Version 1 is the default.
+const INSERT_PERMISSION: &str = "INSERT INTO permissions (arn, account_id, region, name, resource_type, feature_set, default_version, status, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $8)";
+const INSERT_PERMISSION_VERSION: &str = "INSERT INTO permission_versions (permission_arn, version, template, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $4)";
+const SET_DEFAULT_PERMISSION_VERSION: &str =
+    "UPDATE permissions SET default_version = $1, updated_ms = $2 WHERE arn = $3";
+const DELETE_PERMISSION_VERSION: &str = "UPDATE permission_versions SET deleted_ms = $1, updated_ms = $1 WHERE permission_arn = $2 AND version = $3";
+const SET_PERMISSION_LIFECYCLE: &str = set_lifecycle_by_arn_sql!("permissions");
+const SET_PERMISSION_FEATURE_SET: &str =
+    "UPDATE permissions SET feature_set = $1, updated_ms = $2 WHERE arn = $3";
+const INSERT_WORK: &str = "INSERT INTO replace_permission_works (id, account_id, region, from_arn, from_version, to_arn, to_version, status, next_status, transition_ms, status_message, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+/// Every trace of a permission, `$1` its ARN.
+const PURGE_PERMISSION: [&str; 3] = [
+    "DELETE FROM permission_tags WHERE permission_arn = $1",
+    "DELETE FROM permission_versions WHERE permission_arn = $1",
+    "DELETE FROM permissions WHERE arn = $1",
+];
 
 fn permission_from_row(r: &AnyRow) -> Result<PermissionRecord, StoreError> {
     Ok(PermissionRecord {
@@ -129,9 +154,11 @@ impl ReadTx {
         arn: &str,
         now_ms: i64,
     ) -> Result<Option<PermissionRecord>, StoreError> {
-        let mut sql = permission_select(now_ms);
-        sql.push(" AND p.arn = ").text(arn);
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(GET_PERMISSION)
+            .bind(now_ms)
+            .bind(arn)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.as_ref().map(permission_from_row).transpose()
     }
 
@@ -144,7 +171,7 @@ impl ReadTx {
         limit: usize,
         now_ms: i64,
     ) -> Result<Page<PermissionRecord>, StoreError> {
-        let mut sql = permission_select(now_ms);
+        let mut sql = Sql::prefixed(PERMISSION_SELECT, [Bind::Int(now_ms)]);
         sql.push(" AND p.account_id = ")
             .text(account)
             .push(" AND p.region = ")
@@ -167,11 +194,10 @@ impl ReadTx {
         &mut self,
         arn: &str,
     ) -> Result<Vec<PermissionVersionRecord>, StoreError> {
-        let mut sql = Sql::new(
-            "SELECT permission_arn, version, template, deleted_ms, created_ms, updated_ms FROM permission_versions WHERE permission_arn = ",
-        );
-        sql.text(arn).push(" ORDER BY version");
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let rows = sqlx::query(PERMISSION_VERSIONS)
+            .bind(arn)
+            .fetch_all(&mut *self.tx)
+            .await?;
         Ok(rows
             .iter()
             .map(version_from_row)
@@ -251,25 +277,17 @@ impl WriteTx {
         p: &NewPermission,
         template: &str,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new(
-            "INSERT INTO permissions (arn, account_id, region, name, resource_type, feature_set, default_version, status, created_ms, updated_ms) VALUES (",
-        );
-        sql.text(&p.arn)
-            .push(", ")
-            .text(&p.account_id)
-            .push(", ")
-            .text(&p.region)
-            .push(", ")
-            .text(&p.name);
-        sql.push(", ")
-            .text(&p.resource_type)
-            .push(", ")
-            .state(p.feature_set)
-            .push(", 1, ")
-            .state(p.status)
-            .push(", ");
-        sql.int(p.now_ms).push(", ").int(p.now_ms).push(")");
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(INSERT_PERMISSION)
+            .bind(&p.arn)
+            .bind(&p.account_id)
+            .bind(&p.region)
+            .bind(&p.name)
+            .bind(&p.resource_type)
+            .bind(p.feature_set.as_str())
+            .bind(p.status.as_str())
+            .bind(p.now_ms)
+            .execute(&mut *self.tx)
+            .await?;
         self.insert_permission_version(&p.arn, 1, template, p.now_ms)
             .await
     }
@@ -281,20 +299,13 @@ impl WriteTx {
         template: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new(
-            "INSERT INTO permission_versions (permission_arn, version, template, created_ms, updated_ms) VALUES (",
-        );
-        sql.text(arn)
-            .push(", ")
-            .int(version)
-            .push(", ")
-            .text(template)
-            .push(", ")
-            .int(now_ms)
-            .push(", ")
-            .int(now_ms);
-        sql.push(")");
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(INSERT_PERMISSION_VERSION)
+            .bind(arn)
+            .bind(version)
+            .bind(template)
+            .bind(now_ms)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -304,13 +315,12 @@ impl WriteTx {
         version: i64,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("UPDATE permissions SET default_version = ");
-        sql.int(version)
-            .push(", updated_ms = ")
-            .int(now_ms)
-            .push(" WHERE arn = ")
-            .text(arn);
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(SET_DEFAULT_PERMISSION_VERSION)
+            .bind(version)
+            .bind(now_ms)
+            .bind(arn)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -320,13 +330,12 @@ impl WriteTx {
         version: i64,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("UPDATE permission_versions SET deleted_ms = ");
-        sql.int(now_ms).push(", updated_ms = ").int(now_ms);
-        sql.push(" WHERE permission_arn = ")
-            .text(arn)
-            .push(" AND version = ")
-            .int(version);
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(DELETE_PERMISSION_VERSION)
+            .bind(now_ms)
+            .bind(arn)
+            .bind(version)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -338,8 +347,14 @@ impl WriteTx {
         visible_until_ms: Option<i64>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        self.set_lifecycle_by_arn("permissions", arn, lifecycle, visible_until_ms, now_ms)
-            .await
+        self.set_lifecycle_by_arn(
+            SET_PERMISSION_LIFECYCLE,
+            arn,
+            lifecycle,
+            visible_until_ms,
+            now_ms,
+        )
+        .await
     }
 
     pub async fn set_permission_feature_set(
@@ -348,13 +363,12 @@ impl WriteTx {
         feature_set: PermissionFeatureSet,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("UPDATE permissions SET feature_set = ");
-        sql.state(feature_set)
-            .push(", updated_ms = ")
-            .int(now_ms)
-            .push(" WHERE arn = ")
-            .text(arn);
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(SET_PERMISSION_FEATURE_SET)
+            .bind(feature_set.as_str())
+            .bind(now_ms)
+            .bind(arn)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -375,37 +389,23 @@ impl WriteTx {
         w: &WorkRecord,
         lifecycle: &Lifecycle<ReplacePermissionAssociationsWorkStatus>,
     ) -> Result<(), StoreError> {
-        let (next, at) = split(lifecycle);
-        let mut sql = Sql::new(
-            "INSERT INTO replace_permission_works (id, account_id, region, from_arn, from_version, to_arn, to_version, status, next_status, transition_ms, status_message, created_ms, updated_ms) VALUES (",
-        );
-        sql.text(&w.id)
-            .push(", ")
-            .text(&w.account_id)
-            .push(", ")
-            .text(&w.region)
-            .push(", ")
-            .text(&w.from_arn);
-        sql.push(", ")
-            .bind(opt_int(w.from_version))
-            .push(", ")
-            .text(&w.to_arn)
-            .push(", ")
-            .int(w.to_version);
-        sql.push(", ")
-            .state(lifecycle.status)
-            .push(", ")
+        let (next, at) = next_of(lifecycle);
+        sqlx::query(INSERT_WORK)
+            .bind(&w.id)
+            .bind(&w.account_id)
+            .bind(&w.region)
+            .bind(&w.from_arn)
+            .bind(w.from_version)
+            .bind(&w.to_arn)
+            .bind(w.to_version)
+            .bind(lifecycle.status.as_str())
             .bind(next)
-            .push(", ")
             .bind(at)
-            .push(", ");
-        sql.bind(opt_text(w.status_message.as_deref()))
-            .push(", ")
-            .int(w.created_ms)
-            .push(", ")
-            .int(w.updated_ms);
-        sql.push(")");
-        sql.query().execute(&mut *self.tx).await?;
+            .bind(w.status_message.as_deref())
+            .bind(w.created_ms)
+            .bind(w.updated_ms)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 }
@@ -414,11 +414,7 @@ impl WriteTx {
     /// Removes every trace of a permission that has disappeared after deletion, so that its name
     /// (and so its ARN) can be used again.
     pub async fn purge_permission(&mut self, arn: &str) -> Result<(), StoreError> {
-        for statement in [
-            "DELETE FROM permission_tags WHERE permission_arn = $1",
-            "DELETE FROM permission_versions WHERE permission_arn = $1",
-            "DELETE FROM permissions WHERE arn = $1",
-        ] {
+        for statement in PURGE_PERMISSION {
             sqlx::query(statement)
                 .bind(arn)
                 .execute(&mut *self.tx)

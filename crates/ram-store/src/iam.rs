@@ -7,7 +7,6 @@ use sqlx::any::AnyRow;
 
 use ram_model::iam::DeletionTaskStatusType;
 
-use crate::query::{Sql, opt_text};
 use crate::states::state;
 use crate::{ReadTx, StoreError, WriteTx};
 
@@ -38,7 +37,27 @@ pub struct DeletionTaskRecord {
     pub created_ms: i64,
 }
 
-const ROLE_COLUMNS: &str = "account_id, role_name, role_id, path, service, assume_role_policy, description, max_session_seconds, created_ms";
+macro_rules! role_columns {
+    () => {
+        "account_id, role_name, role_id, path, service, assume_role_policy, description, max_session_seconds, created_ms"
+    };
+}
+
+/// `$1` account, `$2` the name's key (`role_key`).
+const GET_ROLE: &str = concat!(
+    "SELECT ",
+    role_columns!(),
+    " FROM iam_roles WHERE account_id = $1 AND role_key = $2"
+);
+const GET_DELETION_TASK: &str = "SELECT account_id, task_id, role_name, status, created_ms FROM iam_deletion_tasks WHERE account_id = $1 AND task_id = $2";
+/// `$1` the name's key, then the columns in `role_columns!` order.
+const INSERT_ROLE: &str = concat!(
+    "INSERT INTO iam_roles (role_key, ",
+    role_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (account_id, role_key) DO NOTHING"
+);
+const DELETE_ROLE: &str = "DELETE FROM iam_roles WHERE account_id = $1 AND role_key = $2";
+const INSERT_DELETION_TASK: &str = "INSERT INTO iam_deletion_tasks (account_id, task_id, role_name, status, created_ms) VALUES ($1, $2, $3, $4, $5)";
 
 fn role_from_row(r: &AnyRow) -> Result<RoleRecord, sqlx::Error> {
     Ok(RoleRecord {
@@ -65,13 +84,11 @@ impl ReadTx {
         account_id: &str,
         role_name: &str,
     ) -> Result<Option<RoleRecord>, StoreError> {
-        let mut sql = Sql::new("SELECT ");
-        sql.push(ROLE_COLUMNS)
-            .push(" FROM iam_roles WHERE account_id = ")
-            .text(account_id)
-            .push(" AND role_key = ")
-            .text(&role_key(role_name));
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(GET_ROLE)
+            .bind(account_id)
+            .bind(role_key(role_name))
+            .fetch_optional(&mut *self.tx)
+            .await?;
         Ok(row.as_ref().map(role_from_row).transpose()?)
     }
 
@@ -80,11 +97,11 @@ impl ReadTx {
         account_id: &str,
         task_id: &str,
     ) -> Result<Option<DeletionTaskRecord>, StoreError> {
-        let mut sql = Sql::new(
-            "SELECT account_id, task_id, role_name, status, created_ms FROM iam_deletion_tasks WHERE account_id = ",
-        );
-        sql.text(account_id).push(" AND task_id = ").text(task_id);
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(GET_DELETION_TASK)
+            .bind(account_id)
+            .bind(task_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.map(|r| -> Result<_, StoreError> {
             Ok(DeletionTaskRecord {
                 account_id: r.try_get("account_id")?,
@@ -102,29 +119,19 @@ impl WriteTx {
     /// Creates the role unless the account has one of that name (in any case); returns whether
     /// it was created.
     pub async fn insert_role(&mut self, role: &RoleRecord) -> Result<bool, StoreError> {
-        let mut sql = Sql::new("INSERT INTO iam_roles (role_key, ");
-        sql.push(ROLE_COLUMNS).push(") VALUES (");
-        sql.text(&role_key(&role.role_name))
-            .push(", ")
-            .text(&role.account_id)
-            .push(", ")
-            .text(&role.role_name)
-            .push(", ");
-        sql.text(&role.role_id)
-            .push(", ")
-            .text(&role.path)
-            .push(", ")
-            .bind(opt_text(role.service.as_deref()))
-            .push(", ");
-        sql.text(&role.assume_role_policy)
-            .push(", ")
-            .bind(opt_text(role.description.as_deref()))
-            .push(", ");
-        sql.int(role.max_session_seconds)
-            .push(", ")
-            .int(role.created_ms)
-            .push(") ON CONFLICT (account_id, role_key) DO NOTHING");
-        let done = sql.query().execute(&mut *self.tx).await?;
+        let done = sqlx::query(INSERT_ROLE)
+            .bind(role_key(&role.role_name))
+            .bind(&role.account_id)
+            .bind(&role.role_name)
+            .bind(&role.role_id)
+            .bind(&role.path)
+            .bind(role.service.as_deref())
+            .bind(&role.assume_role_policy)
+            .bind(role.description.as_deref())
+            .bind(role.max_session_seconds)
+            .bind(role.created_ms)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -133,11 +140,11 @@ impl WriteTx {
         account_id: &str,
         role_name: &str,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("DELETE FROM iam_roles WHERE account_id = ");
-        sql.text(account_id)
-            .push(" AND role_key = ")
-            .text(&role_key(role_name));
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(DELETE_ROLE)
+            .bind(account_id)
+            .bind(role_key(role_name))
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -145,20 +152,14 @@ impl WriteTx {
         &mut self,
         task: &DeletionTaskRecord,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new(
-            "INSERT INTO iam_deletion_tasks (account_id, task_id, role_name, status, created_ms) VALUES (",
-        );
-        sql.text(&task.account_id)
-            .push(", ")
-            .text(&task.task_id)
-            .push(", ")
-            .text(&task.role_name)
-            .push(", ");
-        sql.state(task.status)
-            .push(", ")
-            .int(task.created_ms)
-            .push(")");
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(INSERT_DELETION_TASK)
+            .bind(&task.account_id)
+            .bind(&task.task_id)
+            .bind(&task.role_name)
+            .bind(task.status.as_str())
+            .bind(task.created_ms)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 }

@@ -1,8 +1,10 @@
 use sqlx::Row;
 
-use crate::query::Sql;
 use crate::records::IdempotencyRecord;
 use crate::{ReadTx, StoreError, WriteTx};
+
+const GET_IDEMPOTENCY: &str = "SELECT request_hash, response FROM idempotency WHERE account_id = $1 AND region = $2 AND operation = $3 AND client_token = $4";
+const PUT_IDEMPOTENCY: &str = "INSERT INTO idempotency (account_id, region, operation, client_token, request_hash, response, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 impl ReadTx {
     pub async fn get_idempotency(
@@ -12,15 +14,13 @@ impl ReadTx {
         operation: &str,
         token: &str,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        let mut sql =
-            Sql::new("SELECT request_hash, response FROM idempotency WHERE account_id = ");
-        sql.text(account)
-            .push(" AND region = ")
-            .text(region)
-            .push(" AND operation = ")
-            .text(operation);
-        sql.push(" AND client_token = ").text(token);
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(GET_IDEMPOTENCY)
+            .bind(account)
+            .bind(region)
+            .bind(operation)
+            .bind(token)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.map(|r| {
             Ok(IdempotencyRecord {
                 request_hash: r.try_get("request_hash")?,
@@ -44,24 +44,16 @@ impl WriteTx {
         record: &IdempotencyRecord,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new(
-            "INSERT INTO idempotency (account_id, region, operation, client_token, request_hash, response, created_ms) VALUES (",
-        );
-        sql.text(account)
-            .push(", ")
-            .text(region)
-            .push(", ")
-            .text(operation)
-            .push(", ")
-            .text(token)
-            .push(", ");
-        sql.text(&record.request_hash)
-            .push(", ")
-            .text(&record.response)
-            .push(", ")
-            .int(now_ms)
-            .push(")");
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(PUT_IDEMPOTENCY)
+            .bind(account)
+            .bind(region)
+            .bind(operation)
+            .bind(token)
+            .bind(&record.request_hash)
+            .bind(&record.response)
+            .bind(now_ms)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 }

@@ -3,22 +3,48 @@ use sqlx::any::AnyRow;
 
 use ram_model::ResourceShareInvitationStatus;
 
-use crate::query::{Page, Sql, effective_status, opt_text};
+use crate::query::{Bind, Page, Sql, effective_status, effective_status_sql};
 use crate::records::{InvitationFilter, InvitationRecord, Lifecycle, NewInvitation};
-use crate::shares::{assign_lifecycle, split};
+use crate::shares::next_of;
 use crate::states::{States, state};
 use crate::{ReadTx, StoreError, WriteTx};
 
-fn invitation_select(now_ms: i64) -> Sql {
-    let mut sql = Sql::new(
-        "SELECT i.arn, i.share_arn, s.name AS share_name, i.principal, i.sender_account, i.receiver_account, i.receiver_arn, i.region, i.created_ms, i.updated_ms, ",
-    );
-    effective_status(&mut sql, "i", now_ms);
-    sql.push(" AS effective_status, ");
-    settled_ms(&mut sql, now_ms);
-    sql.push(" AS settled_ms FROM invitations i JOIN resource_shares s ON s.arn = i.share_arn WHERE 1 = 1");
-    sql
+/// When the invitation `i` reached its effective status at the placeholder `$now`: the constant
+/// form of `settled_ms`.
+macro_rules! settled_ms_sql {
+    ($now:literal) => {
+        concat!(
+            "(CASE WHEN i.transition_ms IS NOT NULL AND i.transition_ms <= ",
+            $now,
+            " THEN i.transition_ms ELSE i.updated_ms END)"
+        )
+    };
 }
+
+/// Invitations with the name of their share; `$1` the `now`.
+macro_rules! invitation_select {
+    () => {
+        concat!(
+            "SELECT i.arn, i.share_arn, s.name AS share_name, i.principal, i.sender_account, i.receiver_account, i.receiver_arn, i.region, i.created_ms, i.updated_ms, ",
+            effective_status_sql!("i", "$1"),
+            " AS effective_status, ",
+            settled_ms_sql!("$1"),
+            " AS settled_ms FROM invitations i JOIN resource_shares s ON s.arn = i.share_arn WHERE 1 = 1"
+        )
+    };
+}
+
+/// The prefix of the invitation listing: `$1` now.
+const INVITATION_SELECT: &str = invitation_select!();
+/// `$1` now, `$2` ARN.
+const GET_INVITATION: &str = concat!(invitation_select!(), " AND i.arn = $2");
+/// `$1` now, `$2` share, `$3` principal: the newest first.
+const LATEST_INVITATION: &str = concat!(
+    invitation_select!(),
+    " AND i.share_arn = $2 AND i.principal = $3 ORDER BY i.created_ms DESC, i.arn DESC LIMIT 1"
+);
+const INSERT_INVITATION: &str = "INSERT INTO invitations (arn, share_arn, principal, sender_account, receiver_account, receiver_arn, region, status, next_status, transition_ms, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)";
+const SET_INVITATION_LIFECYCLE: &str = "UPDATE invitations SET status = $1, next_status = $2, transition_ms = $3, updated_ms = $4 WHERE arn = $5";
 
 /// When the invitation `i` reached its effective status at `now_ms`.
 fn settled_ms(sql: &mut Sql, now_ms: i64) {
@@ -50,9 +76,11 @@ impl ReadTx {
         arn: &str,
         now_ms: i64,
     ) -> Result<Option<InvitationRecord>, StoreError> {
-        let mut sql = invitation_select(now_ms);
-        sql.push(" AND i.arn = ").text(arn);
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(GET_INVITATION)
+            .bind(now_ms)
+            .bind(arn)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.as_ref().map(invitation_from_row).transpose()
     }
 
@@ -63,13 +91,12 @@ impl ReadTx {
         principal: &str,
         now_ms: i64,
     ) -> Result<Option<InvitationRecord>, StoreError> {
-        let mut sql = invitation_select(now_ms);
-        sql.push(" AND i.share_arn = ")
-            .text(share_arn)
-            .push(" AND i.principal = ")
-            .text(principal);
-        sql.push(" ORDER BY i.created_ms DESC, i.arn DESC LIMIT 1");
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(LATEST_INVITATION)
+            .bind(now_ms)
+            .bind(share_arn)
+            .bind(principal)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.as_ref().map(invitation_from_row).transpose()
     }
 
@@ -83,7 +110,7 @@ impl ReadTx {
         limit: usize,
         now_ms: i64,
     ) -> Result<Page<InvitationRecord>, StoreError> {
-        let mut sql = invitation_select(now_ms);
+        let mut sql = Sql::prefixed(INVITATION_SELECT, [Bind::Int(now_ms)]);
         sql.push(" AND i.receiver_account = ")
             .text(receiver_account)
             .push(" AND i.region = ")
@@ -131,35 +158,21 @@ impl ReadTx {
 
 impl WriteTx {
     pub async fn insert_invitation(&mut self, inv: &NewInvitation) -> Result<(), StoreError> {
-        let (next, at) = split(&inv.lifecycle);
-        let mut sql = Sql::new(
-            "INSERT INTO invitations (arn, share_arn, principal, sender_account, receiver_account, receiver_arn, region, status, next_status, transition_ms, created_ms, updated_ms) VALUES (",
-        );
-        sql.text(&inv.arn)
-            .push(", ")
-            .text(&inv.share_arn)
-            .push(", ")
-            .text(&inv.principal)
-            .push(", ");
-        sql.text(&inv.sender_account)
-            .push(", ")
-            .text(&inv.receiver_account)
-            .push(", ");
-        sql.bind(opt_text(inv.receiver_arn.as_deref()))
-            .push(", ")
-            .text(&inv.region)
-            .push(", ");
-        sql.state(inv.lifecycle.status)
-            .push(", ")
+        let (next, at) = next_of(&inv.lifecycle);
+        sqlx::query(INSERT_INVITATION)
+            .bind(&inv.arn)
+            .bind(&inv.share_arn)
+            .bind(&inv.principal)
+            .bind(&inv.sender_account)
+            .bind(&inv.receiver_account)
+            .bind(inv.receiver_arn.as_deref())
+            .bind(&inv.region)
+            .bind(inv.lifecycle.status.as_str())
             .bind(next)
-            .push(", ")
             .bind(at)
-            .push(", ");
-        sql.int(inv.created_ms)
-            .push(", ")
-            .int(inv.created_ms)
-            .push(")");
-        sql.query().execute(&mut *self.tx).await?;
+            .bind(inv.created_ms)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -169,13 +182,28 @@ impl WriteTx {
         lifecycle: &Lifecycle<ResourceShareInvitationStatus>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("UPDATE invitations SET ");
-        assign_lifecycle(&mut sql, lifecycle);
-        sql.push(", updated_ms = ")
-            .int(now_ms)
-            .push(" WHERE arn = ")
-            .text(arn);
-        sql.query().execute(&mut *self.tx).await?;
+        let (next, at) = next_of(lifecycle);
+        sqlx::query(SET_INVITATION_LIFECYCLE)
+            .bind(lifecycle.status.as_str())
+            .bind(next)
+            .bind(at)
+            .bind(now_ms)
+            .bind(arn)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The constant and the built settled time are the same expression.
+    #[test]
+    fn settled_ms_is_the_same_text_both_ways() {
+        let mut sql = Sql::new("");
+        settled_ms(&mut sql, 7);
+        assert_eq!(sql.statement(), settled_ms_sql!("$1"));
     }
 }

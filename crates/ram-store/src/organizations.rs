@@ -11,7 +11,7 @@ use ram_model::organizations::{
     OrganizationFeatureSet, ParentType,
 };
 
-use crate::query::{Page, Sql, opt_int, opt_text};
+use crate::query::{Bind, Page, Sql};
 use crate::records::Tag;
 use crate::states::state;
 use crate::tags::ORG_TAGS;
@@ -145,7 +145,11 @@ fn limit_plus_one(limit: usize) -> i64 {
     i64::try_from(limit + 1).unwrap_or(i64::MAX)
 }
 
-const ORG_COLUMNS: &str = "org_id, arn, management_account, feature_set, created_ms";
+macro_rules! org_columns {
+    () => {
+        "org_id, arn, management_account, feature_set, created_ms"
+    };
+}
 
 fn org_from_row(r: &AnyRow) -> Result<OrganizationRecord, StoreError> {
     Ok(OrganizationRecord {
@@ -157,7 +161,11 @@ fn org_from_row(r: &AnyRow) -> Result<OrganizationRecord, StoreError> {
     })
 }
 
-const UNIT_COLUMNS: &str = "id, org_id, kind, parent_id, arn, name, depth, created_ms";
+macro_rules! unit_columns {
+    () => {
+        "id, org_id, kind, parent_id, arn, name, depth, created_ms"
+    };
+}
 
 fn unit_from_row(r: &AnyRow) -> Result<OrgUnitRecord, StoreError> {
     Ok(OrgUnitRecord {
@@ -172,8 +180,11 @@ fn unit_from_row(r: &AnyRow) -> Result<OrgUnitRecord, StoreError> {
     })
 }
 
-const ACCOUNT_COLUMNS: &str =
-    "account_id, org_id, parent_id, arn, name, email, joined_method, joined_ms";
+macro_rules! account_columns {
+    () => {
+        "account_id, org_id, parent_id, arn, name, email, joined_method, joined_ms"
+    };
+}
 
 fn account_from_row(r: &AnyRow) -> Result<OrgAccountRecord, StoreError> {
     Ok(OrgAccountRecord {
@@ -188,8 +199,11 @@ fn account_from_row(r: &AnyRow) -> Result<OrgAccountRecord, StoreError> {
     })
 }
 
-const REQUEST_COLUMNS: &str =
-    "id, org_id, account_name, account_id, state, failure_reason, requested_ms, completed_ms";
+macro_rules! request_columns {
+    () => {
+        "id, org_id, account_name, account_id, state, failure_reason, requested_ms, completed_ms"
+    };
+}
 
 fn request_from_row(r: &AnyRow) -> Result<CreateAccountRecord, StoreError> {
     Ok(CreateAccountRecord {
@@ -204,19 +218,154 @@ fn request_from_row(r: &AnyRow) -> Result<CreateAccountRecord, StoreError> {
     })
 }
 
-/// Handshakes with their effective state at `now_ms`.
-fn handshake_select(now_ms: i64) -> Sql {
-    let mut sql = Sql::new(
-        "SELECT id, org_id, arn, action, target_type, target, target_account, notes, requested_ms, expires_ms, updated_ms, visible_until_ms, CASE WHEN state = ",
-    );
-    sql.state(HandshakeState::Open)
-        .push(" AND expires_ms <= ")
-        .int(now_ms);
-    sql.push(" THEN ")
-        .state(HandshakeState::Expired)
-        .push(" ELSE state END AS effective_state FROM org_handshakes WHERE 1 = 1");
-    sql
+/// Handshakes with their effective state: `$1` the open state, `$2` the `now`, `$3` the expired
+/// state (an open handshake past its expiry reads as expired). Bind them with `handshake_binds`.
+macro_rules! handshake_select {
+    () => {
+        "SELECT id, org_id, arn, action, target_type, target, target_account, notes, requested_ms, expires_ms, updated_ms, visible_until_ms, CASE WHEN state = $1 AND expires_ms <= $2 THEN $3 ELSE state END AS effective_state FROM org_handshakes WHERE 1 = 1"
+    };
 }
+
+/// The values of `handshake_select!`'s `$1`, `$2`, `$3`.
+fn handshake_binds(now_ms: i64) -> [Bind; 3] {
+    [
+        Bind::Text(HandshakeState::Open.as_str().to_owned()),
+        Bind::Int(now_ms),
+        Bind::Text(HandshakeState::Expired.as_str().to_owned()),
+    ]
+}
+
+// Organizations, roots and OUs.
+const GET_ORGANIZATION: &str = concat!(
+    "SELECT ",
+    org_columns!(),
+    " FROM organizations WHERE org_id = $1"
+);
+const GET_ORG_UNIT: &str = concat!(
+    "SELECT ",
+    unit_columns!(),
+    " FROM org_parents WHERE id = $1"
+);
+/// `$1` organization, `$2` the root kind.
+const LIST_ROOTS: &str = concat!(
+    "SELECT ",
+    unit_columns!(),
+    " FROM org_parents WHERE org_id = $1 AND kind = $2 ORDER BY created_ms, id"
+);
+/// The prefix of the child listing: `$1` parent.
+const CHILD_UNITS: &str = concat!(
+    "SELECT ",
+    unit_columns!(),
+    " FROM org_parents WHERE parent_id = $1"
+);
+const FIND_CHILD_UNIT: &str = concat!(
+    "SELECT ",
+    unit_columns!(),
+    " FROM org_parents WHERE parent_id = $1 AND name = $2"
+);
+/// `$1` organization, `$2` the OU kind.
+const COUNT_ORG_UNITS: &str =
+    "SELECT COUNT(*) AS n FROM org_parents WHERE org_id = $1 AND kind = $2";
+const ORG_UNIT_CHILDREN: &str = "SELECT (SELECT COUNT(*) FROM org_parents WHERE parent_id = $1) + (SELECT COUNT(*) FROM org_accounts WHERE parent_id = $1) AS n";
+const INSERT_ORGANIZATION: &str = concat!(
+    "INSERT INTO organizations (",
+    org_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5)"
+);
+/// Everything of an organization, `$1`, in deletion order: the tags of its roots, OUs and
+/// accounts first.
+const DELETE_ORGANIZATION: [&str; 8] = [
+    "DELETE FROM org_tags WHERE resource_id IN (SELECT id FROM org_parents WHERE org_id = $1)",
+    "DELETE FROM org_tags WHERE resource_id IN (SELECT account_id FROM org_accounts WHERE org_id = $1)",
+    "DELETE FROM org_service_access WHERE org_id = $1",
+    "DELETE FROM org_handshakes WHERE org_id = $1",
+    "DELETE FROM org_create_account_requests WHERE org_id = $1",
+    "DELETE FROM org_accounts WHERE org_id = $1",
+    "DELETE FROM org_parents WHERE org_id = $1",
+    "DELETE FROM organizations WHERE org_id = $1",
+];
+const INSERT_ORG_UNIT: &str = concat!(
+    "INSERT INTO org_parents (",
+    unit_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+);
+const RENAME_ORG_UNIT: &str = "UPDATE org_parents SET name = $1 WHERE id = $2";
+const DELETE_ORG_UNIT: &str = "DELETE FROM org_parents WHERE id = $1";
+
+// Member accounts and account emails.
+const GET_ORG_ACCOUNT: &str = concat!(
+    "SELECT ",
+    account_columns!(),
+    " FROM org_accounts WHERE account_id = $1"
+);
+/// The prefix of the account listing: `$1` organization.
+const ORG_ACCOUNTS: &str = concat!(
+    "SELECT ",
+    account_columns!(),
+    " FROM org_accounts WHERE org_id = $1"
+);
+const COUNT_ORG_ACCOUNTS: &str = "SELECT COUNT(*) AS n FROM org_accounts WHERE org_id = $1";
+/// The prefix of `accounts_under`: `$1` organization.
+const ACCOUNTS_OF_ORG: &str = "SELECT account_id FROM org_accounts WHERE org_id = $1";
+const ALL_ACCOUNTS_OF_ORG: &str =
+    "SELECT account_id FROM org_accounts WHERE org_id = $1 ORDER BY account_id";
+const ENABLED_SERVICES: &str =
+    "SELECT service_principal FROM org_service_access WHERE org_id = $1 ORDER BY service_principal";
+const GET_ACCOUNT_EMAIL: &str = "SELECT email FROM account_emails WHERE account_id = $1";
+const ACCOUNT_WITH_EMAIL: &str = "SELECT account_id FROM account_emails WHERE email = $1";
+const INSERT_ORG_ACCOUNT: &str = concat!(
+    "INSERT INTO org_accounts (",
+    account_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+);
+const MOVE_ORG_ACCOUNT: &str = "UPDATE org_accounts SET parent_id = $1 WHERE account_id = $2";
+const DELETE_ORG_ACCOUNT: &str = "DELETE FROM org_accounts WHERE account_id = $1";
+const PUT_ACCOUNT_EMAIL: &str = "INSERT INTO account_emails (account_id, email) VALUES ($1, $2) ON CONFLICT (account_id) DO UPDATE SET email = $2";
+
+// Create-account requests.
+const GET_CREATE_ACCOUNT_REQUEST: &str = concat!(
+    "SELECT ",
+    request_columns!(),
+    " FROM org_create_account_requests WHERE id = $1"
+);
+/// The prefix of the request listing: `$1` organization.
+const CREATE_ACCOUNT_REQUESTS: &str = concat!(
+    "SELECT ",
+    request_columns!(),
+    " FROM org_create_account_requests WHERE org_id = $1"
+);
+const INSERT_CREATE_ACCOUNT_REQUEST: &str = concat!(
+    "INSERT INTO org_create_account_requests (",
+    request_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+);
+
+// Handshakes.
+
+/// `$1`..`$3` as in `handshake_select!`.
+const HANDSHAKE_SELECT: &str = handshake_select!();
+/// `$4` id.
+const GET_HANDSHAKE: &str = concat!(handshake_select!(), " AND id = $4");
+/// `$4` organization, `$5` action, `$6` target (as given or the account it resolves to); open
+/// and not expired (`$1` the open state, `$2` now).
+const FIND_OPEN_HANDSHAKE: &str = concat!(
+    handshake_select!(),
+    " AND org_id = $4 AND action = $5 AND (target = $6 OR target_account = $6) AND state = $1 AND expires_ms > $2 ORDER BY requested_ms, id LIMIT 1"
+);
+const INSERT_HANDSHAKE: &str = "INSERT INTO org_handshakes (id, org_id, arn, action, target_type, target, target_account, notes, state, requested_ms, expires_ms, updated_ms, visible_until_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+const SET_HANDSHAKE_STATE: &str =
+    "UPDATE org_handshakes SET state = $1, updated_ms = $2, visible_until_ms = $3 WHERE id = $4";
+
+// Trusted service access.
+const SERVICE_ACCESS_ENABLED: &str =
+    "SELECT COUNT(*) AS n FROM org_service_access WHERE org_id = $1 AND service_principal = $2";
+/// The prefix of the service-access listing: `$1` organization.
+const SERVICE_ACCESS: &str =
+    "SELECT service_principal, enabled_ms FROM org_service_access WHERE org_id = $1";
+/// Enabling again keeps the first date.
+const ENABLE_SERVICE_ACCESS: &str = "INSERT INTO org_service_access (org_id, service_principal, enabled_ms) VALUES ($1, $2, $3) ON CONFLICT (org_id, service_principal) DO NOTHING";
+const DISABLE_SERVICE_ACCESS: &str =
+    "DELETE FROM org_service_access WHERE org_id = $1 AND service_principal = $2";
 
 fn handshake_from_row(r: &AnyRow) -> Result<HandshakeRecord, StoreError> {
     Ok(HandshakeRecord {
@@ -242,21 +391,19 @@ impl ReadTx {
         &mut self,
         org_id: &str,
     ) -> Result<Option<OrganizationRecord>, StoreError> {
-        let mut sql = Sql::new("SELECT ");
-        sql.push(ORG_COLUMNS)
-            .push(" FROM organizations WHERE org_id = ")
-            .text(org_id);
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(GET_ORGANIZATION)
+            .bind(org_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.as_ref().map(org_from_row).transpose()
     }
 
     /// The root or OU with this id (ids are unique across organizations).
     pub async fn get_org_unit(&mut self, id: &str) -> Result<Option<OrgUnitRecord>, StoreError> {
-        let mut sql = Sql::new("SELECT ");
-        sql.push(UNIT_COLUMNS)
-            .push(" FROM org_parents WHERE id = ")
-            .text(id);
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(GET_ORG_UNIT)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.as_ref().map(unit_from_row).transpose()
     }
 
@@ -270,14 +417,11 @@ impl ReadTx {
 
     /// The organization's roots (ramd creates exactly one).
     pub async fn list_roots(&mut self, org_id: &str) -> Result<Vec<OrgUnitRecord>, StoreError> {
-        let mut sql = Sql::new("SELECT ");
-        sql.push(UNIT_COLUMNS)
-            .push(" FROM org_parents WHERE org_id = ")
-            .text(org_id)
-            .push(" AND kind = ")
-            .state(ParentType::Root)
-            .push(" ORDER BY created_ms, id");
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let rows = sqlx::query(LIST_ROOTS)
+            .bind(org_id)
+            .bind(ParentType::Root.as_str())
+            .fetch_all(&mut *self.tx)
+            .await?;
         rows.iter().map(unit_from_row).collect()
     }
 
@@ -288,10 +432,7 @@ impl ReadTx {
         after: Option<&(i64, String)>,
         limit: usize,
     ) -> Result<Page<OrgUnitRecord>, StoreError> {
-        let mut sql = Sql::new("SELECT ");
-        sql.push(UNIT_COLUMNS)
-            .push(" FROM org_parents WHERE parent_id = ")
-            .text(parent_id);
+        let mut sql = Sql::prefixed(CHILD_UNITS, [Bind::Text(parent_id.to_owned())]);
         sql.after("created_ms", "id", after);
         sql.push(" ORDER BY created_ms, id LIMIT ")
             .int(limit_plus_one(limit));
@@ -309,33 +450,29 @@ impl ReadTx {
         parent_id: &str,
         name: &str,
     ) -> Result<Option<OrgUnitRecord>, StoreError> {
-        let mut sql = Sql::new("SELECT ");
-        sql.push(UNIT_COLUMNS)
-            .push(" FROM org_parents WHERE parent_id = ")
-            .text(parent_id)
-            .push(" AND name = ")
-            .text(name);
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(FIND_CHILD_UNIT)
+            .bind(parent_id)
+            .bind(name)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.as_ref().map(unit_from_row).transpose()
     }
 
     pub async fn count_org_units(&mut self, org_id: &str) -> Result<i64, StoreError> {
-        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM org_parents WHERE org_id = ");
-        sql.text(org_id)
-            .push(" AND kind = ")
-            .state(ParentType::OrganizationalUnit);
-        let row = sql.query().fetch_one(&mut *self.tx).await?;
+        let row = sqlx::query(COUNT_ORG_UNITS)
+            .bind(org_id)
+            .bind(ParentType::OrganizationalUnit.as_str())
+            .fetch_one(&mut *self.tx)
+            .await?;
         Ok(row.try_get("n")?)
     }
 
     /// Whether a root or OU holds any OU or account.
     pub async fn org_unit_has_children(&mut self, id: &str) -> Result<bool, StoreError> {
-        let mut sql = Sql::new("SELECT (SELECT COUNT(*) FROM org_parents WHERE parent_id = ");
-        sql.text(id)
-            .push(") + (SELECT COUNT(*) FROM org_accounts WHERE parent_id = ")
-            .text(id)
-            .push(") AS n");
-        let row = sql.query().fetch_one(&mut *self.tx).await?;
+        let row = sqlx::query(ORG_UNIT_CHILDREN)
+            .bind(id)
+            .fetch_one(&mut *self.tx)
+            .await?;
         Ok(row.try_get::<i64, _>("n")? > 0)
     }
 }
@@ -345,83 +482,60 @@ impl WriteTx {
         &mut self,
         org: &OrganizationRecord,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("INSERT INTO organizations (");
-        sql.push(ORG_COLUMNS).push(") VALUES (");
-        sql.text(&org.org_id).push(", ").text(&org.arn).push(", ");
-        sql.text(&org.management_account)
-            .push(", ")
-            .state(org.feature_set)
-            .push(", ")
-            .int(org.created_ms)
-            .push(")");
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(INSERT_ORGANIZATION)
+            .bind(&org.org_id)
+            .bind(&org.arn)
+            .bind(&org.management_account)
+            .bind(org.feature_set.as_str())
+            .bind(org.created_ms)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
     /// Deletes the organization and everything in it (parents, memberships, requests,
     /// handshakes, service access, the tags of its roots, OUs and accounts).
     pub async fn delete_organization(&mut self, org_id: &str) -> Result<(), StoreError> {
-        for (table, column) in [("org_parents", "id"), ("org_accounts", "account_id")] {
-            let mut sql = Sql::new("DELETE FROM org_tags WHERE resource_id IN (SELECT ");
-            sql.push(column)
-                .push(" FROM ")
-                .push(table)
-                .push(" WHERE org_id = ")
-                .text(org_id)
-                .push(")");
-            sql.query().execute(&mut *self.tx).await?;
-        }
-        for table in [
-            "org_service_access",
-            "org_handshakes",
-            "org_create_account_requests",
-            "org_accounts",
-            "org_parents",
-            "organizations",
-        ] {
-            let mut sql = Sql::new("DELETE FROM ");
-            sql.push(table).push(" WHERE org_id = ").text(org_id);
-            sql.query().execute(&mut *self.tx).await?;
+        for statement in DELETE_ORGANIZATION {
+            sqlx::query(statement)
+                .bind(org_id)
+                .execute(&mut *self.tx)
+                .await?;
         }
         Ok(())
     }
 
     pub async fn insert_org_unit(&mut self, unit: &OrgUnitRecord) -> Result<(), StoreError> {
-        let mut sql = Sql::new("INSERT INTO org_parents (");
-        sql.push(UNIT_COLUMNS).push(") VALUES (");
-        sql.text(&unit.id)
-            .push(", ")
-            .text(&unit.org_id)
-            .push(", ")
-            .state(unit.kind)
-            .push(", ");
-        sql.bind(opt_text(unit.parent_id.as_deref()))
-            .push(", ")
-            .text(&unit.arn)
-            .push(", ")
-            .text(&unit.name)
-            .push(", ");
-        sql.int(unit.depth)
-            .push(", ")
-            .int(unit.created_ms)
-            .push(")");
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(INSERT_ORG_UNIT)
+            .bind(&unit.id)
+            .bind(&unit.org_id)
+            .bind(unit.kind.as_str())
+            .bind(unit.parent_id.as_deref())
+            .bind(&unit.arn)
+            .bind(&unit.name)
+            .bind(unit.depth)
+            .bind(unit.created_ms)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
     pub async fn rename_org_unit(&mut self, id: &str, name: &str) -> Result<(), StoreError> {
-        let mut sql = Sql::new("UPDATE org_parents SET name = ");
-        sql.text(name).push(" WHERE id = ").text(id);
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(RENAME_ORG_UNIT)
+            .bind(name)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
     /// Deletes an OU and its tags (the domain checks it is empty).
     pub async fn delete_org_unit(&mut self, id: &str) -> Result<(), StoreError> {
         self.delete_org_tags(id).await?;
-        let mut sql = Sql::new("DELETE FROM org_parents WHERE id = ");
-        sql.text(id);
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(DELETE_ORG_UNIT)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 }
@@ -433,11 +547,10 @@ impl ReadTx {
         &mut self,
         account_id: &str,
     ) -> Result<Option<OrgAccountRecord>, StoreError> {
-        let mut sql = Sql::new("SELECT ");
-        sql.push(ACCOUNT_COLUMNS)
-            .push(" FROM org_accounts WHERE account_id = ")
-            .text(account_id);
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(GET_ORG_ACCOUNT)
+            .bind(account_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.as_ref().map(account_from_row).transpose()
     }
 
@@ -449,10 +562,7 @@ impl ReadTx {
         after: Option<&(i64, String)>,
         limit: usize,
     ) -> Result<Page<OrgAccountRecord>, StoreError> {
-        let mut sql = Sql::new("SELECT ");
-        sql.push(ACCOUNT_COLUMNS)
-            .push(" FROM org_accounts WHERE org_id = ")
-            .text(org_id);
+        let mut sql = Sql::prefixed(ORG_ACCOUNTS, [Bind::Text(org_id.to_owned())]);
         if let Some(parent) = parent_id {
             sql.push(" AND parent_id = ").text(parent);
         }
@@ -468,9 +578,10 @@ impl ReadTx {
     }
 
     pub async fn count_org_accounts(&mut self, org_id: &str) -> Result<i64, StoreError> {
-        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM org_accounts WHERE org_id = ");
-        sql.text(org_id);
-        let row = sql.query().fetch_one(&mut *self.tx).await?;
+        let row = sqlx::query(COUNT_ORG_ACCOUNTS)
+            .bind(org_id)
+            .fetch_one(&mut *self.tx)
+            .await?;
         Ok(row.try_get("n")?)
     }
 
@@ -480,24 +591,31 @@ impl ReadTx {
         org_id: &str,
         parent_id: Option<&str>,
     ) -> Result<Vec<String>, StoreError> {
-        let mut sql = Sql::new("SELECT account_id FROM org_accounts WHERE org_id = ");
-        sql.text(org_id);
-        if let Some(parent) = parent_id {
-            // Parents nest at most a handful of levels: walk them breadth first.
-            let mut frontier = vec![parent.to_owned()];
-            let mut all = frontier.clone();
-            while !frontier.is_empty() {
-                let mut q = Sql::new("SELECT id FROM org_parents WHERE parent_id");
-                q.in_list(&frontier);
-                let rows = q.query().fetch_all(&mut *self.tx).await?;
-                frontier = rows
-                    .iter()
-                    .map(|r| r.try_get("id"))
-                    .collect::<Result<_, sqlx::Error>>()?;
-                all.extend(frontier.iter().cloned());
-            }
-            sql.push(" AND parent_id").in_list(&all);
+        let Some(parent) = parent_id else {
+            let rows = sqlx::query(ALL_ACCOUNTS_OF_ORG)
+                .bind(org_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+            return Ok(rows
+                .iter()
+                .map(|r| r.try_get("account_id"))
+                .collect::<Result<_, sqlx::Error>>()?);
+        };
+        // Parents nest at most a handful of levels: walk them breadth first.
+        let mut frontier = vec![parent.to_owned()];
+        let mut all = frontier.clone();
+        while !frontier.is_empty() {
+            let mut q = Sql::new("SELECT id FROM org_parents WHERE parent_id");
+            q.in_list(&frontier);
+            let rows = q.query().fetch_all(&mut *self.tx).await?;
+            frontier = rows
+                .iter()
+                .map(|r| r.try_get("id"))
+                .collect::<Result<_, sqlx::Error>>()?;
+            all.extend(frontier.iter().cloned());
         }
+        let mut sql = Sql::prefixed(ACCOUNTS_OF_ORG, [Bind::Text(org_id.to_owned())]);
+        sql.push(" AND parent_id").in_list(&all);
         sql.push(" ORDER BY account_id");
         let rows = sql.query().fetch_all(&mut *self.tx).await?;
         Ok(rows
@@ -533,10 +651,8 @@ impl ReadTx {
             }
         }
         parents.reverse();
-        let mut sql = Sql::new("SELECT service_principal FROM org_service_access WHERE org_id = ");
-        sql.text(&org.org_id).push(" ORDER BY service_principal");
-        let enabled_services = sql
-            .query()
+        let enabled_services = sqlx::query(ENABLED_SERVICES)
+            .bind(&org.org_id)
             .fetch_all(&mut *self.tx)
             .await?
             .iter()
@@ -557,42 +673,36 @@ impl ReadTx {
         &mut self,
         account_id: &str,
     ) -> Result<Option<String>, StoreError> {
-        let mut sql = Sql::new("SELECT email FROM account_emails WHERE account_id = ");
-        sql.text(account_id);
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(GET_ACCOUNT_EMAIL)
+            .bind(account_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         Ok(row.map(|r| r.try_get("email")).transpose()?)
     }
 
     /// The account whose root email address is `email`, if ramd knows one.
     pub async fn account_with_email(&mut self, email: &str) -> Result<Option<String>, StoreError> {
-        let mut sql = Sql::new("SELECT account_id FROM account_emails WHERE email = ");
-        sql.text(email);
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(ACCOUNT_WITH_EMAIL)
+            .bind(email)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         Ok(row.map(|r| r.try_get("account_id")).transpose()?)
     }
 }
 
 impl WriteTx {
     pub async fn insert_org_account(&mut self, a: &OrgAccountRecord) -> Result<(), StoreError> {
-        let mut sql = Sql::new("INSERT INTO org_accounts (");
-        sql.push(ACCOUNT_COLUMNS).push(") VALUES (");
-        sql.text(&a.account_id)
-            .push(", ")
-            .text(&a.org_id)
-            .push(", ")
-            .text(&a.parent_id)
-            .push(", ");
-        sql.text(&a.arn)
-            .push(", ")
-            .text(&a.name)
-            .push(", ")
-            .text(&a.email)
-            .push(", ");
-        sql.state(a.joined_method)
-            .push(", ")
-            .int(a.joined_ms)
-            .push(")");
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(INSERT_ORG_ACCOUNT)
+            .bind(&a.account_id)
+            .bind(&a.org_id)
+            .bind(&a.parent_id)
+            .bind(&a.arn)
+            .bind(&a.name)
+            .bind(&a.email)
+            .bind(a.joined_method.as_str())
+            .bind(a.joined_ms)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -601,20 +711,21 @@ impl WriteTx {
         account_id: &str,
         parent_id: &str,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("UPDATE org_accounts SET parent_id = ");
-        sql.text(parent_id)
-            .push(" WHERE account_id = ")
-            .text(account_id);
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(MOVE_ORG_ACCOUNT)
+            .bind(parent_id)
+            .bind(account_id)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
     /// Takes the account out of its organization (and drops the tags the organization kept on it).
     pub async fn delete_org_account(&mut self, account_id: &str) -> Result<(), StoreError> {
         self.delete_org_tags(account_id).await?;
-        let mut sql = Sql::new("DELETE FROM org_accounts WHERE account_id = ");
-        sql.text(account_id);
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(DELETE_ORG_ACCOUNT)
+            .bind(account_id)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -624,13 +735,11 @@ impl WriteTx {
         account_id: &str,
         email: &str,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("INSERT INTO account_emails (account_id, email) VALUES (");
-        sql.text(account_id)
-            .push(", ")
-            .text(email)
-            .push(") ON CONFLICT (account_id) DO UPDATE SET email = ")
-            .text(email);
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(PUT_ACCOUNT_EMAIL)
+            .bind(account_id)
+            .bind(email)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 }
@@ -641,11 +750,10 @@ impl ReadTx {
         &mut self,
         id: &str,
     ) -> Result<Option<CreateAccountRecord>, StoreError> {
-        let mut sql = Sql::new("SELECT ");
-        sql.push(REQUEST_COLUMNS)
-            .push(" FROM org_create_account_requests WHERE id = ")
-            .text(id);
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(GET_CREATE_ACCOUNT_REQUEST)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.as_ref().map(request_from_row).transpose()
     }
 
@@ -657,10 +765,7 @@ impl ReadTx {
         after: Option<&(i64, String)>,
         limit: usize,
     ) -> Result<Page<CreateAccountRecord>, StoreError> {
-        let mut sql = Sql::new("SELECT ");
-        sql.push(REQUEST_COLUMNS)
-            .push(" FROM org_create_account_requests WHERE org_id = ")
-            .text(org_id);
+        let mut sql = Sql::prefixed(CREATE_ACCOUNT_REQUESTS, [Bind::Text(org_id.to_owned())]);
         if !states.is_empty() {
             let states: Vec<String> = states.iter().map(|s| s.as_str().to_owned()).collect();
             sql.push(" AND state").in_list(&states);
@@ -682,25 +787,17 @@ impl WriteTx {
         &mut self,
         r: &CreateAccountRecord,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("INSERT INTO org_create_account_requests (");
-        sql.push(REQUEST_COLUMNS).push(") VALUES (");
-        sql.text(&r.id)
-            .push(", ")
-            .text(&r.org_id)
-            .push(", ")
-            .text(&r.account_name)
-            .push(", ");
-        sql.bind(opt_text(r.account_id.as_deref()))
-            .push(", ")
-            .state(r.state)
-            .push(", ")
-            .bind(opt_text(r.failure_reason.as_deref()))
-            .push(", ");
-        sql.int(r.requested_ms)
-            .push(", ")
-            .bind(opt_int(r.completed_ms))
-            .push(")");
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(INSERT_CREATE_ACCOUNT_REQUEST)
+            .bind(&r.id)
+            .bind(&r.org_id)
+            .bind(&r.account_name)
+            .bind(r.account_id.as_deref())
+            .bind(r.state.as_str())
+            .bind(r.failure_reason.as_deref())
+            .bind(r.requested_ms)
+            .bind(r.completed_ms)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 }
@@ -713,9 +810,13 @@ impl ReadTx {
         id: &str,
         now_ms: i64,
     ) -> Result<Option<HandshakeRecord>, StoreError> {
-        let mut sql = handshake_select(now_ms);
-        sql.push(" AND id = ").text(id);
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(GET_HANDSHAKE)
+            .bind(HandshakeState::Open.as_str())
+            .bind(now_ms)
+            .bind(HandshakeState::Expired.as_str())
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.as_ref().map(handshake_from_row).transpose()
     }
 
@@ -728,7 +829,7 @@ impl ReadTx {
         limit: usize,
         now_ms: i64,
     ) -> Result<Page<HandshakeRecord>, StoreError> {
-        let mut sql = handshake_select(now_ms);
+        let mut sql = Sql::prefixed(HANDSHAKE_SELECT, handshake_binds(now_ms));
         match scope {
             HandshakeScope::Target(account) => sql.push(" AND target_account = ").text(account),
             HandshakeScope::Organization(org) => sql.push(" AND org_id = ").text(org),
@@ -756,58 +857,37 @@ impl ReadTx {
         target: &str,
         now_ms: i64,
     ) -> Result<Option<HandshakeRecord>, StoreError> {
-        let mut sql = handshake_select(now_ms);
-        sql.push(" AND org_id = ")
-            .text(org_id)
-            .push(" AND action = ")
-            .state(action);
-        sql.push(" AND (target = ")
-            .text(target)
-            .push(" OR target_account = ")
-            .text(target)
-            .push(")");
-        sql.push(" AND state = ")
-            .state(HandshakeState::Open)
-            .push(" AND expires_ms > ")
-            .int(now_ms);
-        sql.push(" ORDER BY requested_ms, id LIMIT 1");
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(FIND_OPEN_HANDSHAKE)
+            .bind(HandshakeState::Open.as_str())
+            .bind(now_ms)
+            .bind(HandshakeState::Expired.as_str())
+            .bind(org_id)
+            .bind(action.as_str())
+            .bind(target)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.as_ref().map(handshake_from_row).transpose()
     }
 }
 
 impl WriteTx {
     pub async fn insert_handshake(&mut self, h: &HandshakeRecord) -> Result<(), StoreError> {
-        let mut sql = Sql::new(
-            "INSERT INTO org_handshakes (id, org_id, arn, action, target_type, target, target_account, notes, state, requested_ms, expires_ms, updated_ms, visible_until_ms) VALUES (",
-        );
-        sql.text(&h.id)
-            .push(", ")
-            .text(&h.org_id)
-            .push(", ")
-            .text(&h.arn)
-            .push(", ");
-        sql.state(h.action)
-            .push(", ")
-            .state(h.target_type)
-            .push(", ")
-            .text(&h.target)
-            .push(", ");
-        sql.bind(opt_text(h.target_account.as_deref()))
-            .push(", ")
-            .bind(opt_text(h.notes.as_deref()))
-            .push(", ");
-        sql.state(h.state)
-            .push(", ")
-            .int(h.requested_ms)
-            .push(", ")
-            .int(h.expires_ms)
-            .push(", ");
-        sql.int(h.updated_ms)
-            .push(", ")
-            .int(h.visible_until_ms)
-            .push(")");
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(INSERT_HANDSHAKE)
+            .bind(&h.id)
+            .bind(&h.org_id)
+            .bind(&h.arn)
+            .bind(h.action.as_str())
+            .bind(h.target_type.as_str())
+            .bind(&h.target)
+            .bind(h.target_account.as_deref())
+            .bind(h.notes.as_deref())
+            .bind(h.state.as_str())
+            .bind(h.requested_ms)
+            .bind(h.expires_ms)
+            .bind(h.updated_ms)
+            .bind(h.visible_until_ms)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -819,14 +899,13 @@ impl WriteTx {
         now_ms: i64,
         visible_until_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("UPDATE org_handshakes SET state = ");
-        sql.state(state)
-            .push(", updated_ms = ")
-            .int(now_ms)
-            .push(", visible_until_ms = ")
-            .int(visible_until_ms);
-        sql.push(" WHERE id = ").text(id);
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(SET_HANDSHAKE_STATE)
+            .bind(state.as_str())
+            .bind(now_ms)
+            .bind(visible_until_ms)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 }
@@ -838,11 +917,11 @@ impl ReadTx {
         org_id: &str,
         service_principal: &str,
     ) -> Result<bool, StoreError> {
-        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM org_service_access WHERE org_id = ");
-        sql.text(org_id)
-            .push(" AND service_principal = ")
-            .text(service_principal);
-        let row = sql.query().fetch_one(&mut *self.tx).await?;
+        let row = sqlx::query(SERVICE_ACCESS_ENABLED)
+            .bind(org_id)
+            .bind(service_principal)
+            .fetch_one(&mut *self.tx)
+            .await?;
         Ok(row.try_get::<i64, _>("n")? > 0)
     }
 
@@ -853,10 +932,7 @@ impl ReadTx {
         after: Option<&(i64, String)>,
         limit: usize,
     ) -> Result<Page<ServiceAccessRecord>, StoreError> {
-        let mut sql = Sql::new(
-            "SELECT service_principal, enabled_ms FROM org_service_access WHERE org_id = ",
-        );
-        sql.text(org_id);
+        let mut sql = Sql::prefixed(SERVICE_ACCESS, [Bind::Text(org_id.to_owned())]);
         sql.after("enabled_ms", "service_principal", after);
         sql.push(" ORDER BY enabled_ms, service_principal LIMIT ")
             .int(limit_plus_one(limit));
@@ -875,8 +951,7 @@ impl ReadTx {
 
     /// The tags of a root, OU or account, sorted by key.
     pub async fn list_org_tags(&mut self, resource_id: &str) -> Result<Vec<Tag>, StoreError> {
-        let tags = self.tags_of(ORG_TAGS, &[resource_id.to_owned()]).await?;
-        Ok(tags.into_iter().map(|(_, tag)| tag).collect())
+        self.tags_of_one(ORG_TAGS, resource_id).await
     }
 }
 
@@ -888,16 +963,12 @@ impl WriteTx {
         service_principal: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new(
-            "INSERT INTO org_service_access (org_id, service_principal, enabled_ms) VALUES (",
-        );
-        sql.text(org_id)
-            .push(", ")
-            .text(service_principal)
-            .push(", ")
-            .int(now_ms);
-        sql.push(") ON CONFLICT (org_id, service_principal) DO NOTHING");
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(ENABLE_SERVICE_ACCESS)
+            .bind(org_id)
+            .bind(service_principal)
+            .bind(now_ms)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -906,11 +977,11 @@ impl WriteTx {
         org_id: &str,
         service_principal: &str,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("DELETE FROM org_service_access WHERE org_id = ");
-        sql.text(org_id)
-            .push(" AND service_principal = ")
-            .text(service_principal);
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(DISABLE_SERVICE_ACCESS)
+            .bind(org_id)
+            .bind(service_principal)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 

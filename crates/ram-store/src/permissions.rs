@@ -6,6 +6,11 @@ use crate::records::SharePermissionRecord;
 use crate::states::States;
 use crate::{ReadTx, StoreError, WriteTx};
 
+/// One permission per share and resource type: a new one replaces the old.
+const SET_SHARE_PERMISSION: &str = "INSERT INTO share_permissions (share_arn, resource_type, permission_arn, permission_version, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (share_arn, resource_type) DO UPDATE SET permission_arn = $3, permission_version = $4, updated_ms = $6";
+const REMOVE_SHARE_PERMISSION: &str =
+    "DELETE FROM share_permissions WHERE share_arn = $1 AND resource_type = $2";
+
 impl ReadTx {
     pub async fn share_permissions(
         &mut self,
@@ -34,28 +39,15 @@ impl WriteTx {
         &mut self,
         p: &SharePermissionRecord,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new(
-            "INSERT INTO share_permissions (share_arn, resource_type, permission_arn, permission_version, created_ms, updated_ms) VALUES (",
-        );
-        sql.text(&p.share_arn)
-            .push(", ")
-            .text(&p.resource_type)
-            .push(", ")
-            .text(&p.permission_arn)
-            .push(", ");
-        sql.int(p.permission_version)
-            .push(", ")
-            .int(p.created_ms)
-            .push(", ")
-            .int(p.updated_ms)
-            .push(")");
-        sql.push(" ON CONFLICT (share_arn, resource_type) DO UPDATE SET permission_arn = ")
-            .text(&p.permission_arn);
-        sql.push(", permission_version = ")
-            .int(p.permission_version)
-            .push(", updated_ms = ")
-            .int(p.updated_ms);
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(SET_SHARE_PERMISSION)
+            .bind(&p.share_arn)
+            .bind(&p.resource_type)
+            .bind(&p.permission_arn)
+            .bind(p.permission_version)
+            .bind(p.created_ms)
+            .bind(p.updated_ms)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 }
@@ -153,11 +145,11 @@ impl WriteTx {
         share_arn: &str,
         resource_type: &str,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("DELETE FROM share_permissions WHERE share_arn = ");
-        sql.text(share_arn)
-            .push(" AND resource_type = ")
-            .text(resource_type);
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(REMOVE_SHARE_PERMISSION)
+            .bind(share_arn)
+            .bind(resource_type)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 }

@@ -1,5 +1,45 @@
-//! A small builder for the dynamic SQL of filtered, keyset-paginated listings. It only joins
-//! static SQL fragments (`&'static str`); every value is a bound parameter.
+//! SQL of the store. A fixed statement is a constant (`const NAME: &str`, built with `concat!`
+//! from literals and the macros below) executed with `sqlx::query(NAME).bind(..)`, so that its
+//! text is identical on every call. The small builder `Sql` is only for the statements whose shape
+//! depends on the request (filtered, keyset-paginated listings, `IN` lists of variable length,
+//! optional filter clauses). It only joins static SQL fragments (`&'static str`); every value is a
+//! bound parameter.
+
+/// The literal SQL expression of a row's effective status at the placeholder `$now`, for the
+/// alias `alias`: the constant form of `effective_status` (the two are the same text, see the
+/// tests).
+macro_rules! effective_status_sql {
+    ($alias:literal, $now:literal) => {
+        concat!(
+            "(CASE WHEN ",
+            $alias,
+            ".transition_ms IS NOT NULL AND ",
+            $alias,
+            ".transition_ms <= ",
+            $now,
+            " THEN ",
+            $alias,
+            ".next_status ELSE ",
+            $alias,
+            ".status END)"
+        )
+    };
+}
+pub(crate) use effective_status_sql;
+
+/// `UPDATE <table> SET status = $1, next_status = $2, transition_ms = $3,
+/// visible_until_ms = $4, updated_ms = $5 WHERE arn = $6`: the lifecycle change of a table with a
+/// lifecycle and a visibility deadline (see `WriteTx::set_lifecycle_by_arn`).
+macro_rules! set_lifecycle_by_arn_sql {
+    ($table:literal) => {
+        concat!(
+            "UPDATE ",
+            $table,
+            " SET status = $1, next_status = $2, transition_ms = $3, visible_until_ms = $4, updated_ms = $5 WHERE arn = $6"
+        )
+    };
+}
+pub(crate) use set_lifecycle_by_arn_sql;
 
 use ram_model::ResourceShareAssociationStatus;
 use sqlx::any::AnyArguments;
@@ -74,10 +114,6 @@ impl<T> Page<T> {
 pub(crate) enum Bind {
     Text(String),
     Int(i64),
-    /// NULL of a text column (PostgreSQL types a NULL by its bound Rust type).
-    Null,
-    /// NULL of an integer column.
-    NullInt,
 }
 
 #[derive(Debug, Default)]
@@ -91,6 +127,15 @@ impl Sql {
         Sql {
             text: text.to_owned(),
             binds: Vec::new(),
+        }
+    }
+
+    /// Starts from a constant prefix whose own placeholders `$1..$N` are bound to `binds`, in
+    /// order; the placeholders pushed afterwards number on from `$N+1`.
+    pub(crate) fn prefixed<const N: usize>(text: &'static str, binds: [Bind; N]) -> Self {
+        Sql {
+            text: text.to_owned(),
+            binds: binds.into(),
         }
     }
 
@@ -153,14 +198,18 @@ impl Sql {
         self
     }
 
+    /// The statement text so far.
+    #[cfg(test)]
+    pub(crate) fn statement(&self) -> &str {
+        &self.text
+    }
+
     pub(crate) fn query(&self) -> Query<'_, Any, AnyArguments> {
         let mut q = sqlx::query(AssertSqlSafe(self.text.clone()));
         for b in &self.binds {
             q = match b {
                 Bind::Text(s) => q.bind(s.clone()),
                 Bind::Int(i) => q.bind(*i),
-                Bind::Null => q.bind(None::<String>),
-                Bind::NullInt => q.bind(None::<i64>),
             };
         }
         q
@@ -215,10 +264,27 @@ pub(crate) fn effective_status(sql: &mut Sql, alias: &'static str, now_ms: i64) 
         .push(".status END)");
 }
 
-pub(crate) fn opt_text(v: Option<&str>) -> Bind {
-    v.map_or(Bind::Null, |s| Bind::Text(s.to_owned()))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-pub(crate) fn opt_int(v: Option<i64>) -> Bind {
-    v.map_or(Bind::NullInt, Bind::Int)
+    /// The constant and the built effective status are the same expression.
+    #[test]
+    fn effective_status_is_the_same_text_both_ways() {
+        let mut sql = Sql::default();
+        effective_status(&mut sql, "s", 7);
+        assert_eq!(sql.text, effective_status_sql!("s", "$1"));
+        assert_eq!(
+            effective_status_sql!("x", "$1"),
+            "(CASE WHEN x.transition_ms IS NOT NULL AND x.transition_ms <= $1 THEN x.next_status ELSE x.status END)"
+        );
+    }
+
+    #[test]
+    fn a_prefix_numbers_the_placeholders_that_follow() {
+        let mut sql = Sql::prefixed("SELECT $1, $2", [Bind::Int(1), Bind::Int(2)]);
+        sql.push(", ").int(3);
+        assert_eq!(sql.text, "SELECT $1, $2, $3");
+        assert_eq!(sql.binds.len(), 3);
+    }
 }

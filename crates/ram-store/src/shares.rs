@@ -6,22 +6,36 @@ use ram_model::{
     ResourceShareStatus,
 };
 
-use crate::query::{Bind, Page, Reach, Scope, Sql, effective_status, opt_int};
+use crate::query::{
+    Bind, Page, Reach, Scope, Sql, effective_status, effective_status_sql, set_lifecycle_by_arn_sql,
+};
 use crate::records::{Lifecycle, NewShare, ShareFilter, ShareRecord, Tag};
 use crate::states::{States, StoredState, state};
 use crate::tags::SHARE_TAGS;
 use crate::{ReadTx, StoreError, WriteTx};
 
-const SHARE_COLUMNS: &str = "s.arn, s.owner_account, s.region, s.name, s.allow_external, s.feature_set, s.retain_on_leave, s.status_message, s.created_ms, s.updated_ms";
-
-fn share_select(now_ms: i64) -> Sql {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(SHARE_COLUMNS).push(", ");
-    effective_status(&mut sql, "s", now_ms);
-    sql.push(" AS effective_status FROM resource_shares s WHERE (s.visible_until_ms IS NULL OR s.visible_until_ms > ");
-    sql.int(now_ms).push(")");
-    sql
+/// `SELECT <share columns>, <effective status> ... WHERE <still visible>` with `$1` the `now`.
+macro_rules! share_select {
+    () => {
+        concat!(
+            "SELECT s.arn, s.owner_account, s.region, s.name, s.allow_external, s.feature_set, s.retain_on_leave, s.status_message, s.created_ms, s.updated_ms, ",
+            effective_status_sql!("s", "$1"),
+            " AS effective_status FROM resource_shares s WHERE (s.visible_until_ms IS NULL OR s.visible_until_ms > $1)"
+        )
+    };
 }
+
+/// The prefix of the share listings: `$1` now.
+const SHARE_SELECT: &str = share_select!();
+/// `$1` now, `$2` ARN.
+const GET_SHARE: &str = concat!(share_select!(), " AND s.arn = $2");
+const SHARE_REGIONS: &str = "SELECT DISTINCT region FROM resource_shares ORDER BY region";
+const INSERT_SHARE: &str = "INSERT INTO resource_shares (arn, owner_account, region, name, allow_external, feature_set, retain_on_leave, status, next_status, transition_ms, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)";
+/// `$2` name and `$3` allow_external are NULL to keep the stored value.
+const UPDATE_SHARE: &str = "UPDATE resource_shares SET updated_ms = $1, name = COALESCE($2, name), allow_external = COALESCE($3, allow_external) WHERE arn = $4";
+const SET_SHARE_FEATURE_SET: &str =
+    "UPDATE resource_shares SET feature_set = $1, updated_ms = $2 WHERE arn = $3";
+const SET_SHARE_LIFECYCLE: &str = set_lifecycle_by_arn_sql!("resource_shares");
 
 fn share_from_row(row: &AnyRow) -> Result<ShareRecord, StoreError> {
     Ok(ShareRecord {
@@ -86,9 +100,11 @@ impl ReadTx {
         arn: &str,
         now_ms: i64,
     ) -> Result<Option<ShareRecord>, StoreError> {
-        let mut sql = share_select(now_ms);
-        sql.push(" AND s.arn = ").text(arn);
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        let row = sqlx::query(GET_SHARE)
+            .bind(now_ms)
+            .bind(arn)
+            .fetch_optional(&mut *self.tx)
+            .await?;
         row.as_ref().map(share_from_row).transpose()
     }
 
@@ -101,7 +117,7 @@ impl ReadTx {
         limit: usize,
         now_ms: i64,
     ) -> Result<Page<ShareRecord>, StoreError> {
-        let mut sql = share_select(now_ms);
+        let mut sql = Sql::prefixed(SHARE_SELECT, [Bind::Int(now_ms)]);
         sql.push(" AND s.region = ").text(region);
         scope_condition(&mut sql, scope, region, now_ms);
         if !filter.arns.is_empty() {
@@ -162,10 +178,7 @@ impl ReadTx {
 
     /// The Regions that hold shares (organizations are global; shares are per Region).
     pub async fn share_regions(&mut self) -> Result<Vec<String>, StoreError> {
-        let rows = Sql::new("SELECT DISTINCT region FROM resource_shares ORDER BY region")
-            .query()
-            .fetch_all(&mut *self.tx)
-            .await?;
+        let rows = sqlx::query(SHARE_REGIONS).fetch_all(&mut *self.tx).await?;
         Ok(rows
             .iter()
             .map(|r| r.try_get("region"))
@@ -180,35 +193,21 @@ impl ReadTx {
 
 impl WriteTx {
     pub async fn insert_share(&mut self, share: &NewShare) -> Result<(), StoreError> {
-        let (next, at) = split(&share.lifecycle);
-        let mut sql = Sql::new(
-            "INSERT INTO resource_shares (arn, owner_account, region, name, allow_external, feature_set, retain_on_leave, status, next_status, transition_ms, created_ms, updated_ms) VALUES (",
-        );
-        sql.text(&share.arn)
-            .push(", ")
-            .text(&share.owner_account)
-            .push(", ")
-            .text(&share.region)
-            .push(", ");
-        sql.text(&share.name)
-            .push(", ")
-            .int(i64::from(share.allow_external))
-            .push(", ")
-            .state(share.feature_set);
-        sql.push(", ")
-            .bind(opt_int(share.retain_on_leave.map(i64::from)))
-            .push(", ")
-            .state(share.lifecycle.status);
-        sql.push(", ")
+        let (next, at) = next_of(&share.lifecycle);
+        sqlx::query(INSERT_SHARE)
+            .bind(&share.arn)
+            .bind(&share.owner_account)
+            .bind(&share.region)
+            .bind(&share.name)
+            .bind(i64::from(share.allow_external))
+            .bind(share.feature_set.as_str())
+            .bind(share.retain_on_leave.map(i64::from))
+            .bind(share.lifecycle.status.as_str())
             .bind(next)
-            .push(", ")
             .bind(at)
-            .push(", ")
-            .int(share.created_ms)
-            .push(", ")
-            .int(share.created_ms);
-        sql.push(")");
-        sql.query().execute(&mut *self.tx).await?;
+            .bind(share.created_ms)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -219,16 +218,13 @@ impl WriteTx {
         allow_external: Option<bool>,
         updated_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("UPDATE resource_shares SET updated_ms = ");
-        sql.int(updated_ms);
-        if let Some(name) = name {
-            sql.push(", name = ").text(name);
-        }
-        if let Some(allow) = allow_external {
-            sql.push(", allow_external = ").int(i64::from(allow));
-        }
-        sql.push(" WHERE arn = ").text(arn);
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(UPDATE_SHARE)
+            .bind(updated_ms)
+            .bind(name)
+            .bind(allow_external.map(i64::from))
+            .bind(arn)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -238,13 +234,12 @@ impl WriteTx {
         feature_set: ResourceShareFeatureSet,
         updated_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("UPDATE resource_shares SET feature_set = ");
-        sql.state(feature_set)
-            .push(", updated_ms = ")
-            .int(updated_ms)
-            .push(" WHERE arn = ")
-            .text(arn);
-        sql.query().execute(&mut *self.tx).await?;
+        sqlx::query(SET_SHARE_FEATURE_SET)
+            .bind(feature_set.as_str())
+            .bind(updated_ms)
+            .bind(arn)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -257,7 +252,7 @@ impl WriteTx {
         updated_ms: i64,
     ) -> Result<(), StoreError> {
         self.set_lifecycle_by_arn(
-            "resource_shares",
+            SET_SHARE_LIFECYCLE,
             arn,
             lifecycle,
             visible_until_ms,
@@ -266,24 +261,26 @@ impl WriteTx {
         .await
     }
 
-    /// Moves the row `arn` of a table with a lifecycle and a visibility deadline to a new status.
+    /// Moves the row `arn` of a table with a lifecycle and a visibility deadline to a new status;
+    /// `statement` is the table's `set_lifecycle_by_arn_sql!`.
     pub(crate) async fn set_lifecycle_by_arn<S: StoredState>(
         &mut self,
-        table: &'static str,
+        statement: &'static str,
         arn: &str,
         lifecycle: &Lifecycle<S>,
         visible_until_ms: Option<i64>,
         updated_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new("UPDATE ");
-        sql.push(table).push(" SET ");
-        assign_lifecycle(&mut sql, lifecycle);
-        sql.push(", visible_until_ms = ")
-            .bind(opt_int(visible_until_ms))
-            .push(", updated_ms = ")
-            .int(updated_ms);
-        sql.push(" WHERE arn = ").text(arn);
-        sql.query().execute(&mut *self.tx).await?;
+        let (next, at) = next_of(lifecycle);
+        sqlx::query(statement)
+            .bind(lifecycle.status.as_str())
+            .bind(next)
+            .bind(at)
+            .bind(visible_until_ms)
+            .bind(updated_ms)
+            .bind(arn)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -301,20 +298,13 @@ impl WriteTx {
     }
 }
 
-/// `status = ..., next_status = ..., transition_ms = ...` of an UPDATE.
-pub(crate) fn assign_lifecycle<S: StoredState>(sql: &mut Sql, lifecycle: &Lifecycle<S>) {
-    let (next, at) = split(lifecycle);
-    sql.push("status = ")
-        .state(lifecycle.status)
-        .push(", next_status = ")
-        .bind(next)
-        .push(", transition_ms = ")
-        .bind(at);
-}
-
-pub(crate) fn split<S: StoredState>(lifecycle: &Lifecycle<S>) -> (Bind, Bind) {
+/// The scheduled change of a lifecycle as the `next_status` and `transition_ms` binds (typed
+/// NULLs when there is none).
+pub(crate) fn next_of<S: StoredState>(
+    lifecycle: &Lifecycle<S>,
+) -> (Option<&'static str>, Option<i64>) {
     match &lifecycle.next {
-        Some((next, at)) => (Bind::Text(next.as_str().to_owned()), Bind::Int(*at)),
-        None => (Bind::Null, Bind::NullInt),
+        Some((next, at)) => (Some(next.as_str()), Some(*at)),
+        None => (None, None),
     }
 }

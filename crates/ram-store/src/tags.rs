@@ -13,6 +13,8 @@ pub(crate) struct TagTable {
     /// `SELECT owner, tag_key, tag_value ... WHERE <owner column>`: an `IN` list follows.
     select: &'static str,
     order: &'static str,
+    /// The tags of one owner, `$1`, by key.
+    select_one: &'static str,
     /// `$1` owner, `$2` key, `$3` value.
     upsert: &'static str,
     /// `$1` owner.
@@ -33,6 +35,13 @@ macro_rules! tag_table {
                 $owner
             ),
             order: concat!(" ORDER BY ", $owner, ", tag_key"),
+            select_one: concat!(
+                "SELECT tag_key, tag_value FROM ",
+                $table,
+                " WHERE ",
+                $owner,
+                " = $1 ORDER BY tag_key"
+            ),
             upsert: concat!(
                 "INSERT INTO ",
                 $table,
@@ -81,6 +90,27 @@ impl ReadTx {
                         value: r.try_get("tag_value")?,
                     },
                 ))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// Tags of one owner, sorted by key.
+    pub(crate) async fn tags_of_one(
+        &mut self,
+        t: TagTable,
+        owner: &str,
+    ) -> Result<Vec<Tag>, StoreError> {
+        let rows = sqlx::query(t.select_one)
+            .bind(owner)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Tag {
+                    key: r.try_get("tag_key")?,
+                    value: r.try_get("tag_value")?,
+                })
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)

@@ -229,6 +229,27 @@ async fn shares_lifecycle_filters_and_keyset_pages() {
         assert!(other_region.items.is_empty(), "{name}");
         tx.commit().await.unwrap();
 
+        // An update changes only what it is given (and always the update time).
+        let arn = share(6, OWNER, 0).arn;
+        for (new_name, allow, at, expect_name, expect_allow) in [
+            (None, None, 5100, "share-0", true),
+            (Some("renamed"), None, 5200, "renamed", true),
+            (None, Some(false), 5300, "renamed", false),
+            (Some("share-0"), Some(true), 5400, "share-0", true),
+        ] {
+            let mut tx = store.begin().await.unwrap();
+            tx.update_share(&arn, new_name, allow, at).await.unwrap();
+            tx.commit().await.unwrap();
+            let mut tx = store.read().await.unwrap();
+            let s = tx.get_share(&arn, 5000).await.unwrap().unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(
+                (s.name.as_str(), s.allow_external, s.updated_ms),
+                (expect_name, expect_allow, at),
+                "{name}"
+            );
+        }
+
         // Derived status: DELETING until 6000, DELETED after, invisible from 9000.
         let arn = share(0, OWNER, 0).arn;
         let mut tx = store.begin().await.unwrap();
