@@ -10,7 +10,6 @@ use ram_model::{
 };
 use ram_store::{Lifecycle, NewPermission, PermissionRecord, ReadTx};
 
-use crate::access::{TemplateError, parse_template};
 use crate::catalog::ResourceTypeInfo;
 use crate::failure::Outcome;
 use crate::idempotency::ClientToken;
@@ -18,6 +17,7 @@ use crate::permissions::{DELETED_RETENTION_MS, PermissionView};
 use crate::tags::validate_tags;
 use crate::visibility::live_shares;
 use crate::{Caller, Ram};
+use ram_access::{TemplateError, parse_template};
 
 /// Customer managed permissions per account and Region, and per resource type (spec section 9).
 const MAX_PERMISSIONS: usize = 1500;

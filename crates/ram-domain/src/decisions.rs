@@ -12,13 +12,13 @@ use ram_store::{AssociationFilter, ReadTx, Scope, ShareRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::access::{Context, StatementOutcome, evaluate};
 use crate::arn::Arn;
 use crate::failure::Outcome;
 use crate::listings::source_type;
 use crate::principal::PrincipalKind;
 use crate::share_permissions::{Attached, NotAttached};
 use crate::{Caller, Ram};
+use ram_access::{Context, StatementOutcome, evaluate};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

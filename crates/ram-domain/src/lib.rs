@@ -3,7 +3,6 @@
 //! after what it works on (shares, associations, invitations, ...). The domain never sees HTTP
 //! and never writes SQL: it talks to `ram_store::Tx`.
 
-mod access;
 mod arn;
 mod associations;
 mod caller;

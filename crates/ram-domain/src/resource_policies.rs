@@ -23,7 +23,6 @@ use ram_store::{AssociationFilter, Lifecycle, NewAssociation, NewPermission, New
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::access::template::parse_stored;
 use crate::arn::Arn;
 use crate::associations::new_association;
 use crate::catalog::ResourceTypeInfo;
@@ -33,6 +32,7 @@ use crate::permissions::PermissionView;
 use crate::principal::PrincipalKind;
 use crate::visibility::live_shares;
 use crate::{Caller, Ram};
+use ram_access::template::parse_stored;
 
 /// Input of ramd's `PutResourcePolicy`: the resource and the policy its owning service was given.
 #[derive(Debug, Clone, Serialize, Deserialize)]

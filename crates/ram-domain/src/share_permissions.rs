@@ -21,7 +21,6 @@ use ram_store::{
     SharePermissionRecord, ShareRecord, WorkRecord, WriteTx, share_permission_key,
 };
 
-use crate::access::{Template, parse_stored};
 use crate::arn::Arn;
 use crate::failure::Outcome;
 use crate::idempotency::ClientToken;
@@ -29,6 +28,7 @@ use crate::permissions::{PermissionView, VersionView, page_of};
 use crate::shares::share_not_found;
 use crate::visibility::live_shares;
 use crate::{Caller, Ram};
+use ram_access::{Template, parse_stored};
 
 /// The permission version a share grants for one resource type, with its parsed template.
 pub(crate) struct Attached {
