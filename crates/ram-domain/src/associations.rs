@@ -23,7 +23,7 @@ use crate::arn::Arn;
 use crate::catalog::ResourceTypeInfo;
 use crate::failure::Outcome;
 use crate::idempotency::ClientToken;
-use crate::organization::shares_with_ram;
+use crate::org_sharing::shares_with_ram;
 use crate::permissions::PermissionView;
 use crate::principal::PrincipalKind;
 use crate::shares::share_not_found;

@@ -16,7 +16,7 @@ mod idempotency;
 mod invitations;
 mod listings;
 mod operations;
-mod organization;
+mod org_sharing;
 mod organizations;
 mod pagination;
 mod permissions;

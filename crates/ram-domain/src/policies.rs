@@ -52,7 +52,7 @@ impl Ram {
         let sharing_org = self
             .membership(&mut tx, &caller.account_id)
             .await?
-            .filter(crate::organization::shares_with_ram);
+            .filter(crate::org_sharing::shares_with_ram);
         let mut policies = Vec::new();
         let mut position = start;
         while position < resource_arns.len() && policies.len() < page.limit {
