@@ -3,13 +3,14 @@
 //! by invitation), organization-only resource types, IAM principals, sources (only beside service
 //! principals), and the quotas.
 
+use ram_context::Outcome;
 use ram_model::ResourceShareAssociationType as AssociationType;
 use ram_model::api_error;
+use ram_organizations::membership;
 use ram_store::{AssociationRecord, Counted, Membership, ReadTx, ShareRecord};
 
 use super::Plan;
 use crate::catalog::ResourceTypeInfo;
-use crate::failure::Outcome;
 use crate::org_sharing::shares_with_ram;
 use crate::principal::PrincipalKind;
 use crate::visibility::live_associations;
@@ -53,7 +54,7 @@ impl Ram {
         types.extend(plan.resources.iter().map(|(_, t)| t));
         // Each principal with whether it is reached by invitation (what organization-only types
         // forbid), judged by the organization as it is now.
-        let owner_org = self.membership(tx, &share.owner_account).await?;
+        let owner_org = membership(tx, &share.owner_account).await?;
         let mut principal_kinds: Vec<(PrincipalKind, bool)> = Vec::new();
         for a in live
             .iter()

@@ -2,6 +2,7 @@
 //! account outside the sharing organization needs), removing them, a receiving account leaving a
 //! share, and ending every association of a share being deleted.
 
+use ram_context::Outcome;
 use ram_model::{ApiError, ResourceShareAssociation, ResourceShareAssociationStatus, api_error};
 use ram_model::{
     ResourceShareAssociationStatus as AssociationStatus,
@@ -15,7 +16,6 @@ use ram_store::{
 
 use super::Plan;
 use super::admission::Admitted;
-use crate::failure::Outcome;
 use crate::permissions::PermissionView;
 use crate::principal::PrincipalKind;
 use crate::shares::share_not_found;
@@ -435,7 +435,7 @@ impl Ram {
                 caller.partition,
                 share.region,
                 share.owner_account,
-                self.ids.uuid()
+                self.ctx.uuid()
             ),
             share_arn: share.arn.clone(),
             principal: entity.to_owned(),

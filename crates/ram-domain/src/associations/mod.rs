@@ -17,6 +17,7 @@ mod reads;
 pub(crate) use lifecycle::new_association;
 pub(crate) use planning::Plan;
 
+use ram_context::Outcome;
 use ram_model::ResourceShareStatus as ShareStatus;
 use ram_model::{
     AssociateResourceShareRequest, AssociateResourceShareResponse,
@@ -24,7 +25,6 @@ use ram_model::{
 };
 
 use crate::arn::Arn;
-use crate::failure::Outcome;
 use crate::idempotency::ClientToken;
 use crate::shares::share_not_found;
 use crate::{Caller, Ram};
@@ -53,7 +53,7 @@ impl Ram {
             .into());
         }
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         if let Some(replayed) =
             Ram::replay(&mut tx, caller, "AssociateResourceShare", &token, &input).await?
         {
@@ -109,7 +109,7 @@ impl Ram {
             .into());
         }
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         if let Some(replayed) =
             Ram::replay(&mut tx, caller, "DisassociateResourceShare", &token, &input).await?
         {

@@ -59,7 +59,7 @@ impl Ram {
         let sources = dedup(sources);
         for s in &sources {
             let valid =
-                crate::arn::is_account_id(s) || Arn::parse(s).is_some() || s.starts_with("o-");
+                ram_context::is_account_id(s) || Arn::parse(s).is_some() || s.starts_with("o-");
             if !valid {
                 return Err(api_error!(
                     InvalidParameterException,

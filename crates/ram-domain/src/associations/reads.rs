@@ -1,6 +1,7 @@
 //! Reading associations: GetResourceShareAssociations (the owner's view of its shares'
 //! principals, resources and sources).
 
+use ram_context::Outcome;
 use ram_model::{
     GetResourceShareAssociationsRequest, GetResourceShareAssociationsResponse,
     ResourceShareAssociationType, api_error,
@@ -9,7 +10,6 @@ use ram_store::{AssociationFilter, Scope, association_key};
 
 use super::planning::dedup;
 use crate::arn::Arn;
-use crate::failure::Outcome;
 use crate::{Caller, Ram, render};
 
 impl Ram {
@@ -68,7 +68,7 @@ impl Ram {
                 .map_or(ram_store::States::Any, |s| ram_store::States::only(&[s])),
             ..AssociationFilter::default()
         };
-        let page = self.page_request(
+        let page = self.ctx.page_request(
             caller,
             "GetResourceShareAssociations",
             &input,
@@ -76,7 +76,7 @@ impl Ram {
             input.max_results,
         )?;
         let now = self.now_ms();
-        let mut tx = self.store.read().await?;
+        let mut tx = self.store().read().await?;
         let scope = Scope::Owner(caller.account_id.clone());
         for arn in &filter.share_arns {
             self.owned_share(&mut tx, caller, arn, now).await?;
@@ -100,7 +100,7 @@ impl Ram {
             resource_share_associations: Some(
                 result.items.iter().map(render::association).collect(),
             ),
-            next_token: self.next_token(&page, result.more, last),
+            next_token: self.ctx.next_token(&page, result.more, last),
         })
     }
 }
