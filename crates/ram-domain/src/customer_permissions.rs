@@ -1,6 +1,8 @@
 //! Customer managed permissions: CreatePermission, CreatePermissionVersion,
 //! SetDefaultPermissionVersion, DeletePermissionVersion, DeletePermission.
 
+use ram_access::{TemplateError, parse_template};
+use ram_context::Outcome;
 use ram_model::{
     ApiError, CreatePermissionRequest, CreatePermissionResponse, CreatePermissionVersionRequest,
     CreatePermissionVersionResponse, DeletePermissionRequest, DeletePermissionResponse,
@@ -10,9 +12,7 @@ use ram_model::{
 };
 use ram_store::{Lifecycle, NewPermission, PermissionRecord, ReadTx};
 
-use crate::access::{TemplateError, parse_template};
 use crate::catalog::ResourceTypeInfo;
-use crate::failure::Outcome;
 use crate::idempotency::ClientToken;
 use crate::permissions::{DELETED_RETENTION_MS, PermissionView};
 use crate::tags::validate_tags;
@@ -100,7 +100,7 @@ impl Ram {
             self.config.quotas.tags_per_resource,
         )?;
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         if let Some(replayed) =
             Ram::replay(&mut tx, caller, "CreatePermission", &token, &input).await?
         {
@@ -169,7 +169,7 @@ impl Ram {
         let arn = input.permission_arn.clone();
         let template = input.policy_template.clone();
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         if let Some(replayed) =
             Ram::replay(&mut tx, caller, "CreatePermissionVersion", &token, &input).await?
         {
@@ -227,7 +227,7 @@ impl Ram {
         let arn = input.permission_arn.clone();
         let version = i64::from(input.permission_version);
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         if let Some(replayed) = Ram::replay(
             &mut tx,
             caller,
@@ -281,7 +281,7 @@ impl Ram {
         let arn = input.permission_arn.clone();
         let version = i64::from(input.permission_version);
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         if let Some(replayed) =
             Ram::replay(&mut tx, caller, "DeletePermissionVersion", &token, &input).await?
         {
@@ -346,7 +346,7 @@ impl Ram {
         let token = ClientToken::parse(input.client_token.as_deref())?;
         let arn = input.permission_arn.clone();
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         if let Some(replayed) =
             Ram::replay(&mut tx, caller, "DeletePermission", &token, &input).await?
         {

@@ -3,6 +3,8 @@
 //! for R's type is evaluated with IAM semantics (`crate::access`) against the request context.
 //! Served as `POST /checkaccess` and `ramd check-access`.
 
+use ram_access::{Context, StatementOutcome, evaluate};
+use ram_context::Outcome;
 use ram_model::{ApiError, ErrorCode, api_error};
 use ram_model::{
     ResourceShareAssociationStatus as AssociationStatus,
@@ -12,9 +14,7 @@ use ram_store::{AssociationFilter, ReadTx, Scope, ShareRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::access::{Context, StatementOutcome, evaluate};
 use crate::arn::Arn;
-use crate::failure::Outcome;
 use crate::listings::SourceKind;
 use crate::principal::PrincipalKind;
 use crate::share_permissions::{Attached, NotAttached};
@@ -165,10 +165,11 @@ impl Ram {
                 "You can ask only about resources your account owns or principals of your account.",
             ));
         }
-        self.with_retries("CheckAccess", || {
-            self.decide(&question, &caller.region, &caller.partition)
-        })
-        .await
+        self.ctx
+            .with_retries("CheckAccess", || {
+                self.decide(&question, &caller.region, &caller.partition)
+            })
+            .await
     }
 
     /// `ramd check-access`: the operator's view, with no caller to restrict it.
@@ -179,7 +180,8 @@ impl Ram {
     ) -> Result<CheckAccessResponse, ApiError> {
         let question = parse_question(&input)?;
         let partition = question.resource.partition.clone();
-        self.with_retries("CheckAccess", || self.decide(&question, region, &partition))
+        self.ctx
+            .with_retries("CheckAccess", || self.decide(&question, region, &partition))
             .await
     }
 
@@ -195,7 +197,7 @@ impl Ram {
         default_key(&mut q.context, "aws:CurrentTime", &iso8601(now));
         default_key(&mut q.context, "aws:EpochTime", &(now / 1000).to_string());
         let q = &q;
-        let mut tx = self.store.read().await?;
+        let mut tx = self.store().read().await?;
         let owner = Scope::Owner(q.resource.account.clone());
         let holdings = AssociationFilter {
             association_type: Some(AssociationType::Resource),

@@ -2,13 +2,13 @@
 //! answer; the same token with other parameters is `IdempotentParameterMismatchException`. The
 //! record is written in the operation's own transaction, so a concurrent duplicate conflicts.
 
+use ram_context::Outcome;
 use ram_model::{ApiError, api_error};
 use ram_store::{IdempotencyRecord, ReadTx, WriteTx};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use crate::failure::Outcome;
 use crate::{Caller, Ram};
 
 /// The client token of a request, checked for validity; `None` when the caller sent none.

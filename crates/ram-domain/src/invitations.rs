@@ -2,6 +2,7 @@
 //! RejectResourceShareInvitation, ListPendingInvitationResources. An account outside the owner's organization gets a PENDING
 //! invitation; it sees the share only after accepting.
 
+use ram_context::Outcome;
 use ram_model::{
     AcceptResourceShareInvitationRequest, AcceptResourceShareInvitationResponse, ApiError,
     GetResourceShareInvitationsRequest, GetResourceShareInvitationsResponse,
@@ -20,7 +21,6 @@ use ram_store::{
 };
 
 use crate::arn::Arn;
-use crate::failure::Outcome;
 use crate::idempotency::ClientToken;
 use crate::visibility::purged_invitations;
 use crate::{Caller, Ram, render};
@@ -85,7 +85,7 @@ impl Ram {
         for arn in &share_arns {
             Arn::parse_ram(arn, "resource-share")?;
         }
-        let page = self.page_request(
+        let page = self.ctx.page_request(
             caller,
             "GetResourceShareInvitations",
             &input,
@@ -93,7 +93,7 @@ impl Ram {
             input.max_results,
         )?;
         let now = self.now_ms();
-        let mut tx = self.store.read().await?;
+        let mut tx = self.store().read().await?;
         for arn in &arns {
             self.received_invitation(&mut tx, caller, arn, now).await?;
         }
@@ -116,7 +116,7 @@ impl Ram {
         let last = result.items.last().map(|i| (i.created_ms, i.arn.clone()));
         Ok(GetResourceShareInvitationsResponse {
             resource_share_invitations: Some(result.items.iter().map(render::invitation).collect()),
-            next_token: self.next_token(&page, result.more, last),
+            next_token: self.ctx.next_token(&page, result.more, last),
         })
     }
 
@@ -169,7 +169,7 @@ impl Ram {
         let arn = input.resource_share_invitation_arn.clone();
         Arn::parse_ram(&arn, "resource-share-invitation")?;
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         if let Some(replayed) = Ram::replay(
             &mut tx,
             caller,
@@ -228,7 +228,7 @@ impl Ram {
         let arn = input.resource_share_invitation_arn.clone();
         Arn::parse_ram(&arn, "resource-share-invitation")?;
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         if let Some(replayed) = Ram::replay(
             &mut tx,
             caller,
@@ -281,7 +281,7 @@ impl Ram {
     ) -> Outcome<ListPendingInvitationResourcesResponse> {
         let arn = input.resource_share_invitation_arn.clone();
         Arn::parse_ram(&arn, "resource-share-invitation")?;
-        let page = self.page_request(
+        let page = self.ctx.page_request(
             caller,
             "ListPendingInvitationResources",
             &input,
@@ -289,7 +289,7 @@ impl Ram {
             input.max_results,
         )?;
         let now = self.now_ms();
-        let mut tx = self.store.read().await?;
+        let mut tx = self.store().read().await?;
         let invitation = self.received_invitation(&mut tx, caller, &arn, now).await?;
         match invitation.status {
             InvitationStatus::Rejected => {
@@ -343,7 +343,7 @@ impl Ram {
                     .map(|a| render::resource(a, &self.catalog))
                     .collect(),
             ),
-            next_token: self.next_token(&page, result.more, last),
+            next_token: self.ctx.next_token(&page, result.more, last),
         })
     }
 }

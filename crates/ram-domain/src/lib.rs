@@ -2,24 +2,22 @@
 //! with the output document or an `ApiError`; each operation is a function in the module named
 //! after what it works on (shares, associations, invitations, ...). The domain never sees HTTP
 //! and never writes SQL: it talks to `ram_store::Tx`.
+//!
+//! RAM sits beside AWS Organizations (`ram-organizations`), which it builds on: it reads who is
+//! in which organization from it, creates its service-linked role through its IAM, and follows
+//! its membership changes as the `MembershipListener` it registers (`org_sharing.rs`).
 
-mod access;
 mod arn;
 mod associations;
-mod caller;
 mod catalog;
-mod clock;
 mod config;
 mod customer_permissions;
 mod decisions;
-mod failure;
 mod idempotency;
 mod invitations;
 mod listings;
 mod operations;
-mod organization;
-mod organizations;
-mod pagination;
+mod org_sharing;
 mod permissions;
 mod policies;
 mod principal;
@@ -31,63 +29,68 @@ mod tags;
 mod visibility;
 
 pub use arn::Arn;
-pub use caller::Caller;
 pub use catalog::{Catalog, ResourceTypeInfo};
-pub use clock::{Clock, Ids, RandomIds, SystemClock};
 pub use config::{Config, Quotas};
 pub use decisions::{CheckAccessRequest, CheckAccessResponse, Decision, Grant};
-pub use organizations::{iam_error, organizations_error};
 pub use principal::PrincipalKind;
+pub use ram_context::{Caller, Clock, Ids, RandomIds, SystemClock};
 pub use resource_policies::{PutResourcePolicyRequest, PutResourcePolicyResponse};
 
 use std::sync::Arc;
 
+use ram_context::Context;
+use ram_organizations::{Iam, Organizations};
 use ram_store::Store;
 
-/// The RAM service: configuration, the store, and the injected clock and id source.
+/// The RAM service: configuration, the shared context (store, injected clock and id source,
+/// pagination key), the catalogue, and the Organizations (and IAM) it sits beside.
 #[derive(Clone)]
 pub struct Ram {
-    pub(crate) store: Store,
+    pub(crate) ctx: Context,
     pub(crate) config: Arc<Config>,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) ids: Arc<dyn Ids>,
     pub(crate) catalog: Arc<Catalog>,
-    pub(crate) token_key: Arc<Vec<u8>>,
+    pub(crate) organizations: Organizations,
 }
 
 impl Ram {
     /// Builds the service over `store`, creating the pagination-token key on first use (stored, so
-    /// every replica over the same database accepts the tokens of every other).
+    /// every replica over the same database accepts the tokens of every other), with the
+    /// Organizations and IAM of the same store, whose membership changes RAM follows.
     pub async fn new(
         store: Store,
         config: Config,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn Ids>,
     ) -> Result<Ram, ram_store::StoreError> {
-        let candidate = hex::encode(rand::random::<[u8; 32]>());
-        let mut tx = store.begin().await?;
-        let key = tx.init_setting("pagination_token_key", &candidate).await?;
-        tx.commit().await?;
+        let ctx = Context::new(store, clock, ids).await?;
         Ok(Ram {
-            store,
+            organizations: Organizations::new(ctx.clone(), Arc::new(org_sharing::OrgSharing)),
+            ctx,
             config: Arc::new(config),
-            clock,
-            ids,
             catalog: Arc::new(Catalog::load()),
-            token_key: Arc::new(hex::decode(key).unwrap_or_default()),
         })
     }
 
     pub fn store(&self) -> &Store {
-        &self.store
+        self.ctx.store()
     }
 
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }
 
+    /// AWS Organizations, over the same store.
+    pub fn organizations(&self) -> &Organizations {
+        &self.organizations
+    }
+
+    /// The IAM calls RAM's clients make, over the same store.
+    pub fn iam(&self) -> &Iam {
+        self.organizations.iam()
+    }
+
     /// The server's time (the injected clock), in milliseconds since the epoch.
     pub fn now_ms(&self) -> i64 {
-        self.clock.now_ms()
+        self.ctx.now_ms()
     }
 }

@@ -1,6 +1,7 @@
 //! ListPrincipals, ListResources and ListSourceAssociations: who a share reaches and what it holds,
 //! from the owner's side (SELF) or the receiver's (OTHER-ACCOUNTS).
 
+use ram_context::{Outcome, PageRequest};
 use ram_model::ResourceShareAssociationType as AssociationType;
 use ram_model::{
     ApiError, AssociatedSource, ListPrincipalsRequest, ListPrincipalsResponse,
@@ -12,8 +13,6 @@ use ram_store::{
 };
 
 use crate::arn::Arn;
-use crate::failure::Outcome;
-use crate::pagination::PageRequest;
 use crate::principal::PrincipalKind;
 use crate::{Caller, Ram, render};
 
@@ -76,7 +75,7 @@ impl Ram {
         page: &PageRequest,
     ) -> Outcome<Page<AssociationRecord>> {
         let now = self.now_ms();
-        let mut tx = self.store.read().await?;
+        let mut tx = self.store().read().await?;
         let (scope, filter) = match scope {
             Scope::Receiver { reach, .. } => {
                 let reach = self.reach(&mut tx, &reach.account).await?;
@@ -146,7 +145,7 @@ impl Ram {
             });
             holds.resource_type = Some(rt);
         }
-        let page = self.page_request(
+        let page = self.ctx.page_request(
             caller,
             "ListPrincipals",
             &input,
@@ -172,7 +171,7 @@ impl Ram {
                     })
                     .collect(),
             ),
-            next_token: self.next_token(&page, result.more, last),
+            next_token: self.ctx.next_token(&page, result.more, last),
         })
     }
 
@@ -228,7 +227,7 @@ impl Ram {
             }
             None => in_scope,
         };
-        let page = self.page_request(
+        let page = self.ctx.page_request(
             caller,
             "ListResources",
             &input,
@@ -248,7 +247,7 @@ impl Ram {
                     .map(|a| render::resource(a, &self.catalog))
                     .collect(),
             ),
-            next_token: self.next_token(&page, result.more, last),
+            next_token: self.ctx.next_token(&page, result.more, last),
         })
     }
 }
@@ -264,7 +263,7 @@ pub(crate) enum SourceKind {
 
 impl SourceKind {
     pub(crate) fn of(source: &str) -> SourceKind {
-        if crate::arn::is_account_id(source) {
+        if ram_context::is_account_id(source) {
             SourceKind::Account
         } else if source.starts_with("arn:") {
             SourceKind::Arn
@@ -318,7 +317,7 @@ impl Ram {
                 .map_or(ram_store::States::Any, |s| ram_store::States::only(&[s])),
             ..AssociationFilter::default()
         };
-        let page = self.page_request(
+        let page = self.ctx.page_request(
             caller,
             "ListSourceAssociations",
             &input,
@@ -327,7 +326,7 @@ impl Ram {
         )?;
         let scope = Scope::Owner(caller.account_id.clone());
         let now = self.now_ms();
-        let mut tx = self.store.read().await?;
+        let mut tx = self.store().read().await?;
         for arn in &filter.share_arns {
             self.owned_share(&mut tx, caller, arn, now).await?;
         }
@@ -373,7 +372,7 @@ impl Ram {
         tx.commit().await?;
         Ok(ListSourceAssociationsResponse {
             source_associations: Some(items),
-            next_token: self.next_token(&page, more, after),
+            next_token: self.ctx.next_token(&page, more, after),
         })
     }
 }

@@ -1,16 +1,13 @@
 //! Running an operation: `Ram::execute` hands the operation and its validated input document to
 //! the generated `ram_model::dispatch` (typed input in, output document out) and retries store
-//! conflicts; `impl ram_model::Service for Ram` names the function that serves each operation.
+//! conflicts (`Context::with_retries`); `impl ram_model::Service for Ram` names the function that
+//! serves each operation.
 
-use ram_model::{self as model, ApiError, Operation, api_error};
-use ram_store::StoreError;
+use ram_context::{Failure, Outcome};
+use ram_model::{self as model, ApiError, Operation};
 use serde_json::Value;
 
-use crate::failure::{Failure, Outcome};
 use crate::{Caller, Ram};
-
-/// How often an operation is re-run after a serialization conflict before giving up.
-const CONFLICT_RETRIES: usize = 10;
 
 impl Ram {
     /// Runs one operation for `caller`. `input` has passed `ram_model::validate::validate_input`.
@@ -20,49 +17,11 @@ impl Ram {
         operation: Operation,
         input: &Value,
     ) -> Result<Value, ApiError> {
-        self.with_retries(operation.name(), || {
-            model::dispatch(self, caller, operation, input)
-        })
-        .await
-    }
-
-    /// Runs `attempt` until it answers, re-running it after a transaction conflict (a bounded
-    /// number of times), and turns store failures into the AWS errors a caller may see.
-    pub async fn with_retries<T, F, Fut>(&self, operation: &str, attempt: F) -> Result<T, ApiError>
-    where
-        F: Fn() -> Fut,
-        Fut: Future<Output = Outcome<T>>,
-    {
-        let mut tries = 0;
-        loop {
-            match attempt().await {
-                Ok(v) => return Ok(v),
-                Err(Failure::Api(e)) => return Err(e),
-                Err(Failure::Store(StoreError::Conflict(e))) if tries < CONFLICT_RETRIES => {
-                    tries += 1;
-                    tracing::debug!(error = %e, tries, operation, "retrying after a transaction conflict");
-                    // Jittered, growing pauses spread out writers that keep colliding.
-                    let ceiling = 2u64 << tries.min(6);
-                    tokio::time::sleep(std::time::Duration::from_millis(rand::random_range(
-                        1..=ceiling,
-                    )))
-                    .await;
-                }
-                Err(Failure::Store(StoreError::Conflict(e))) => {
-                    // Still colliding after every retry: ask the client to slow down; SDKs retry 429s.
-                    tracing::warn!(error = %e, operation, "giving up after repeated transaction conflicts");
-                    return Err(api_error!(ThrottlingException, "Rate exceeded."));
-                }
-                Err(Failure::Store(StoreError::Unavailable(e))) => {
-                    tracing::error!(error = %e, operation, "store unavailable");
-                    return Err(ApiError::unavailable());
-                }
-                Err(Failure::Store(e)) => {
-                    tracing::error!(error = %e, operation, "store failure");
-                    return Err(ApiError::internal());
-                }
-            }
-        }
+        self.ctx
+            .with_retries(operation.name(), || {
+                model::dispatch(self, caller, operation, input)
+            })
+            .await
     }
 }
 

@@ -3,6 +3,7 @@
 //! policies) from the store. Read operations: ListResourceTypes, ListPermissions, GetPermission,
 //! ListPermissionVersions.
 
+use ram_context::{Outcome, PageRequest};
 use ram_model::{
     ApiError, GetPermissionRequest, GetPermissionResponse, ListPermissionVersionsRequest,
     ListPermissionVersionsResponse, ListPermissionsRequest, ListPermissionsResponse,
@@ -16,8 +17,6 @@ use serde_json::json;
 
 use crate::arn::Arn;
 use crate::catalog::{ManagedPermission, ResourceTypeInfo};
-use crate::failure::Outcome;
-use crate::pagination::PageRequest;
 use crate::tags::tags_by_permission;
 use crate::{Caller, Ram};
 
@@ -309,7 +308,7 @@ impl Ram {
         caller: &Caller,
         input: ListResourceTypesRequest,
     ) -> Outcome<ListResourceTypesResponse> {
-        let page = self.page_request(
+        let page = self.ctx.page_request(
             caller,
             "ListResourceTypes",
             &input,
@@ -346,7 +345,7 @@ impl Ram {
                     })
                     .collect(),
             ),
-            next_token: self.next_token(&page, more, last),
+            next_token: self.ctx.next_token(&page, more, last),
         })
     }
 
@@ -355,7 +354,7 @@ impl Ram {
         caller: &Caller,
         input: ListPermissionsRequest,
     ) -> Outcome<ListPermissionsResponse> {
-        let page = self.page_request(
+        let page = self.ctx.page_request(
             caller,
             "ListPermissions",
             &input,
@@ -370,7 +369,7 @@ impl Ram {
         }
         if kind != PermissionTypeFilter::AwsManaged {
             let now = self.now_ms();
-            let mut tx = self.store.read().await?;
+            let mut tx = self.store().read().await?;
             let records = self.own_permission_records(&mut tx, caller, now).await?;
             for record in records {
                 all.push(self.stored_permission(&mut tx, record).await?);
@@ -382,7 +381,7 @@ impl Ram {
         let (items, more, last) = page_of(all, &page, |p| p.arn.clone());
         Ok(ListPermissionsResponse {
             permissions: Some(items.iter().map(|p| p.summary(p.default())).collect()),
-            next_token: self.next_token(&page, more, last),
+            next_token: self.ctx.next_token(&page, more, last),
         })
     }
 
@@ -393,7 +392,7 @@ impl Ram {
     ) -> Outcome<GetPermissionResponse> {
         let arn = input.permission_arn.clone();
         let now = self.now_ms();
-        let mut tx = self.store.read().await?;
+        let mut tx = self.store().read().await?;
         let view = self.load_permission(&mut tx, caller, &arn, now).await?;
         tx.commit().await?;
         let version = input.permission_version.map(i64::from);
@@ -415,7 +414,7 @@ impl Ram {
         input: ListPermissionVersionsRequest,
     ) -> Outcome<ListPermissionVersionsResponse> {
         let arn = input.permission_arn.clone();
-        let page = self.page_request(
+        let page = self.ctx.page_request(
             caller,
             "ListPermissionVersions",
             &input,
@@ -423,7 +422,7 @@ impl Ram {
             input.max_results,
         )?;
         let now = self.now_ms();
-        let mut tx = self.store.read().await?;
+        let mut tx = self.store().read().await?;
         let view = self.load_permission(&mut tx, caller, &arn, now).await?;
         tx.commit().await?;
         let (items, more, last) = page_of(view.versions.clone(), &page, |v| {
@@ -431,7 +430,7 @@ impl Ram {
         });
         Ok(ListPermissionVersionsResponse {
             permissions: Some(items.iter().map(|v| view.summary(v)).collect()),
-            next_token: self.next_token(&page, more, last),
+            next_token: self.ctx.next_token(&page, more, last),
         })
     }
 }

@@ -1,13 +1,14 @@
 //! GetResourcePolicies: the resource-based policy RAM attaches to each shared resource, made of
 //! one statement per share, naming the share's principals and the actions of its permission.
 
+use ram_context::Outcome;
 use ram_model::ResourceShareAssociationType as AssociationType;
 use ram_model::{GetResourcePoliciesRequest, GetResourcePoliciesResponse, api_error};
+use ram_organizations::membership;
 use ram_store::{AssociationFilter, Scope, ShareHolds};
 use serde_json::{Value, json};
 
 use crate::arn::Arn;
-use crate::failure::Outcome;
 use crate::principal::PrincipalKind;
 use crate::{Caller, Ram};
 
@@ -36,7 +37,7 @@ impl Ram {
         if let Some(p) = &input.principal {
             PrincipalKind::parse(p)?;
         }
-        let page = self.page_request(
+        let page = self.ctx.page_request(
             caller,
             "GetResourcePolicies",
             &input,
@@ -48,11 +49,10 @@ impl Ram {
         });
         let now = self.now_ms();
         let scope = Scope::Owner(caller.account_id.clone());
-        let mut tx = self.store.read().await?;
-        let sharing_org = self
-            .membership(&mut tx, &caller.account_id)
+        let mut tx = self.store().read().await?;
+        let sharing_org = membership(&mut tx, &caller.account_id)
             .await?
-            .filter(crate::organization::shares_with_ram);
+            .filter(crate::org_sharing::shares_with_ram);
         let mut policies = Vec::new();
         let mut position = start;
         while position < resource_arns.len() && policies.len() < page.limit {
@@ -186,7 +186,7 @@ impl Ram {
         let last = Some((i64::try_from(position).unwrap_or(i64::MAX), String::new()));
         Ok(GetResourcePoliciesResponse {
             policies: Some(policies),
-            next_token: self.next_token(&page, more, last),
+            next_token: self.ctx.next_token(&page, more, last),
         })
     }
 }

@@ -1,8 +1,9 @@
 //! The kinds of principal RAM shares with, told apart by their syntax (spec section 11).
 
+use ram_context::is_account_id;
 use ram_model::{ApiError, api_error};
 
-use crate::arn::{Arn, is_account_id};
+use crate::arn::Arn;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrincipalKind {

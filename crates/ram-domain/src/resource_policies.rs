@@ -8,6 +8,8 @@
 
 use std::collections::BTreeSet;
 
+use ram_access::template::parse_stored;
+use ram_context::Outcome;
 use ram_model::PermissionStatus;
 use ram_model::{
     ApiError, PermissionFeatureSet, PromotePermissionCreatedFromPolicyRequest,
@@ -23,11 +25,9 @@ use ram_store::{AssociationFilter, Lifecycle, NewAssociation, NewPermission, New
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::access::template::parse_stored;
 use crate::arn::Arn;
 use crate::associations::new_association;
 use crate::catalog::ResourceTypeInfo;
-use crate::failure::Outcome;
 use crate::idempotency::ClientToken;
 use crate::permissions::PermissionView;
 use crate::principal::PrincipalKind;
@@ -196,10 +196,11 @@ impl Ram {
         caller: &Caller,
         input: PutResourcePolicyRequest,
     ) -> Result<PutResourcePolicyResponse, ApiError> {
-        self.with_retries("PutResourcePolicy", || {
-            self.put_resource_policy_once(caller, &input)
-        })
-        .await
+        self.ctx
+            .with_retries("PutResourcePolicy", || {
+                self.put_resource_policy_once(caller, &input)
+            })
+            .await
     }
 
     async fn put_resource_policy_once(
@@ -210,7 +211,7 @@ impl Ram {
         let info = self.resolve_resource(caller, &input.resource_arn)?.clone();
         let grant = read_policy(&input.policy, &input.resource_arn, &info)?;
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         // An earlier policy's share goes away with it.
         let holdings = AssociationFilter {
             association_type: Some(AssociationType::Resource),
@@ -255,7 +256,7 @@ impl Ram {
                 }
             }
         }
-        let id = self.ids.uuid();
+        let id = self.ctx.uuid();
         let share_arn = format!(
             "arn:{}:ram:{}:{}:resource-share/{id}",
             caller.partition, caller.region, caller.account_id
@@ -371,7 +372,7 @@ impl Ram {
             .into());
         }
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         if let Some(replayed) = Ram::replay(
             &mut tx,
             caller,
@@ -448,7 +449,7 @@ impl Ram {
         let arn = input.resource_share_arn.clone();
         Arn::parse_ram(&arn, "resource-share")?;
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         let share = self.owned_share(&mut tx, caller, &arn, now).await?;
         if share.status != ShareStatus::Active {
             return Err(api_error!(

@@ -2,6 +2,8 @@
 //! DisassociateResourceSharePermission, ListResourceSharePermissions, ListPermissionAssociations,
 //! ReplacePermissionAssociations and ListReplacePermissionAssociationsWork.
 
+use ram_access::{Template, parse_stored};
+use ram_context::Outcome;
 use ram_model::{
     ApiError, AssociateResourceSharePermissionRequest, AssociateResourceSharePermissionResponse,
     AssociatedPermission, DisassociateResourceSharePermissionRequest,
@@ -21,9 +23,7 @@ use ram_store::{
     SharePermissionRecord, ShareRecord, WorkRecord, WriteTx, share_permission_key,
 };
 
-use crate::access::{Template, parse_stored};
 use crate::arn::Arn;
-use crate::failure::Outcome;
 use crate::idempotency::ClientToken;
 use crate::permissions::{PermissionView, VersionView, page_of};
 use crate::shares::share_not_found;
@@ -171,7 +171,7 @@ impl Ram {
         Arn::parse_ram(&share_arn, "resource-share")?;
         let permission_arn = input.permission_arn.clone();
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         if let Some(replayed) = Ram::replay(
             &mut tx,
             caller,
@@ -245,7 +245,7 @@ impl Ram {
         let permission_arn = input.permission_arn.clone();
         Arn::parse_ram(&permission_arn, "permission")?;
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         if let Some(replayed) = Ram::replay(
             &mut tx,
             caller,
@@ -319,7 +319,7 @@ impl Ram {
     ) -> Outcome<ListResourceSharePermissionsResponse> {
         let arn = input.resource_share_arn.clone();
         Arn::parse_ram(&arn, "resource-share")?;
-        let page = self.page_request(
+        let page = self.ctx.page_request(
             caller,
             "ListResourceSharePermissions",
             &input,
@@ -327,7 +327,7 @@ impl Ram {
             input.max_results,
         )?;
         let now = self.now_ms();
-        let mut tx = self.store.read().await?;
+        let mut tx = self.store().read().await?;
         // The owner, and accounts the share is shared with, may see its permissions.
         let visible = match tx.get_share(&arn, now).await? {
             Some(share)
@@ -379,7 +379,7 @@ impl Ram {
         let (items, more, last) = page_of(summaries, &page, |s| s.arn.clone().unwrap_or_default());
         Ok(ListResourceSharePermissionsResponse {
             permissions: Some(items),
-            next_token: self.next_token(&page, more, last),
+            next_token: self.ctx.next_token(&page, more, last),
         })
     }
 
@@ -396,7 +396,7 @@ impl Ram {
         let status_matches = input
             .association_status
             .is_none_or(|s| s == ResourceShareAssociationStatus::Associated);
-        let page = self.page_request(
+        let page = self.ctx.page_request(
             caller,
             "ListPermissionAssociations",
             &input,
@@ -410,7 +410,7 @@ impl Ram {
             share_statuses: live_shares(),
         };
         let now = self.now_ms();
-        let mut tx = self.store.read().await?;
+        let mut tx = self.store().read().await?;
         let mut after = page.after.clone();
         let mut items = Vec::new();
         let mut more = status_matches;
@@ -461,7 +461,7 @@ impl Ram {
         tx.commit().await?;
         Ok(ListPermissionAssociationsResponse {
             permissions: Some(items),
-            next_token: self.next_token(&page, more, after),
+            next_token: self.ctx.next_token(&page, more, after),
         })
     }
 
@@ -474,7 +474,7 @@ impl Ram {
         let from_arn = input.from_permission_arn.clone();
         let to_arn = input.to_permission_arn.clone();
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         if let Some(replayed) = Ram::replay(
             &mut tx,
             caller,
@@ -525,7 +525,7 @@ impl Ram {
         )
         .await?;
         let work = WorkRecord {
-            id: self.ids.uuid(),
+            id: self.ctx.uuid(),
             account_id: caller.account_id.clone(),
             region: caller.region.clone(),
             from_arn: from.arn.clone(),
@@ -567,7 +567,7 @@ impl Ram {
         caller: &Caller,
         input: ListReplacePermissionAssociationsWorkRequest,
     ) -> Outcome<ListReplacePermissionAssociationsWorkResponse> {
-        let page = self.page_request(
+        let page = self.ctx.page_request(
             caller,
             "ListReplacePermissionAssociationsWork",
             &input,
@@ -576,7 +576,7 @@ impl Ram {
         )?;
         let ids = input.work_ids.clone().unwrap_or_default();
         let now = self.now_ms();
-        let mut tx = self.store.read().await?;
+        let mut tx = self.store().read().await?;
         let result = tx
             .list_works(
                 &caller.account_id,
@@ -594,7 +594,7 @@ impl Ram {
             replace_permission_associations_works: Some(
                 result.items.iter().map(render_work).collect(),
             ),
-            next_token: self.next_token(&page, result.more, last),
+            next_token: self.ctx.next_token(&page, result.more, last),
         })
     }
 }

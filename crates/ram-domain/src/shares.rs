@@ -1,5 +1,6 @@
 //! Resource shares: CreateResourceShare, GetResourceShares, UpdateResourceShare, DeleteResourceShare.
 
+use ram_context::Outcome;
 use ram_model::{
     ApiError, CreateResourceShareRequest, CreateResourceShareResponse, DeleteResourceShareRequest,
     DeleteResourceShareResponse, GetResourceSharesRequest, GetResourceSharesResponse,
@@ -14,7 +15,6 @@ use ram_store::{
 };
 
 use crate::arn::Arn;
-use crate::failure::Outcome;
 use crate::idempotency::ClientToken;
 use crate::tags::{tags_by_share, validate_tags};
 use crate::visibility::live_shares;
@@ -79,7 +79,7 @@ impl Ram {
         )?;
 
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         if let Some(replayed) =
             Ram::replay(&mut tx, caller, "CreateResourceShare", &token, &input).await?
         {
@@ -101,7 +101,7 @@ impl Ram {
             caller.partition,
             caller.region,
             caller.account_id,
-            self.ids.uuid()
+            self.ctx.uuid()
         );
         tx.insert_share(&NewShare {
             arn: arn.clone(),
@@ -196,7 +196,7 @@ impl Ram {
             tag_filters: tag_filter_list,
             permission,
         };
-        let page = self.page_request(
+        let page = self.ctx.page_request(
             caller,
             "GetResourceShares",
             &input,
@@ -204,7 +204,7 @@ impl Ram {
             input.max_results,
         )?;
         let now = self.now_ms();
-        let mut tx = self.store.read().await?;
+        let mut tx = self.store().read().await?;
         let scope = match owner {
             ResourceOwner::Self_ => Scope::Owner(caller.account_id.clone()),
             ResourceOwner::OtherAccounts => {
@@ -248,7 +248,7 @@ impl Ram {
                     .map(|s| render::share(s, tags.remove(&s.arn).unwrap_or_default()))
                     .collect(),
             ),
-            next_token: self.next_token(&page, result.more, last),
+            next_token: self.ctx.next_token(&page, result.more, last),
         })
     }
 
@@ -264,7 +264,7 @@ impl Ram {
             validate_share_name(name)?;
         }
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         if let Some(replayed) =
             Ram::replay(&mut tx, caller, "UpdateResourceShare", &token, &input).await?
         {
@@ -339,7 +339,7 @@ impl Ram {
         let arn = input.resource_share_arn.clone();
         Arn::parse_ram(&arn, "resource-share")?;
         let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         if let Some(replayed) =
             Ram::replay(&mut tx, caller, "DeleteResourceShare", &token, &input).await?
         {

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use ram_context::{Failure, Outcome};
 use ram_model::PermissionStatus;
 use ram_model::ResourceShareStatus as ShareStatus;
 use ram_model::{
@@ -12,7 +13,6 @@ use ram_model::{
 use ram_store::ReadTx;
 
 use crate::arn::Arn;
-use crate::failure::{Failure, Outcome};
 use crate::shares::share_not_found;
 use crate::{Caller, Ram};
 
@@ -159,7 +159,7 @@ impl Ram {
         let now = self.now_ms();
         let limit = self.config.quotas.tags_per_resource;
         let tags = validate_tags(&input.tags, limit)?;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         let target = self
             .tagged(
                 &mut tx,
@@ -210,7 +210,7 @@ impl Ram {
             )
             .into());
         }
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store().begin().await?;
         let target = match self
             .tagged(
                 &mut tx,

@@ -1,7 +1,7 @@
 //! Accounts and their access keys (`ramd accounts`, and the first-start bootstrap of `serve`).
 
 use ram_store::{AccessKeyRecord, AccountRecord, Store, StoreError};
-use rand::Rng;
+use rand::RngExt;
 use serde_json::json;
 
 /// A new account with one access key, as `ramd accounts create` prints it.

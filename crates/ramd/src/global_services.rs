@@ -7,9 +7,10 @@
 //! STS and IAM both POST form bodies to `/`: the SigV4 credential scope's service tells them
 //! apart, else the API `Version`.
 
-use ram_domain::{Caller, iam_error, organizations_error};
+use ram_domain::Caller;
 use ram_model::validate::Rules;
 use ram_model::{ApiError, ErrorCode, iam, organizations};
+use ram_organizations::{iam_error, organizations_error};
 use ram_protocol::query::Form;
 use ram_protocol::{Reply, json11, query, sts};
 
@@ -75,7 +76,8 @@ impl ApiHandler for Organizations {
         let output = req
             .state
             .ram
-            .execute_organizations(&caller, op, &input)
+            .organizations()
+            .execute(&caller, op, &input)
             .await?;
         Ok(json11::ok(&output, req.request_id))
     }
@@ -134,7 +136,7 @@ impl ApiHandler for Iam {
         })?;
         let rules = Rules::uniform(iam::SHAPES, ErrorCode::ValidationError);
         let input = query::decode(&rules, op.input(), &form)?;
-        let output = req.state.ram.execute_iam(&caller, op, &input).await?;
+        let output = req.state.ram.iam().execute(&caller, op, &input).await?;
         Ok(query::response(
             iam::SHAPES,
             op.name(),

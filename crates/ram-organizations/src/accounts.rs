@@ -8,6 +8,7 @@
 //! gets the role `RoleName` (default `OrganizationAccountAccessRole`) trusting the management
 //! account.
 
+use ram_context::{Caller, Outcome};
 use ram_model::organizations::{
     Account, AccountJoinedMethod, AccountState, AccountStatus, CreateAccountFailureReason,
     CreateAccountRequest, CreateAccountResponse, CreateAccountState, CreateAccountStatus,
@@ -26,10 +27,10 @@ use super::organization::ts;
 use super::tags::validate_org_tags;
 use super::units::parent_in;
 use super::{
-    account_in, account_not_found, entity_path, managed_by, membership_of, org_arn, unit_in,
+    account_in, account_not_found, entity_path, managed_by, membership, membership_of, org_arn,
+    unit_in,
 };
-use crate::failure::Outcome;
-use crate::{Caller, Ram};
+use crate::{Organizations, id_part};
 
 /// The role CreateAccount makes in the new account unless told another name.
 const DEFAULT_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
@@ -86,12 +87,12 @@ fn access_role_policy(partition: &str, management: &str) -> String {
     .to_string()
 }
 
-impl Ram {
+impl Organizations {
     /// A 12-digit account id no account has yet.
     async fn fresh_account_id(&self, tx: &mut ReadTx) -> Outcome<String> {
         for _ in 0..16 {
             let hex: String = self
-                .ids
+                .ctx
                 .uuid()
                 .chars()
                 .filter(char::is_ascii_hexdigit)
@@ -117,11 +118,11 @@ impl Ram {
             .clone()
             .unwrap_or_else(|| DEFAULT_ACCESS_ROLE.to_owned());
         let tags = validate_org_tags(input.tags.as_deref().unwrap_or_default())?;
-        let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let now = self.ctx.now_ms();
+        let mut tx = self.ctx.store().begin().await?;
         let m = managed_by(&mut tx, caller).await?;
         let mut request = CreateAccountRecord {
-            id: format!("car-{}", self.org_id_part(32)),
+            id: format!("car-{}", id_part(&self.ctx, 32)),
             org_id: m.org_id.clone(),
             account_name: name.clone(),
             account_id: None,
@@ -158,7 +159,7 @@ impl Ram {
             tx.insert_role(&RoleRecord {
                 account_id: account_id.clone(),
                 role_name: role_name.clone(),
-                role_id: self.role_id(),
+                role_id: self.iam.role_id(),
                 path: "/".to_owned(),
                 service: None,
                 assume_role_policy: access_role_policy(&caller.partition, &m.management_account),
@@ -188,7 +189,7 @@ impl Ram {
         input: DescribeCreateAccountStatusRequest,
     ) -> Outcome<DescribeCreateAccountStatusResponse> {
         let id = input.create_account_request_id;
-        let mut tx = self.store.read().await?;
+        let mut tx = self.ctx.store().read().await?;
         let m = managed_by(&mut tx, caller).await?;
         let request = tx
             .get_create_account_request(&id)
@@ -219,7 +220,7 @@ impl Ram {
             input.max_results,
         )?;
         let states = input.states.unwrap_or_default();
-        let mut tx = self.store.read().await?;
+        let mut tx = self.ctx.store().read().await?;
         let m = managed_by(&mut tx, caller).await?;
         let result = tx
             .list_create_account_requests(&m.org_id, &states, page.after.as_ref(), page.limit)
@@ -228,7 +229,7 @@ impl Ram {
         let last = result.items.last().map(|r| (r.requested_ms, r.id.clone()));
         Ok(ListCreateAccountStatusResponse {
             create_account_statuses: Some(result.items.iter().map(render_request).collect()),
-            next_token: self.next_token(&page, result.more, last),
+            next_token: self.ctx.next_token(&page, result.more, last),
         })
     }
 
@@ -238,7 +239,7 @@ impl Ram {
         input: DescribeAccountRequest,
     ) -> Outcome<DescribeAccountResponse> {
         let id = input.account_id;
-        let mut tx = self.store.read().await?;
+        let mut tx = self.ctx.store().read().await?;
         let m = managed_by(&mut tx, caller).await?;
         let account = account_in(&mut tx, &m, &id)
             .await?
@@ -260,7 +261,7 @@ impl Ram {
     ) -> Outcome<(Vec<Account>, Option<String>)> {
         let binding = serde_json::json!({ "ParentId": input_parent });
         let page = self.org_page(caller, operation, &binding, next_token, max_results)?;
-        let mut tx = self.store.read().await?;
+        let mut tx = self.ctx.store().read().await?;
         let m: Membership = managed_by(&mut tx, caller).await?;
         let parent = match input_parent {
             Some(id) => Some(parent_in(&mut tx, &m, id).await?.id),
@@ -283,7 +284,7 @@ impl Ram {
             .items
             .last()
             .map(|a| (a.joined_ms, a.account_id.clone()));
-        Ok((accounts, self.next_token(&page, result.more, last)))
+        Ok((accounts, self.ctx.next_token(&page, result.more, last)))
     }
 
     pub(crate) async fn list_accounts(
@@ -334,7 +335,7 @@ impl Ram {
         let id = input.account_id;
         let source_id = input.source_parent_id;
         let destination_id = input.destination_parent_id;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.ctx.store().begin().await?;
         let m = managed_by(&mut tx, caller).await?;
         let account = account_in(&mut tx, &m, &id)
             .await?
@@ -374,7 +375,7 @@ impl Ram {
         input: RemoveAccountFromOrganizationRequest,
     ) -> Outcome<()> {
         let id = input.account_id;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.ctx.store().begin().await?;
         let m = managed_by(&mut tx, caller).await?;
         if id == m.management_account {
             return Err(master_cannot_leave().into());
@@ -382,10 +383,9 @@ impl Ram {
         let account = account_in(&mut tx, &m, &id)
             .await?
             .ok_or_else(account_not_found)?;
-        if let Some(leaving) = tx.organization_of_account(&account.account_id).await? {
-            self.retain_sharing_on_leave(&mut tx, &leaving, self.now_ms())
-                .await?;
-            self.end_organization_principals(&mut tx, &leaving, self.now_ms())
+        if let Some(leaving) = membership(&mut tx, &account.account_id).await? {
+            self.listener
+                .account_leaving(&mut tx, &leaving, self.ctx.now_ms())
                 .await?;
         }
         tx.delete_org_account(&account.account_id).await?;
@@ -394,14 +394,13 @@ impl Ram {
     }
 
     pub(crate) async fn leave_organization(&self, caller: &Caller) -> Outcome<()> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.ctx.store().begin().await?;
         let m = membership_of(&mut tx, caller).await?;
         if m.is_management_account() {
             return Err(master_cannot_leave().into());
         }
-        self.retain_sharing_on_leave(&mut tx, &m, self.now_ms())
-            .await?;
-        self.end_organization_principals(&mut tx, &m, self.now_ms())
+        self.listener
+            .account_leaving(&mut tx, &m, self.ctx.now_ms())
             .await?;
         tx.delete_org_account(&caller.account_id).await?;
         tx.commit().await?;

@@ -3,6 +3,7 @@
 //! linked service, trust policy); a service-linked role sits at `/aws-service-role/<service>/`
 //! and trusts its service. A deletion completes at once (its task reads `SUCCEEDED`).
 
+use ram_context::{Caller, Context, Failure, Outcome};
 use ram_model::iam::{
     self, CreateServiceLinkedRoleRequest, CreateServiceLinkedRoleResponse,
     DeleteServiceLinkedRoleRequest, DeleteServiceLinkedRoleResponse, DeletionTaskStatusType,
@@ -10,12 +11,11 @@ use ram_model::iam::{
     GetServiceLinkedRoleDeletionStatusResponse, Operation as IamOp, Role, RoleLastUsed,
 };
 use ram_model::{ApiError, Timestamp, api_error};
-use ram_store::{DeletionTaskRecord, RoleRecord};
+use ram_store::{DeletionTaskRecord, RoleRecord, WriteTx};
 use serde_json::Value;
 
 use super::iam_error;
-use crate::failure::{Failure, Outcome};
-use crate::{Caller, Ram};
+use crate::id_part;
 
 /// Where IAM puts service-linked roles: `/aws-service-role/<service principal>/`.
 const SERVICE_ROLE_PATH: &str = "/aws-service-role/";
@@ -53,6 +53,12 @@ pub(crate) fn service_linked_role_name(service: &str) -> String {
     name
 }
 
+/// The IAM calls RAM's clients make, over the shared context.
+#[derive(Clone)]
+pub struct Iam {
+    ctx: Context,
+}
+
 fn no_such_role(name: &str) -> ApiError {
     api_error!(NoSuchEntity, "The role with name {name} cannot be found.")
 }
@@ -76,8 +82,8 @@ fn render_role(caller: &Caller, role: &RoleRecord, last_used: bool) -> Role {
     }
 }
 
-/// The `Ram` function of the same name serves each IAM action.
-impl iam::Service for Ram {
+/// The `Iam` function of the same name serves each IAM action.
+impl iam::Service for Iam {
     type Caller = Caller;
     type Error = Failure;
 
@@ -86,7 +92,7 @@ impl iam::Service for Ram {
         caller: &Caller,
         input: CreateServiceLinkedRoleRequest,
     ) -> Outcome<CreateServiceLinkedRoleResponse> {
-        Ram::create_service_linked_role(self, caller, input).await
+        Iam::create_service_linked_role(self, caller, input).await
     }
 
     async fn delete_service_linked_role(
@@ -94,11 +100,11 @@ impl iam::Service for Ram {
         caller: &Caller,
         input: DeleteServiceLinkedRoleRequest,
     ) -> Outcome<DeleteServiceLinkedRoleResponse> {
-        Ram::delete_service_linked_role(self, caller, input).await
+        Iam::delete_service_linked_role(self, caller, input).await
     }
 
     async fn get_role(&self, caller: &Caller, input: GetRoleRequest) -> Outcome<GetRoleResponse> {
-        Ram::get_role(self, caller, input).await
+        Iam::get_role(self, caller, input).await
     }
 
     async fn get_service_linked_role_deletion_status(
@@ -106,33 +112,54 @@ impl iam::Service for Ram {
         caller: &Caller,
         input: GetServiceLinkedRoleDeletionStatusRequest,
     ) -> Outcome<GetServiceLinkedRoleDeletionStatusResponse> {
-        Ram::get_service_linked_role_deletion_status(self, caller, input).await
+        Iam::get_service_linked_role_deletion_status(self, caller, input).await
     }
 }
 
-impl Ram {
+impl Iam {
+    /// IAM over `ctx`.
+    pub fn new(ctx: Context) -> Iam {
+        Iam { ctx }
+    }
+
     /// Runs one IAM action for `caller`; `input` has passed the validator against
     /// `ram_model::iam::SHAPES`.
-    pub async fn execute_iam(
+    pub async fn execute(
         &self,
         caller: &Caller,
         operation: IamOp,
         input: &Value,
     ) -> Result<Value, ApiError> {
-        self.with_retries(operation.name(), || {
-            iam::dispatch(self, caller, operation, input)
-        })
-        .await
-        .map_err(iam_error)
+        self.ctx
+            .with_retries(operation.name(), || {
+                iam::dispatch(self, caller, operation, input)
+            })
+            .await
+            .map_err(iam_error)
     }
 
     /// A role id as IAM makes them: `AROA` and 17 upper-case letters and digits.
     pub(crate) fn role_id(&self) -> String {
-        format!("AROA{}", self.org_id_part(17).to_ascii_uppercase())
+        format!("AROA{}", id_part(&self.ctx, 17).to_ascii_uppercase())
+    }
+
+    /// Makes the service-linked role of `service` in `account` unless it has one (as a service
+    /// does when it is first enabled), in the caller's transaction.
+    pub async fn ensure_service_linked_role(
+        &self,
+        tx: &mut WriteTx,
+        account: &str,
+        service: &str,
+    ) -> Outcome<()> {
+        let role = self.service_linked_role(account, service, None, None);
+        if tx.get_role(account, &role.role_name).await?.is_none() {
+            tx.insert_role(&role).await?;
+        }
+        Ok(())
     }
 
     /// The service-linked role IAM makes for `service` in `account` (not yet stored).
-    pub(crate) fn service_linked_role(
+    fn service_linked_role(
         &self,
         account: &str,
         service: &str,
@@ -160,7 +187,7 @@ impl Ram {
             service: Some(service.to_owned()),
             description,
             max_session_seconds: 3600,
-            created_ms: self.now_ms(),
+            created_ms: self.ctx.now_ms(),
         }
     }
 
@@ -184,7 +211,7 @@ impl Ram {
             input.description,
         );
         let name = role.role_name.clone();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.ctx.store().begin().await?;
         if !tx.insert_role(&role).await? {
             return Err(api_error!(
                 InvalidInput,
@@ -204,7 +231,7 @@ impl Ram {
         input: GetRoleRequest,
     ) -> Outcome<GetRoleResponse> {
         let name = input.role_name;
-        let mut tx = self.store.read().await?;
+        let mut tx = self.ctx.store().read().await?;
         let role = tx.get_role(&caller.account_id, &name).await?;
         tx.commit().await?;
         let role = role.ok_or_else(|| no_such_role(&name))?;
@@ -219,7 +246,7 @@ impl Ram {
         input: DeleteServiceLinkedRoleRequest,
     ) -> Outcome<DeleteServiceLinkedRoleResponse> {
         let name = input.role_name;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.ctx.store().begin().await?;
         let role = tx
             .get_role(&caller.account_id, &name)
             .await?
@@ -235,7 +262,7 @@ impl Ram {
         let task_id = format!(
             "task{SERVICE_ROLE_PATH}{service}/{}/{}",
             role.role_name,
-            self.ids.uuid()
+            self.ctx.uuid()
         );
         tx.delete_role(&caller.account_id, &role.role_name).await?;
         tx.insert_deletion_task(&DeletionTaskRecord {
@@ -243,7 +270,7 @@ impl Ram {
             task_id: task_id.clone(),
             role_name: role.role_name,
             status: DeletionTaskStatusType::Succeeded,
-            created_ms: self.now_ms(),
+            created_ms: self.ctx.now_ms(),
         })
         .await?;
         tx.commit().await?;
@@ -265,7 +292,7 @@ impl Ram {
             )
             .into());
         }
-        let mut tx = self.store.read().await?;
+        let mut tx = self.ctx.store().read().await?;
         let task = tx.get_deletion_task(&caller.account_id, &id).await?;
         tx.commit().await?;
         let task = task.ok_or_else(|| {

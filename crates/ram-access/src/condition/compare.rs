@@ -9,7 +9,7 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime};
 use super::Context;
 use super::operator::{Cmp, Test};
 use super::variables::{Piece, substitute};
-use crate::access::action::{Tok, glob_match};
+use crate::action::{Tok, glob_match};
 
 /// Whether context value `actual` matches policy value `policy` under `test` (before any
 /// negation). `None` when either side can't be read as the operator's type (a number, a date, a

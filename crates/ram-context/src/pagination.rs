@@ -5,12 +5,12 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use ram_model::{ApiError, api_error};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::{Caller, Ram};
+use crate::{Caller, Context};
 
 /// Page size when the caller gives no `maxResults`.
 pub const DEFAULT_PAGE_SIZE: usize = 500;
@@ -24,10 +24,10 @@ pub struct PageRequest {
     binding: String,
 }
 
-impl Ram {
+impl Context {
     /// Reads `nextToken`/`maxResults` of a paginated request; `query` is the request itself (its
     /// `nextToken` and `maxResults` members are ignored when binding the token to it).
-    pub(crate) fn page_request<Q: Serialize>(
+    pub fn page_request<Q: Serialize>(
         &self,
         caller: &Caller,
         operation: &str,
@@ -56,7 +56,7 @@ impl Ram {
     }
 
     /// The `nextToken` for a page whose last row is `last`, or `None` on the last page.
-    pub(crate) fn next_token(
+    pub fn next_token(
         &self,
         page: &PageRequest,
         more: bool,

@@ -1,6 +1,9 @@
-//! Access decisions: may principal P perform action A on resource R, and why. A pure core with no
-//! store: permission policy templates ([`template`]), IAM action matching ([`action`]) and IAM
-//! condition evaluation ([`condition`]).
+//! The pure IAM policy engine behind RAM's access decisions: may principal P perform action A on
+//! resource R under a request context, and why not. It knows no store, no RAM and no wire
+//! protocol: permission policy templates are validated and parsed ([`template`]), IAM action
+//! patterns are matched ([`action`]) and IAM condition blocks are evaluated against a
+//! [`Context`] of condition keys ([`condition`]); [`evaluate`] puts the three together for one
+//! statement.
 
 pub mod action;
 pub mod condition;

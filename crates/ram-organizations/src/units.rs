@@ -2,6 +2,7 @@
 //! DeleteOrganizationalUnit, DescribeOrganizationalUnit, ListOrganizationalUnitsForParent,
 //! ListChildren, ListParents.
 
+use ram_context::{Caller, Outcome, is_account_id};
 use ram_model::organizations::{
     Child, ChildType, CreateOrganizationalUnitRequest, CreateOrganizationalUnitResponse,
     DeleteOrganizationalUnitRequest, DescribeOrganizationalUnitRequest,
@@ -17,8 +18,7 @@ use super::tags::validate_org_tags;
 use super::{
     MAX_OU_DEPTH, account_in, chain_to, entity_path, managed_by, org_arn, parent_not_found, unit_in,
 };
-use crate::failure::Outcome;
-use crate::{Caller, Ram};
+use crate::{Organizations, id_part};
 
 /// Organizations' quota of OUs in one organization.
 const MAX_OUS: i64 = 1000;
@@ -80,7 +80,7 @@ fn parent_of(unit: &OrgUnitRecord) -> Parent {
     }
 }
 
-impl Ram {
+impl Organizations {
     pub(crate) async fn create_organizational_unit(
         &self,
         caller: &Caller,
@@ -89,8 +89,8 @@ impl Ram {
         let parent_id = input.parent_id.clone();
         let name = input.name.clone();
         let tags = validate_org_tags(input.tags.as_deref().unwrap_or_default())?;
-        let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let now = self.ctx.now_ms();
+        let mut tx = self.ctx.store().begin().await?;
         let m = managed_by(&mut tx, caller).await?;
         let parent = parent_in(&mut tx, &m, &parent_id).await?;
         if parent.depth >= MAX_OU_DEPTH {
@@ -120,7 +120,7 @@ impl Ram {
         let id = format!(
             "ou-{}-{}",
             root.id.trim_start_matches("r-"),
-            self.org_id_part(8)
+            id_part(&self.ctx, 8)
         );
         let ou = OrgUnitRecord {
             arn: org_arn(&m.org_arn, &m.org_id, "ou", &id),
@@ -147,7 +147,7 @@ impl Ram {
         input: UpdateOrganizationalUnitRequest,
     ) -> Outcome<UpdateOrganizationalUnitResponse> {
         let id = input.organizational_unit_id;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.ctx.store().begin().await?;
         let m = managed_by(&mut tx, caller).await?;
         let mut ou = ou_in(&mut tx, &m, &id).await?;
         if let Some(name) = input.name
@@ -177,7 +177,7 @@ impl Ram {
         input: DeleteOrganizationalUnitRequest,
     ) -> Outcome<()> {
         let id = input.organizational_unit_id;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.ctx.store().begin().await?;
         let m = managed_by(&mut tx, caller).await?;
         let ou = ou_in(&mut tx, &m, &id).await?;
         if tx.org_unit_has_children(&ou.id).await? {
@@ -198,7 +198,7 @@ impl Ram {
         input: DescribeOrganizationalUnitRequest,
     ) -> Outcome<DescribeOrganizationalUnitResponse> {
         let id = input.organizational_unit_id;
-        let mut tx = self.store.read().await?;
+        let mut tx = self.ctx.store().read().await?;
         let m = managed_by(&mut tx, caller).await?;
         let ou = ou_in(&mut tx, &m, &id).await?;
         let output = DescribeOrganizationalUnitResponse {
@@ -221,7 +221,7 @@ impl Ram {
             input.max_results,
         )?;
         let parent_id = input.parent_id;
-        let mut tx = self.store.read().await?;
+        let mut tx = self.ctx.store().read().await?;
         let m = managed_by(&mut tx, caller).await?;
         let parent = parent_in(&mut tx, &m, &parent_id).await?;
         let result = tx
@@ -235,7 +235,7 @@ impl Ram {
         let last = result.items.last().map(|u| (u.created_ms, u.id.clone()));
         Ok(ListOrganizationalUnitsForParentResponse {
             organizational_units: Some(units),
-            next_token: self.next_token(&page, result.more, last),
+            next_token: self.ctx.next_token(&page, result.more, last),
         })
     }
 
@@ -252,7 +252,7 @@ impl Ram {
             input.max_results,
         )?;
         let parent_id = input.parent_id.clone();
-        let mut tx = self.store.read().await?;
+        let mut tx = self.ctx.store().read().await?;
         let m = managed_by(&mut tx, caller).await?;
         let parent = parent_in(&mut tx, &m, &parent_id).await?;
         let (children, more, last) = if input.child_type == ChildType::Account {
@@ -290,7 +290,7 @@ impl Ram {
         tx.commit().await?;
         Ok(ListChildrenResponse {
             children: Some(children),
-            next_token: self.next_token(&page, more, last),
+            next_token: self.ctx.next_token(&page, more, last),
         })
     }
 
@@ -308,9 +308,9 @@ impl Ram {
             input.max_results,
         )?;
         let child = input.child_id;
-        let mut tx = self.store.read().await?;
+        let mut tx = self.ctx.store().read().await?;
         let m = managed_by(&mut tx, caller).await?;
-        let parent_id = if crate::arn::is_account_id(&child) {
+        let parent_id = if is_account_id(&child) {
             account_in(&mut tx, &m, &child).await?.map(|a| a.parent_id)
         } else {
             unit_in(&mut tx, &m, &child)

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use ram_context::{Caller, Outcome, is_account_id};
 use ram_model::organizations::{
     ListTagsForResourceRequest, ListTagsForResourceResponse, Tag, TagResourceRequest,
     UntagResourceRequest,
@@ -11,8 +12,7 @@ use ram_model::{ApiError, api_error};
 use ram_store::{Membership, ReadTx};
 
 use super::{account_in, managed_by, unit_in};
-use crate::failure::Outcome;
-use crate::{Caller, Ram};
+use crate::Organizations;
 
 /// Organizations' limit of tags on one resource.
 const MAX_TAGS: usize = 50;
@@ -58,7 +58,7 @@ pub(crate) fn validate_org_tags(tags: &[Tag]) -> Result<Vec<ram_store::Tag>, Api
 
 /// Checks that `id` names a root, OU or account of the caller's organization.
 async fn target_in(tx: &mut ReadTx, m: &Membership, id: &str) -> Outcome<()> {
-    let found = if crate::arn::is_account_id(id) {
+    let found = if is_account_id(id) {
         account_in(tx, m, id).await?.is_some()
     } else {
         unit_in(tx, m, id).await?.is_some()
@@ -74,15 +74,15 @@ async fn target_in(tx: &mut ReadTx, m: &Membership, id: &str) -> Outcome<()> {
     }
 }
 
-impl Ram {
-    pub(crate) async fn tag_org_resource(
+impl Organizations {
+    pub(crate) async fn tag_resource(
         &self,
         caller: &Caller,
         input: TagResourceRequest,
     ) -> Outcome<()> {
         let id = input.resource_id;
         let tags = validate_org_tags(&input.tags)?;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.ctx.store().begin().await?;
         let m = managed_by(&mut tx, caller).await?;
         target_in(&mut tx, &m, &id).await?;
         tx.put_org_tags(&id, &tags).await?;
@@ -93,14 +93,14 @@ impl Ram {
         Ok(())
     }
 
-    pub(crate) async fn untag_org_resource(
+    pub(crate) async fn untag_resource(
         &self,
         caller: &Caller,
         input: UntagResourceRequest,
     ) -> Outcome<()> {
         let id = input.resource_id;
         let keys = input.tag_keys;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.ctx.store().begin().await?;
         let m = managed_by(&mut tx, caller).await?;
         target_in(&mut tx, &m, &id).await?;
         tx.remove_org_tags(&id, &keys).await?;
@@ -108,7 +108,7 @@ impl Ram {
         Ok(())
     }
 
-    pub(crate) async fn list_org_resource_tags(
+    pub(crate) async fn list_tags_for_resource(
         &self,
         caller: &Caller,
         input: ListTagsForResourceRequest,
@@ -122,7 +122,7 @@ impl Ram {
             None,
         )?;
         let id = input.resource_id;
-        let mut tx = self.store.read().await?;
+        let mut tx = self.ctx.store().read().await?;
         let m = managed_by(&mut tx, caller).await?;
         target_in(&mut tx, &m, &id).await?;
         let tags = tx.list_org_tags(&id).await?;

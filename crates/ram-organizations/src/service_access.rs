@@ -2,6 +2,7 @@
 //! ListAWSServiceAccessForOrganization. RAM's principal is `ram.amazonaws.com`; whether it is
 //! trusted is `Tx::service_access_enabled(org, "ram.amazonaws.com")`.
 
+use ram_context::{Caller, Outcome};
 use ram_model::organizations::OrganizationFeatureSet;
 use ram_model::organizations::{
     DisableAWSServiceAccessRequest, EnableAWSServiceAccessRequest, EnabledServicePrincipal,
@@ -12,8 +13,7 @@ use ram_store::{Membership, ReadTx};
 
 use super::managed_by;
 use super::organization::ts;
-use crate::failure::Outcome;
-use crate::{Caller, Ram};
+use crate::Organizations;
 
 /// The management account's organization, if it has all features (trusted access needs them).
 async fn with_all_features(tx: &mut ReadTx, caller: &Caller) -> Outcome<Membership> {
@@ -45,7 +45,7 @@ fn check_principal(principal: &str) -> Result<(), ApiError> {
     }
 }
 
-impl Ram {
+impl Organizations {
     pub(crate) async fn enable_aws_service_access(
         &self,
         caller: &Caller,
@@ -53,8 +53,8 @@ impl Ram {
     ) -> Outcome<()> {
         let principal = input.service_principal;
         check_principal(&principal)?;
-        let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let now = self.ctx.now_ms();
+        let mut tx = self.ctx.store().begin().await?;
         let m = with_all_features(&mut tx, caller).await?;
         tx.enable_service_access(&m.org_id, &principal, now).await?;
         tx.commit().await?;
@@ -68,7 +68,7 @@ impl Ram {
     ) -> Outcome<()> {
         let principal = input.service_principal;
         check_principal(&principal)?;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.ctx.store().begin().await?;
         let m = with_all_features(&mut tx, caller).await?;
         tx.disable_service_access(&m.org_id, &principal).await?;
         tx.commit().await?;
@@ -87,7 +87,7 @@ impl Ram {
             input.next_token.as_deref(),
             input.max_results,
         )?;
-        let mut tx = self.store.read().await?;
+        let mut tx = self.ctx.store().read().await?;
         let m = with_all_features(&mut tx, caller).await?;
         let result = tx
             .list_service_access(&m.org_id, page.after.as_ref(), page.limit)
@@ -108,7 +108,7 @@ impl Ram {
                     })
                     .collect(),
             ),
-            next_token: self.next_token(&page, result.more, last),
+            next_token: self.ctx.next_token(&page, result.more, last),
         })
     }
 }

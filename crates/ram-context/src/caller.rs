@@ -43,3 +43,8 @@ pub fn partition_of_region(region: &str) -> &'static str {
         "aws"
     }
 }
+
+/// Whether `s` is an AWS account id: 12 digits.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}

@@ -1,6 +1,7 @@
 //! The organization itself: CreateOrganization, DescribeOrganization, DeleteOrganization,
 //! ListRoots.
 
+use ram_context::{Caller, Outcome};
 use ram_model::Timestamp;
 use ram_model::api_error;
 use ram_model::organizations::{AccountJoinedMethod, ParentType};
@@ -11,8 +12,7 @@ use ram_model::organizations::{
 use ram_store::{OrgAccountRecord, OrgUnitRecord, OrganizationRecord, ReadTx};
 
 use super::{managed_by, membership_of, org_arn};
-use crate::failure::Outcome;
-use crate::{Caller, Ram};
+use crate::{Organizations, id_part};
 
 /// The name AWS gives the root of every organization.
 const ROOT_NAME: &str = "Root";
@@ -62,15 +62,15 @@ pub(crate) fn render_root(root: &OrgUnitRecord) -> Root {
     }
 }
 
-impl Ram {
+impl Organizations {
     pub(crate) async fn create_organization(
         &self,
         caller: &Caller,
         input: CreateOrganizationRequest,
     ) -> Outcome<CreateOrganizationResponse> {
         let feature_set = input.feature_set.unwrap_or(OrganizationFeatureSet::All);
-        let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let now = self.ctx.now_ms();
+        let mut tx = self.ctx.store().begin().await?;
         if tx.get_org_account(&caller.account_id).await?.is_some() {
             return Err(api_error!(
                 AlreadyInOrganizationException,
@@ -78,7 +78,7 @@ impl Ram {
             )
             .into());
         }
-        let org_id = format!("o-{}", self.org_id_part(10));
+        let org_id = format!("o-{}", id_part(&self.ctx, 10));
         let org = OrganizationRecord {
             arn: format!(
                 "arn:{}:organizations::{}:organization/{org_id}",
@@ -90,7 +90,7 @@ impl Ram {
             created_ms: now,
         };
         tx.insert_organization(&org).await?;
-        let root_id = format!("r-{}", self.org_id_part(4));
+        let root_id = format!("r-{}", id_part(&self.ctx, 4));
         tx.insert_org_unit(&OrgUnitRecord {
             arn: org_arn(&org.arn, &org.org_id, "root", &root_id),
             id: root_id.clone(),
@@ -125,7 +125,7 @@ impl Ram {
         &self,
         caller: &Caller,
     ) -> Outcome<DescribeOrganizationResponse> {
-        let mut tx = self.store.read().await?;
+        let mut tx = self.ctx.store().read().await?;
         let m = membership_of(&mut tx, caller).await?;
         let org = tx
             .get_organization(&m.org_id)
@@ -142,7 +142,7 @@ impl Ram {
     }
 
     pub(crate) async fn delete_organization(&self, caller: &Caller) -> Outcome<()> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.ctx.store().begin().await?;
         let m = managed_by(&mut tx, caller).await?;
         if tx.count_org_accounts(&m.org_id).await? > 1 {
             return Err(api_error!(
@@ -151,7 +151,8 @@ impl Ram {
             )
             .into());
         }
-        self.end_organization_principals(&mut tx, &m, self.now_ms())
+        self.listener
+            .organization_deleting(&mut tx, &m, self.ctx.now_ms())
             .await?;
         tx.delete_organization(&m.org_id).await?;
         tx.commit().await?;
@@ -172,7 +173,7 @@ impl Ram {
             input.next_token.as_deref(),
             input.max_results,
         )?;
-        let mut tx = self.store.read().await?;
+        let mut tx = self.ctx.store().read().await?;
         let m = managed_by(&mut tx, caller).await?;
         let roots = tx.list_roots(&m.org_id).await?;
         tx.commit().await?;

@@ -7,6 +7,7 @@
 //! ramd knows to be the account's (given to CreateAccount); an invitation to an unknown address
 //! reaches nobody.
 
+use ram_context::{Caller, Outcome, is_account_id};
 use ram_model::organizations::AccountJoinedMethod;
 use ram_model::organizations::{
     AcceptHandshakeRequest, AcceptHandshakeResponse, ActionType, CancelHandshakeRequest,
@@ -23,8 +24,7 @@ use ram_store::{HandshakeRecord, HandshakeScope, OrgAccountRecord, ReadTx, Write
 use super::organization::{account_profile, ts};
 use super::tags::validate_org_tags;
 use super::{managed_by, org_arn};
-use crate::failure::Outcome;
-use crate::{Caller, Ram};
+use crate::{Organizations, id_part};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 /// How long an invitation stays open.
@@ -121,7 +121,7 @@ enum Side {
     Any,
 }
 
-impl Ram {
+impl Organizations {
     /// The handshake, if the caller is a party to it on `side`.
     async fn party_to(
         &self,
@@ -130,7 +130,7 @@ impl Ram {
         id: &str,
         side: Side,
     ) -> Outcome<HandshakeRecord> {
-        let Some(h) = tx.get_handshake(id, self.now_ms()).await? else {
+        let Some(h) = tx.get_handshake(id, self.ctx.now_ms()).await? else {
             return Err(handshake_not_found().into());
         };
         let is_target = h.target_account.as_deref() == Some(caller.account_id.as_str());
@@ -172,7 +172,7 @@ impl Ram {
             )
             .into());
         }
-        let now = self.now_ms();
+        let now = self.ctx.now_ms();
         tx.set_handshake_state(&h.id, state, now, now + LISTED_FOR_MS)
             .await?;
         h.state = state;
@@ -187,12 +187,12 @@ impl Ram {
         let target = input.target;
         let target_id = target.id.unwrap_or_default();
         validate_org_tags(input.tags.as_deref().unwrap_or_default())?;
-        let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let now = self.ctx.now_ms();
+        let mut tx = self.ctx.store().begin().await?;
         let m = managed_by(&mut tx, caller).await?;
         let target_account = match target.r#type {
             Some(HandshakePartyType::Account) => {
-                if !crate::arn::is_account_id(&target_id) {
+                if !is_account_id(&target_id) {
                     return Err(api_error!(
                         InvalidInputException,
                         "The target {target_id} is not a 12-digit account id."
@@ -246,7 +246,7 @@ impl Ram {
             )
             .into());
         }
-        let id = format!("h-{}", self.org_id_part(10));
+        let id = format!("h-{}", id_part(&self.ctx, 10));
         let record = HandshakeRecord {
             arn: org_arn(&m.org_arn, &m.org_id, "handshake", &format!("invite/{id}")),
             id,
@@ -276,8 +276,8 @@ impl Ram {
         input: AcceptHandshakeRequest,
     ) -> Outcome<AcceptHandshakeResponse> {
         let id = input.handshake_id;
-        let now = self.now_ms();
-        let mut tx = self.store.begin().await?;
+        let now = self.ctx.now_ms();
+        let mut tx = self.ctx.store().begin().await?;
         let h = self.party_to(&mut tx, caller, &id, Side::Target).await?;
         if h.state == HandshakeState::Open {
             if tx.get_org_account(&caller.account_id).await?.is_some() {
@@ -321,7 +321,7 @@ impl Ram {
         input: DeclineHandshakeRequest,
     ) -> Outcome<DeclineHandshakeResponse> {
         let id = input.handshake_id;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.ctx.store().begin().await?;
         let h = self.party_to(&mut tx, caller, &id, Side::Target).await?;
         let handshake = self
             .close_handshake(&mut tx, h, HandshakeState::Declined)
@@ -338,7 +338,7 @@ impl Ram {
         input: CancelHandshakeRequest,
     ) -> Outcome<CancelHandshakeResponse> {
         let id = input.handshake_id;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.ctx.store().begin().await?;
         let h = self.party_to(&mut tx, caller, &id, Side::Sender).await?;
         let handshake = self
             .close_handshake(&mut tx, h, HandshakeState::Canceled)
@@ -355,7 +355,7 @@ impl Ram {
         input: DescribeHandshakeRequest,
     ) -> Outcome<DescribeHandshakeResponse> {
         let id = input.handshake_id;
-        let mut tx = self.store.read().await?;
+        let mut tx = self.ctx.store().read().await?;
         let h = self.party_to(&mut tx, caller, &id, Side::Any).await?;
         let handshake = render_handshake(&mut tx, &h).await?;
         tx.commit().await?;
@@ -380,8 +380,8 @@ impl Ram {
             "ByParent": by_parent,
         });
         let page = self.org_page(caller, operation, &binding, next_token, max_results)?;
-        let now = self.now_ms();
-        let mut tx = self.store.read().await?;
+        let now = self.ctx.now_ms();
+        let mut tx = self.ctx.store().read().await?;
         let scope = match scope {
             Some(scope) => scope,
             None => HandshakeScope::Organization(managed_by(&mut tx, caller).await?.org_id),
@@ -399,7 +399,7 @@ impl Ram {
         }
         tx.commit().await?;
         let last = result.items.last().map(|h| (h.requested_ms, h.id.clone()));
-        Ok((handshakes, self.next_token(&page, result.more, last)))
+        Ok((handshakes, self.ctx.next_token(&page, result.more, last)))
     }
 
     pub(crate) async fn list_handshakes_for_account(

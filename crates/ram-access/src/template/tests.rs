@@ -339,11 +339,13 @@ fn stored_templates_skip_customer_managed_rules() {
     check(parse_stored, &cases);
 }
 
-/// Every AWS managed permission in the catalogue is a template `parse_stored` accepts.
+/// Every AWS managed permission in RAM's catalogue (`crates/ram-domain/data/`) is a template
+/// `parse_stored` accepts.
 #[test]
 fn catalogue_templates_parse() {
-    let catalogue: Value = serde_json::from_str(include_str!("../../../data/resource-types.json"))
-        .expect("catalogue is JSON");
+    let catalogue: Value =
+        serde_json::from_str(include_str!("../../../ram-domain/data/resource-types.json"))
+            .expect("catalogue is JSON");
     let mut seen = 0;
     let mut stack = vec![&catalogue];
     while let Some(v) = stack.pop() {

@@ -2,8 +2,8 @@ use ram_model::ApiError;
 use ram_store::StoreError;
 
 /// What an operation can fail with: an answer for the caller, or a store failure that
-/// `Ram::execute` retries (conflicts) or turns into `ServerInternalException` /
-/// `ServiceUnavailableException`.
+/// [`Context::with_retries`](crate::Context::with_retries) retries (conflicts) or turns into
+/// `ServerInternalException` / `ServiceUnavailableException`.
 #[derive(Debug)]
 pub enum Failure {
     Api(ApiError),
