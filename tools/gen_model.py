@@ -202,7 +202,7 @@ def input_shapes(model, operations):
     return {ops[name]["input"]["shape"] for name in operations if "input" in ops[name]}
 
 
-def emit_service(out, title, model, operations, variants):
+def emit_service(out, title, model, operations, variants, module=None):
     """The service's trait, one method per operation, and the dispatch from `Operation` to it."""
     ops = model["operations"]
     out.append(f"/// The operations of {title} that ramd serves, one method each.")
@@ -246,6 +246,33 @@ def emit_service(out, title, model, operations, variants):
             out.append("            Ok(serde_json::Value::Null)")
         out.append("        }")
     out.append("    }")
+    out.append("}")
+    out.append("")
+    path = "$crate::" + (f"{module}::" if module else "")
+    macro = f"serve_{module or 'ram'}"
+    out.append(f"/// Implements [`Service`] for a type whose inherent async methods of the operations' names serve")
+    out.append(f"/// them (`fn op(&self, &Caller, OpRequest) -> Result<OpResponse, Error>`), so each operation is one")
+    out.append(f"/// function and the list of operations is written only here: `{macro}!(Type, Caller, Error);`.")
+    out.append("#[macro_export]")
+    out.append(f"macro_rules! {macro} {{")
+    out.append("    ($ty:ty, $caller:ty, $error:ty) => {")
+    out.append(f"        impl {path}Service for $ty {{")
+    out.append("            type Caller = $caller;")
+    out.append("            type Error = $error;")
+    for name in operations:
+        op = ops[name]
+        fn = snake(name)
+        params = ["&self", "caller: &$caller"]
+        args = ["self", "caller"]
+        if "input" in op:
+            params.append(f"input: {path}{op['input']['shape']}")
+            args.append("input")
+        result = f"{path}{op['output']['shape']}" if "output" in op else "()"
+        out.append(f"            async fn {fn}({', '.join(params)}) -> ::std::result::Result<{result}, $error> {{")
+        out.append(f"                <$ty>::{fn}({', '.join(args)}).await")
+        out.append("            }")
+    out.append("        }")
+    out.append("    };")
     out.append("}")
     out.append("")
 
@@ -473,7 +500,7 @@ def generate_service(service, model, operations):
     out.append("    }")
     out.append("}")
     out.append("")
-    emit_service(out, title, model, operations, variants)
+    emit_service(out, title, model, operations, variants, service)
     return "\n".join(out)
 
 

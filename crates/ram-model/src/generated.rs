@@ -5703,6 +5703,124 @@ pub async fn dispatch<S: Service>(
     }
 }
 
+/// Implements [`Service`] for a type whose inherent async methods of the operations' names serve
+/// them (`fn op(&self, &Caller, OpRequest) -> Result<OpResponse, Error>`), so each operation is one
+/// function and the list of operations is written only here: `serve_ram!(Type, Caller, Error);`.
+#[macro_export]
+macro_rules! serve_ram {
+    ($ty:ty, $caller:ty, $error:ty) => {
+        impl $crate::Service for $ty {
+            type Caller = $caller;
+            type Error = $error;
+            async fn accept_resource_share_invitation(&self, caller: &$caller, input: $crate::AcceptResourceShareInvitationRequest) -> ::std::result::Result<$crate::AcceptResourceShareInvitationResponse, $error> {
+                <$ty>::accept_resource_share_invitation(self, caller, input).await
+            }
+            async fn associate_resource_share(&self, caller: &$caller, input: $crate::AssociateResourceShareRequest) -> ::std::result::Result<$crate::AssociateResourceShareResponse, $error> {
+                <$ty>::associate_resource_share(self, caller, input).await
+            }
+            async fn associate_resource_share_permission(&self, caller: &$caller, input: $crate::AssociateResourceSharePermissionRequest) -> ::std::result::Result<$crate::AssociateResourceSharePermissionResponse, $error> {
+                <$ty>::associate_resource_share_permission(self, caller, input).await
+            }
+            async fn create_permission(&self, caller: &$caller, input: $crate::CreatePermissionRequest) -> ::std::result::Result<$crate::CreatePermissionResponse, $error> {
+                <$ty>::create_permission(self, caller, input).await
+            }
+            async fn create_permission_version(&self, caller: &$caller, input: $crate::CreatePermissionVersionRequest) -> ::std::result::Result<$crate::CreatePermissionVersionResponse, $error> {
+                <$ty>::create_permission_version(self, caller, input).await
+            }
+            async fn create_resource_share(&self, caller: &$caller, input: $crate::CreateResourceShareRequest) -> ::std::result::Result<$crate::CreateResourceShareResponse, $error> {
+                <$ty>::create_resource_share(self, caller, input).await
+            }
+            async fn delete_permission(&self, caller: &$caller, input: $crate::DeletePermissionRequest) -> ::std::result::Result<$crate::DeletePermissionResponse, $error> {
+                <$ty>::delete_permission(self, caller, input).await
+            }
+            async fn delete_permission_version(&self, caller: &$caller, input: $crate::DeletePermissionVersionRequest) -> ::std::result::Result<$crate::DeletePermissionVersionResponse, $error> {
+                <$ty>::delete_permission_version(self, caller, input).await
+            }
+            async fn delete_resource_share(&self, caller: &$caller, input: $crate::DeleteResourceShareRequest) -> ::std::result::Result<$crate::DeleteResourceShareResponse, $error> {
+                <$ty>::delete_resource_share(self, caller, input).await
+            }
+            async fn disassociate_resource_share(&self, caller: &$caller, input: $crate::DisassociateResourceShareRequest) -> ::std::result::Result<$crate::DisassociateResourceShareResponse, $error> {
+                <$ty>::disassociate_resource_share(self, caller, input).await
+            }
+            async fn disassociate_resource_share_permission(&self, caller: &$caller, input: $crate::DisassociateResourceSharePermissionRequest) -> ::std::result::Result<$crate::DisassociateResourceSharePermissionResponse, $error> {
+                <$ty>::disassociate_resource_share_permission(self, caller, input).await
+            }
+            async fn enable_sharing_with_aws_organization(&self, caller: &$caller, input: $crate::EnableSharingWithAwsOrganizationRequest) -> ::std::result::Result<$crate::EnableSharingWithAwsOrganizationResponse, $error> {
+                <$ty>::enable_sharing_with_aws_organization(self, caller, input).await
+            }
+            async fn get_permission(&self, caller: &$caller, input: $crate::GetPermissionRequest) -> ::std::result::Result<$crate::GetPermissionResponse, $error> {
+                <$ty>::get_permission(self, caller, input).await
+            }
+            async fn get_resource_policies(&self, caller: &$caller, input: $crate::GetResourcePoliciesRequest) -> ::std::result::Result<$crate::GetResourcePoliciesResponse, $error> {
+                <$ty>::get_resource_policies(self, caller, input).await
+            }
+            async fn get_resource_share_associations(&self, caller: &$caller, input: $crate::GetResourceShareAssociationsRequest) -> ::std::result::Result<$crate::GetResourceShareAssociationsResponse, $error> {
+                <$ty>::get_resource_share_associations(self, caller, input).await
+            }
+            async fn get_resource_share_invitations(&self, caller: &$caller, input: $crate::GetResourceShareInvitationsRequest) -> ::std::result::Result<$crate::GetResourceShareInvitationsResponse, $error> {
+                <$ty>::get_resource_share_invitations(self, caller, input).await
+            }
+            async fn get_resource_shares(&self, caller: &$caller, input: $crate::GetResourceSharesRequest) -> ::std::result::Result<$crate::GetResourceSharesResponse, $error> {
+                <$ty>::get_resource_shares(self, caller, input).await
+            }
+            async fn list_pending_invitation_resources(&self, caller: &$caller, input: $crate::ListPendingInvitationResourcesRequest) -> ::std::result::Result<$crate::ListPendingInvitationResourcesResponse, $error> {
+                <$ty>::list_pending_invitation_resources(self, caller, input).await
+            }
+            async fn list_permission_associations(&self, caller: &$caller, input: $crate::ListPermissionAssociationsRequest) -> ::std::result::Result<$crate::ListPermissionAssociationsResponse, $error> {
+                <$ty>::list_permission_associations(self, caller, input).await
+            }
+            async fn list_permission_versions(&self, caller: &$caller, input: $crate::ListPermissionVersionsRequest) -> ::std::result::Result<$crate::ListPermissionVersionsResponse, $error> {
+                <$ty>::list_permission_versions(self, caller, input).await
+            }
+            async fn list_permissions(&self, caller: &$caller, input: $crate::ListPermissionsRequest) -> ::std::result::Result<$crate::ListPermissionsResponse, $error> {
+                <$ty>::list_permissions(self, caller, input).await
+            }
+            async fn list_principals(&self, caller: &$caller, input: $crate::ListPrincipalsRequest) -> ::std::result::Result<$crate::ListPrincipalsResponse, $error> {
+                <$ty>::list_principals(self, caller, input).await
+            }
+            async fn list_replace_permission_associations_work(&self, caller: &$caller, input: $crate::ListReplacePermissionAssociationsWorkRequest) -> ::std::result::Result<$crate::ListReplacePermissionAssociationsWorkResponse, $error> {
+                <$ty>::list_replace_permission_associations_work(self, caller, input).await
+            }
+            async fn list_resource_share_permissions(&self, caller: &$caller, input: $crate::ListResourceSharePermissionsRequest) -> ::std::result::Result<$crate::ListResourceSharePermissionsResponse, $error> {
+                <$ty>::list_resource_share_permissions(self, caller, input).await
+            }
+            async fn list_resource_types(&self, caller: &$caller, input: $crate::ListResourceTypesRequest) -> ::std::result::Result<$crate::ListResourceTypesResponse, $error> {
+                <$ty>::list_resource_types(self, caller, input).await
+            }
+            async fn list_resources(&self, caller: &$caller, input: $crate::ListResourcesRequest) -> ::std::result::Result<$crate::ListResourcesResponse, $error> {
+                <$ty>::list_resources(self, caller, input).await
+            }
+            async fn list_source_associations(&self, caller: &$caller, input: $crate::ListSourceAssociationsRequest) -> ::std::result::Result<$crate::ListSourceAssociationsResponse, $error> {
+                <$ty>::list_source_associations(self, caller, input).await
+            }
+            async fn promote_permission_created_from_policy(&self, caller: &$caller, input: $crate::PromotePermissionCreatedFromPolicyRequest) -> ::std::result::Result<$crate::PromotePermissionCreatedFromPolicyResponse, $error> {
+                <$ty>::promote_permission_created_from_policy(self, caller, input).await
+            }
+            async fn promote_resource_share_created_from_policy(&self, caller: &$caller, input: $crate::PromoteResourceShareCreatedFromPolicyRequest) -> ::std::result::Result<$crate::PromoteResourceShareCreatedFromPolicyResponse, $error> {
+                <$ty>::promote_resource_share_created_from_policy(self, caller, input).await
+            }
+            async fn reject_resource_share_invitation(&self, caller: &$caller, input: $crate::RejectResourceShareInvitationRequest) -> ::std::result::Result<$crate::RejectResourceShareInvitationResponse, $error> {
+                <$ty>::reject_resource_share_invitation(self, caller, input).await
+            }
+            async fn replace_permission_associations(&self, caller: &$caller, input: $crate::ReplacePermissionAssociationsRequest) -> ::std::result::Result<$crate::ReplacePermissionAssociationsResponse, $error> {
+                <$ty>::replace_permission_associations(self, caller, input).await
+            }
+            async fn set_default_permission_version(&self, caller: &$caller, input: $crate::SetDefaultPermissionVersionRequest) -> ::std::result::Result<$crate::SetDefaultPermissionVersionResponse, $error> {
+                <$ty>::set_default_permission_version(self, caller, input).await
+            }
+            async fn tag_resource(&self, caller: &$caller, input: $crate::TagResourceRequest) -> ::std::result::Result<$crate::TagResourceResponse, $error> {
+                <$ty>::tag_resource(self, caller, input).await
+            }
+            async fn untag_resource(&self, caller: &$caller, input: $crate::UntagResourceRequest) -> ::std::result::Result<$crate::UntagResourceResponse, $error> {
+                <$ty>::untag_resource(self, caller, input).await
+            }
+            async fn update_resource_share(&self, caller: &$caller, input: $crate::UpdateResourceShareRequest) -> ::std::result::Result<$crate::UpdateResourceShareResponse, $error> {
+                <$ty>::update_resource_share(self, caller, input).await
+            }
+        }
+    };
+}
+
 /// Every error code ramd can put on the wire: RAM's error shapes, the common AWS ones, then
 /// those of the other services ramd serves (Organizations, IAM, the query protocol).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

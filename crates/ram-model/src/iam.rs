@@ -804,3 +804,47 @@ pub async fn dispatch<S: Service>(
         }
     }
 }
+
+/// Implements [`Service`] for a type whose inherent async methods of the operations' names serve
+/// them (`fn op(&self, &Caller, OpRequest) -> Result<OpResponse, Error>`), so each operation is one
+/// function and the list of operations is written only here: `serve_iam!(Type, Caller, Error);`.
+#[macro_export]
+macro_rules! serve_iam {
+    ($ty:ty, $caller:ty, $error:ty) => {
+        impl $crate::iam::Service for $ty {
+            type Caller = $caller;
+            type Error = $error;
+            async fn create_service_linked_role(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::CreateServiceLinkedRoleRequest,
+            ) -> ::std::result::Result<$crate::iam::CreateServiceLinkedRoleResponse, $error> {
+                <$ty>::create_service_linked_role(self, caller, input).await
+            }
+            async fn delete_service_linked_role(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::DeleteServiceLinkedRoleRequest,
+            ) -> ::std::result::Result<$crate::iam::DeleteServiceLinkedRoleResponse, $error> {
+                <$ty>::delete_service_linked_role(self, caller, input).await
+            }
+            async fn get_role(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::GetRoleRequest,
+            ) -> ::std::result::Result<$crate::iam::GetRoleResponse, $error> {
+                <$ty>::get_role(self, caller, input).await
+            }
+            async fn get_service_linked_role_deletion_status(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::GetServiceLinkedRoleDeletionStatusRequest,
+            ) -> ::std::result::Result<
+                $crate::iam::GetServiceLinkedRoleDeletionStatusResponse,
+                $error,
+            > {
+                <$ty>::get_service_linked_role_deletion_status(self, caller, input).await
+            }
+        }
+    };
+}

@@ -3966,3 +3966,115 @@ pub async fn dispatch<S: Service>(
         }
     }
 }
+
+/// Implements [`Service`] for a type whose inherent async methods of the operations' names serve
+/// them (`fn op(&self, &Caller, OpRequest) -> Result<OpResponse, Error>`), so each operation is one
+/// function and the list of operations is written only here: `serve_organizations!(Type, Caller, Error);`.
+#[macro_export]
+macro_rules! serve_organizations {
+    ($ty:ty, $caller:ty, $error:ty) => {
+        impl $crate::organizations::Service for $ty {
+            type Caller = $caller;
+            type Error = $error;
+            async fn accept_handshake(&self, caller: &$caller, input: $crate::organizations::AcceptHandshakeRequest) -> ::std::result::Result<$crate::organizations::AcceptHandshakeResponse, $error> {
+                <$ty>::accept_handshake(self, caller, input).await
+            }
+            async fn cancel_handshake(&self, caller: &$caller, input: $crate::organizations::CancelHandshakeRequest) -> ::std::result::Result<$crate::organizations::CancelHandshakeResponse, $error> {
+                <$ty>::cancel_handshake(self, caller, input).await
+            }
+            async fn create_account(&self, caller: &$caller, input: $crate::organizations::CreateAccountRequest) -> ::std::result::Result<$crate::organizations::CreateAccountResponse, $error> {
+                <$ty>::create_account(self, caller, input).await
+            }
+            async fn create_organization(&self, caller: &$caller, input: $crate::organizations::CreateOrganizationRequest) -> ::std::result::Result<$crate::organizations::CreateOrganizationResponse, $error> {
+                <$ty>::create_organization(self, caller, input).await
+            }
+            async fn create_organizational_unit(&self, caller: &$caller, input: $crate::organizations::CreateOrganizationalUnitRequest) -> ::std::result::Result<$crate::organizations::CreateOrganizationalUnitResponse, $error> {
+                <$ty>::create_organizational_unit(self, caller, input).await
+            }
+            async fn decline_handshake(&self, caller: &$caller, input: $crate::organizations::DeclineHandshakeRequest) -> ::std::result::Result<$crate::organizations::DeclineHandshakeResponse, $error> {
+                <$ty>::decline_handshake(self, caller, input).await
+            }
+            async fn delete_organization(&self, caller: &$caller) -> ::std::result::Result<(), $error> {
+                <$ty>::delete_organization(self, caller).await
+            }
+            async fn delete_organizational_unit(&self, caller: &$caller, input: $crate::organizations::DeleteOrganizationalUnitRequest) -> ::std::result::Result<(), $error> {
+                <$ty>::delete_organizational_unit(self, caller, input).await
+            }
+            async fn describe_account(&self, caller: &$caller, input: $crate::organizations::DescribeAccountRequest) -> ::std::result::Result<$crate::organizations::DescribeAccountResponse, $error> {
+                <$ty>::describe_account(self, caller, input).await
+            }
+            async fn describe_create_account_status(&self, caller: &$caller, input: $crate::organizations::DescribeCreateAccountStatusRequest) -> ::std::result::Result<$crate::organizations::DescribeCreateAccountStatusResponse, $error> {
+                <$ty>::describe_create_account_status(self, caller, input).await
+            }
+            async fn describe_handshake(&self, caller: &$caller, input: $crate::organizations::DescribeHandshakeRequest) -> ::std::result::Result<$crate::organizations::DescribeHandshakeResponse, $error> {
+                <$ty>::describe_handshake(self, caller, input).await
+            }
+            async fn describe_organization(&self, caller: &$caller) -> ::std::result::Result<$crate::organizations::DescribeOrganizationResponse, $error> {
+                <$ty>::describe_organization(self, caller).await
+            }
+            async fn describe_organizational_unit(&self, caller: &$caller, input: $crate::organizations::DescribeOrganizationalUnitRequest) -> ::std::result::Result<$crate::organizations::DescribeOrganizationalUnitResponse, $error> {
+                <$ty>::describe_organizational_unit(self, caller, input).await
+            }
+            async fn disable_aws_service_access(&self, caller: &$caller, input: $crate::organizations::DisableAWSServiceAccessRequest) -> ::std::result::Result<(), $error> {
+                <$ty>::disable_aws_service_access(self, caller, input).await
+            }
+            async fn enable_aws_service_access(&self, caller: &$caller, input: $crate::organizations::EnableAWSServiceAccessRequest) -> ::std::result::Result<(), $error> {
+                <$ty>::enable_aws_service_access(self, caller, input).await
+            }
+            async fn invite_account_to_organization(&self, caller: &$caller, input: $crate::organizations::InviteAccountToOrganizationRequest) -> ::std::result::Result<$crate::organizations::InviteAccountToOrganizationResponse, $error> {
+                <$ty>::invite_account_to_organization(self, caller, input).await
+            }
+            async fn leave_organization(&self, caller: &$caller) -> ::std::result::Result<(), $error> {
+                <$ty>::leave_organization(self, caller).await
+            }
+            async fn list_aws_service_access_for_organization(&self, caller: &$caller, input: $crate::organizations::ListAWSServiceAccessForOrganizationRequest) -> ::std::result::Result<$crate::organizations::ListAWSServiceAccessForOrganizationResponse, $error> {
+                <$ty>::list_aws_service_access_for_organization(self, caller, input).await
+            }
+            async fn list_accounts(&self, caller: &$caller, input: $crate::organizations::ListAccountsRequest) -> ::std::result::Result<$crate::organizations::ListAccountsResponse, $error> {
+                <$ty>::list_accounts(self, caller, input).await
+            }
+            async fn list_accounts_for_parent(&self, caller: &$caller, input: $crate::organizations::ListAccountsForParentRequest) -> ::std::result::Result<$crate::organizations::ListAccountsForParentResponse, $error> {
+                <$ty>::list_accounts_for_parent(self, caller, input).await
+            }
+            async fn list_children(&self, caller: &$caller, input: $crate::organizations::ListChildrenRequest) -> ::std::result::Result<$crate::organizations::ListChildrenResponse, $error> {
+                <$ty>::list_children(self, caller, input).await
+            }
+            async fn list_create_account_status(&self, caller: &$caller, input: $crate::organizations::ListCreateAccountStatusRequest) -> ::std::result::Result<$crate::organizations::ListCreateAccountStatusResponse, $error> {
+                <$ty>::list_create_account_status(self, caller, input).await
+            }
+            async fn list_handshakes_for_account(&self, caller: &$caller, input: $crate::organizations::ListHandshakesForAccountRequest) -> ::std::result::Result<$crate::organizations::ListHandshakesForAccountResponse, $error> {
+                <$ty>::list_handshakes_for_account(self, caller, input).await
+            }
+            async fn list_handshakes_for_organization(&self, caller: &$caller, input: $crate::organizations::ListHandshakesForOrganizationRequest) -> ::std::result::Result<$crate::organizations::ListHandshakesForOrganizationResponse, $error> {
+                <$ty>::list_handshakes_for_organization(self, caller, input).await
+            }
+            async fn list_organizational_units_for_parent(&self, caller: &$caller, input: $crate::organizations::ListOrganizationalUnitsForParentRequest) -> ::std::result::Result<$crate::organizations::ListOrganizationalUnitsForParentResponse, $error> {
+                <$ty>::list_organizational_units_for_parent(self, caller, input).await
+            }
+            async fn list_parents(&self, caller: &$caller, input: $crate::organizations::ListParentsRequest) -> ::std::result::Result<$crate::organizations::ListParentsResponse, $error> {
+                <$ty>::list_parents(self, caller, input).await
+            }
+            async fn list_roots(&self, caller: &$caller, input: $crate::organizations::ListRootsRequest) -> ::std::result::Result<$crate::organizations::ListRootsResponse, $error> {
+                <$ty>::list_roots(self, caller, input).await
+            }
+            async fn list_tags_for_resource(&self, caller: &$caller, input: $crate::organizations::ListTagsForResourceRequest) -> ::std::result::Result<$crate::organizations::ListTagsForResourceResponse, $error> {
+                <$ty>::list_tags_for_resource(self, caller, input).await
+            }
+            async fn move_account(&self, caller: &$caller, input: $crate::organizations::MoveAccountRequest) -> ::std::result::Result<(), $error> {
+                <$ty>::move_account(self, caller, input).await
+            }
+            async fn remove_account_from_organization(&self, caller: &$caller, input: $crate::organizations::RemoveAccountFromOrganizationRequest) -> ::std::result::Result<(), $error> {
+                <$ty>::remove_account_from_organization(self, caller, input).await
+            }
+            async fn tag_resource(&self, caller: &$caller, input: $crate::organizations::TagResourceRequest) -> ::std::result::Result<(), $error> {
+                <$ty>::tag_resource(self, caller, input).await
+            }
+            async fn untag_resource(&self, caller: &$caller, input: $crate::organizations::UntagResourceRequest) -> ::std::result::Result<(), $error> {
+                <$ty>::untag_resource(self, caller, input).await
+            }
+            async fn update_organizational_unit(&self, caller: &$caller, input: $crate::organizations::UpdateOrganizationalUnitRequest) -> ::std::result::Result<$crate::organizations::UpdateOrganizationalUnitResponse, $error> {
+                <$ty>::update_organizational_unit(self, caller, input).await
+            }
+        }
+    };
+}

@@ -82,39 +82,8 @@ fn render_role(caller: &Caller, role: &RoleRecord, last_used: bool) -> Role {
     }
 }
 
-/// The `Iam` function of the same name serves each IAM action.
-impl iam::Service for Iam {
-    type Caller = Caller;
-    type Error = Failure;
-
-    async fn create_service_linked_role(
-        &self,
-        caller: &Caller,
-        input: CreateServiceLinkedRoleRequest,
-    ) -> Outcome<CreateServiceLinkedRoleResponse> {
-        Iam::create_service_linked_role(self, caller, input).await
-    }
-
-    async fn delete_service_linked_role(
-        &self,
-        caller: &Caller,
-        input: DeleteServiceLinkedRoleRequest,
-    ) -> Outcome<DeleteServiceLinkedRoleResponse> {
-        Iam::delete_service_linked_role(self, caller, input).await
-    }
-
-    async fn get_role(&self, caller: &Caller, input: GetRoleRequest) -> Outcome<GetRoleResponse> {
-        Iam::get_role(self, caller, input).await
-    }
-
-    async fn get_service_linked_role_deletion_status(
-        &self,
-        caller: &Caller,
-        input: GetServiceLinkedRoleDeletionStatusRequest,
-    ) -> Outcome<GetServiceLinkedRoleDeletionStatusResponse> {
-        Iam::get_service_linked_role_deletion_status(self, caller, input).await
-    }
-}
+// The `Iam` function of the same name serves each IAM action.
+ram_model::serve_iam!(Iam, Caller, Failure);
 
 impl Iam {
     /// IAM over `ctx`.
