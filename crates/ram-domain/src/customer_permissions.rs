@@ -100,64 +100,58 @@ impl Ram {
             self.config.quotas.tags_per_resource,
         )?;
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
-        if let Some(replayed) =
-            Ram::replay(&mut tx, caller, "CreatePermission", &token, &input).await?
-        {
-            return Ok(replayed);
-        }
-        let arn = format!(
-            "arn:{}:ram:{}:{}:permission/{name}",
-            caller.partition, caller.region, caller.account_id
-        );
-        if tx.get_permission(&arn, now).await?.is_some() {
-            return Err(api_error!(
-                PermissionAlreadyExistsException,
-                "A permission with the name {name} already exists in this Region."
+        self.idempotent_write(caller, "CreatePermission", &token, &input, async |tx| {
+            let arn = format!(
+                "arn:{}:ram:{}:{}:permission/{name}",
+                caller.partition, caller.region, caller.account_id
+            );
+            if tx.get_permission(&arn, now).await?.is_some() {
+                return Err(api_error!(
+                    PermissionAlreadyExistsException,
+                    "A permission with the name {name} already exists in this Region."
+                )
+                .into());
+            }
+            let live = self.live_permissions(tx, caller, now).await?;
+            if live.len() >= MAX_PERMISSIONS
+                || live
+                    .iter()
+                    .filter(|p| p.resource_type == info.resource_type)
+                    .count()
+                    >= MAX_PERMISSIONS_PER_TYPE
+            {
+                return Err(api_error!(
+                    PermissionLimitExceededException,
+                    "You have reached the limit of {MAX_PERMISSIONS} customer managed permissions, or {MAX_PERMISSIONS_PER_TYPE} for resource type {}.",
+                    info.resource_type
+                )
+                .into());
+            }
+            // A permission deleted long enough ago to have disappeared frees its name.
+            tx.purge_permission(&arn).await?;
+            tx.insert_permission(
+                &NewPermission {
+                    arn: arn.clone(),
+                    account_id: caller.account_id.clone(),
+                    region: caller.region.clone(),
+                    name,
+                    resource_type: info.resource_type.clone(),
+                    feature_set: PermissionFeatureSet::Standard,
+                    status: PermissionStatus::Attachable,
+                    now_ms: now,
+                },
+                &input.policy_template,
             )
-            .into());
-        }
-        let live = self.live_permissions(&mut tx, caller, now).await?;
-        if live.len() >= MAX_PERMISSIONS
-            || live
-                .iter()
-                .filter(|p| p.resource_type == info.resource_type)
-                .count()
-                >= MAX_PERMISSIONS_PER_TYPE
-        {
-            return Err(api_error!(
-                PermissionLimitExceededException,
-                "You have reached the limit of {MAX_PERMISSIONS} customer managed permissions, or {MAX_PERMISSIONS_PER_TYPE} for resource type {}.",
-                info.resource_type
-            )
-            .into());
-        }
-        // A permission deleted long enough ago to have disappeared frees its name.
-        tx.purge_permission(&arn).await?;
-        tx.insert_permission(
-            &NewPermission {
-                arn: arn.clone(),
-                account_id: caller.account_id.clone(),
-                region: caller.region.clone(),
-                name,
-                resource_type: info.resource_type.clone(),
-                feature_set: PermissionFeatureSet::Standard,
-                status: PermissionStatus::Attachable,
-                now_ms: now,
-            },
-            &input.policy_template,
-        )
-        .await?;
-        tx.put_permission_tags(&arn, &tags).await?;
-        let view = self.load_permission(&mut tx, caller, &arn, now).await?;
-        let output = CreatePermissionResponse {
-            permission: Some(view.summary(view.default())),
-            client_token: token.echo(),
-        };
-        self.remember(&mut tx, caller, "CreatePermission", &token, &input, &output)
             .await?;
-        tx.commit().await?;
-        Ok(output)
+            tx.put_permission_tags(&arn, &tags).await?;
+            let view = self.load_permission(tx, caller, &arn, now).await?;
+            let output = CreatePermissionResponse {
+                permission: Some(view.summary(view.default())),
+                client_token: token.echo(),
+            };
+            Ok(output)
+        })
+        .await
     }
 
     pub(crate) async fn create_permission_version(
@@ -169,53 +163,40 @@ impl Ram {
         let arn = input.permission_arn.clone();
         let template = input.policy_template.clone();
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
-        if let Some(replayed) =
-            Ram::replay(&mut tx, caller, "CreatePermissionVersion", &token, &input).await?
-        {
-            return Ok(replayed);
-        }
-        let view = self
-            .changeable_permission(&mut tx, caller, &arn, now)
-            .await?;
-        let info = self
-            .catalog
-            .get(&view.resource_type)
-            .ok_or_else(ApiError::internal)?;
-        check_template(&template, info)?;
-        let live_versions = view
-            .versions
-            .iter()
-            .filter(|v| v.deleted_ms.is_none())
-            .count();
-        if live_versions >= MAX_VERSIONS {
-            return Err(api_error!(
-                PermissionVersionsLimitExceededException,
-                "The permission {arn} already has {MAX_VERSIONS} versions. Delete one before you create another."
-            )
-            .into());
-        }
-        let version = view.versions.iter().map(|v| v.version).max().unwrap_or(0) + 1;
-        tx.insert_permission_version(&arn, version, &template, now)
-            .await?;
-        tx.set_default_permission_version(&arn, version, now)
-            .await?;
-        let view = self.load_permission(&mut tx, caller, &arn, now).await?;
-        let output = CreatePermissionVersionResponse {
-            permission: Some(view.detail(view.default())),
-            client_token: token.echo(),
-        };
-        self.remember(
-            &mut tx,
-            caller,
-            "CreatePermissionVersion",
-            &token,
-            &input,
-            &output,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(output)
+        self.idempotent_write(caller, "CreatePermissionVersion", &token, &input, async |tx| {
+            let view = self
+                .changeable_permission(tx, caller, &arn, now)
+                .await?;
+            let info = self
+                .catalog
+                .get(&view.resource_type)
+                .ok_or_else(ApiError::internal)?;
+            check_template(&template, info)?;
+            let live_versions = view
+                .versions
+                .iter()
+                .filter(|v| v.deleted_ms.is_none())
+                .count();
+            if live_versions >= MAX_VERSIONS {
+                return Err(api_error!(
+                    PermissionVersionsLimitExceededException,
+                    "The permission {arn} already has {MAX_VERSIONS} versions. Delete one before you create another."
+                )
+                .into());
+            }
+            let version = view.versions.iter().map(|v| v.version).max().unwrap_or(0) + 1;
+            tx.insert_permission_version(&arn, version, &template, now)
+                .await?;
+            tx.set_default_permission_version(&arn, version, now)
+                .await?;
+            let view = self.load_permission(tx, caller, &arn, now).await?;
+            let output = CreatePermissionVersionResponse {
+                permission: Some(view.detail(view.default())),
+                client_token: token.echo(),
+            };
+            Ok(output)
+        })
+        .await
     }
 
     pub(crate) async fn set_default_permission_version(
@@ -227,49 +208,34 @@ impl Ram {
         let arn = input.permission_arn.clone();
         let version = i64::from(input.permission_version);
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
-        if let Some(replayed) = Ram::replay(
-            &mut tx,
+        self.idempotent_write(
             caller,
             "SetDefaultPermissionVersion",
             &token,
             &input,
+            async |tx| {
+                let view = self.changeable_permission(tx, caller, &arn, now).await?;
+                if view
+                    .versions
+                    .iter()
+                    .all(|v| v.version != version || v.deleted_ms.is_some())
+                {
+                    return Err(api_error!(
+                        InvalidParameterException,
+                        "Permission {arn} has no version {version}."
+                    )
+                    .into());
+                }
+                tx.set_default_permission_version(&arn, version, now)
+                    .await?;
+                let output = SetDefaultPermissionVersionResponse {
+                    return_value: Some(true),
+                    client_token: token.echo(),
+                };
+                Ok(output)
+            },
         )
-        .await?
-        {
-            return Ok(replayed);
-        }
-        let view = self
-            .changeable_permission(&mut tx, caller, &arn, now)
-            .await?;
-        if view
-            .versions
-            .iter()
-            .all(|v| v.version != version || v.deleted_ms.is_some())
-        {
-            return Err(api_error!(
-                InvalidParameterException,
-                "Permission {arn} has no version {version}."
-            )
-            .into());
-        }
-        tx.set_default_permission_version(&arn, version, now)
-            .await?;
-        let output = SetDefaultPermissionVersionResponse {
-            return_value: Some(true),
-            client_token: token.echo(),
-        };
-        self.remember(
-            &mut tx,
-            caller,
-            "SetDefaultPermissionVersion",
-            &token,
-            &input,
-            &output,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(output)
+        .await
     }
 
     pub(crate) async fn delete_permission_version(
@@ -281,61 +247,48 @@ impl Ram {
         let arn = input.permission_arn.clone();
         let version = i64::from(input.permission_version);
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
-        if let Some(replayed) =
-            Ram::replay(&mut tx, caller, "DeletePermissionVersion", &token, &input).await?
-        {
-            return Ok(replayed);
-        }
-        let view = self
-            .changeable_permission(&mut tx, caller, &arn, now)
-            .await?;
-        if view
-            .versions
-            .iter()
-            .all(|v| v.version != version || v.deleted_ms.is_some())
-        {
-            return Err(api_error!(
-                InvalidParameterException,
-                "Permission {arn} has no version {version}."
-            )
-            .into());
-        }
-        if version == view.default_version {
-            return Err(api_error!(
-                OperationNotPermittedException,
-                "You can't delete the default version of a permission. Make another version the default first."
-            )
-            .into());
-        }
-        if tx
-            .count_permission_attachments(&arn, Some(version), &live_shares(), now)
-            .await?
-            > 0
-        {
-            return Err(api_error!(
-                OperationNotPermittedException,
-                "Version {version} of {arn} is associated with resource shares. Replace it before you delete it."
-            )
-            .into());
-        }
-        tx.delete_permission_version(&arn, version, now).await?;
-        let output = DeletePermissionVersionResponse {
-            return_value: Some(true),
-            client_token: token.echo(),
-            permission_status: Some(PermissionStatus::Deleted),
-        };
-        self.remember(
-            &mut tx,
-            caller,
-            "DeletePermissionVersion",
-            &token,
-            &input,
-            &output,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(output)
+        self.idempotent_write(caller, "DeletePermissionVersion", &token, &input, async |tx| {
+            let view = self
+                .changeable_permission(tx, caller, &arn, now)
+                .await?;
+            if view
+                .versions
+                .iter()
+                .all(|v| v.version != version || v.deleted_ms.is_some())
+            {
+                return Err(api_error!(
+                    InvalidParameterException,
+                    "Permission {arn} has no version {version}."
+                )
+                .into());
+            }
+            if version == view.default_version {
+                return Err(api_error!(
+                    OperationNotPermittedException,
+                    "You can't delete the default version of a permission. Make another version the default first."
+                )
+                .into());
+            }
+            if tx
+                .count_permission_attachments(&arn, Some(version), &live_shares(), now)
+                .await?
+                > 0
+            {
+                return Err(api_error!(
+                    OperationNotPermittedException,
+                    "Version {version} of {arn} is associated with resource shares. Replace it before you delete it."
+                )
+                .into());
+            }
+            tx.delete_permission_version(&arn, version, now).await?;
+            let output = DeletePermissionVersionResponse {
+                return_value: Some(true),
+                client_token: token.echo(),
+                permission_status: Some(PermissionStatus::Deleted),
+            };
+            Ok(output)
+        })
+        .await
     }
 
     pub(crate) async fn delete_permission(
@@ -346,42 +299,36 @@ impl Ram {
         let token = ClientToken::parse(input.client_token.as_deref())?;
         let arn = input.permission_arn.clone();
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
-        if let Some(replayed) =
-            Ram::replay(&mut tx, caller, "DeletePermission", &token, &input).await?
-        {
-            return Ok(replayed);
-        }
-        self.changeable_permission(&mut tx, caller, &arn, now)
-            .await?;
-        if tx
-            .count_permission_attachments(&arn, None, &live_shares(), now)
-            .await?
-            > 0
-        {
-            return Err(api_error!(
-                OperationNotPermittedException,
-                "The permission {arn} is associated with resource shares. Replace it before you delete it."
-            )
-            .into());
-        }
-        let settle = now + self.config.association_delay_ms;
-        let lifecycle = Lifecycle::until(
-            PermissionStatus::Deleting,
-            settle,
-            PermissionStatus::Deleted,
-            now,
-        );
-        tx.set_permission_lifecycle(&arn, &lifecycle, Some(settle + DELETED_RETENTION_MS), now)
-            .await?;
-        let output = DeletePermissionResponse {
-            return_value: Some(true),
-            client_token: token.echo(),
-            permission_status: Some(PermissionStatus::Deleting),
-        };
-        self.remember(&mut tx, caller, "DeletePermission", &token, &input, &output)
-            .await?;
-        tx.commit().await?;
-        Ok(output)
+        self.idempotent_write(caller, "DeletePermission", &token, &input, async |tx| {
+            self.changeable_permission(tx, caller, &arn, now)
+                .await?;
+            if tx
+                .count_permission_attachments(&arn, None, &live_shares(), now)
+                .await?
+                > 0
+            {
+                return Err(api_error!(
+                    OperationNotPermittedException,
+                    "The permission {arn} is associated with resource shares. Replace it before you delete it."
+                )
+                .into());
+            }
+            let settle = now + self.config.association_delay_ms;
+            let lifecycle = Lifecycle::until(
+                PermissionStatus::Deleting,
+                settle,
+                PermissionStatus::Deleted,
+                now,
+            );
+            tx.set_permission_lifecycle(&arn, &lifecycle, Some(settle + DELETED_RETENTION_MS), now)
+                .await?;
+            let output = DeletePermissionResponse {
+                return_value: Some(true),
+                client_token: token.echo(),
+                permission_status: Some(PermissionStatus::Deleting),
+            };
+            Ok(output)
+        })
+        .await
     }
 }

@@ -39,6 +39,29 @@ impl ClientToken {
 }
 
 impl Ram {
+    /// Runs a mutating operation in one write transaction with `clientToken` idempotency: the
+    /// answer of an earlier call with the same token and parameters is replayed; otherwise `work`
+    /// runs, its answer is recorded under the token in the same transaction, and it commits. An
+    /// error from `work` rolls everything back.
+    pub(crate) async fn idempotent_write<I: Serialize, O: Serialize + DeserializeOwned>(
+        &self,
+        caller: &Caller,
+        operation: &str,
+        token: &ClientToken,
+        input: &I,
+        work: impl AsyncFnOnce(&mut WriteTx) -> Outcome<O>,
+    ) -> Outcome<O> {
+        let mut tx = self.store().begin().await?;
+        if let Some(replayed) = Ram::replay(&mut tx, caller, operation, token, input).await? {
+            return Ok(replayed);
+        }
+        let output = work(&mut tx).await?;
+        self.remember(&mut tx, caller, operation, token, input, &output)
+            .await?;
+        tx.commit().await?;
+        Ok(output)
+    }
+
     /// The replayed answer of an earlier call with this token, if there was one.
     pub(crate) async fn replay<I: Serialize, O: DeserializeOwned>(
         tx: &mut ReadTx,

@@ -169,54 +169,41 @@ impl Ram {
         let arn = input.resource_share_invitation_arn.clone();
         Arn::parse_ram(&arn, "resource-share-invitation")?;
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
-        if let Some(replayed) = Ram::replay(
-            &mut tx,
+        self.idempotent_write(
             caller,
             "AcceptResourceShareInvitation",
             &token,
             &input,
+            async |tx| {
+                let invitation = self.received_invitation(tx, caller, &arn, now).await?;
+                Ram::answerable(&invitation)?;
+                tx.set_invitation_lifecycle(&arn, &Lifecycle::now(InvitationStatus::Accepted), now)
+                    .await?;
+                let settle = now + self.config.association_delay_ms;
+                tx.set_association_lifecycle(
+                    &invitation.share_arn,
+                    AssociationType::Principal,
+                    &invitation.principal,
+                    &Lifecycle::until(
+                        AssociationStatus::Associating,
+                        settle,
+                        AssociationStatus::Associated,
+                        now,
+                    ),
+                    None,
+                    now,
+                )
+                .await?;
+                let mut answered = render::invitation(&invitation);
+                answered.status = Some(ResourceShareInvitationStatus::Accepted);
+                let output = AcceptResourceShareInvitationResponse {
+                    resource_share_invitation: Some(answered),
+                    client_token: token.echo(),
+                };
+                Ok(output)
+            },
         )
-        .await?
-        {
-            return Ok(replayed);
-        }
-        let invitation = self.received_invitation(&mut tx, caller, &arn, now).await?;
-        Ram::answerable(&invitation)?;
-        tx.set_invitation_lifecycle(&arn, &Lifecycle::now(InvitationStatus::Accepted), now)
-            .await?;
-        let settle = now + self.config.association_delay_ms;
-        tx.set_association_lifecycle(
-            &invitation.share_arn,
-            AssociationType::Principal,
-            &invitation.principal,
-            &Lifecycle::until(
-                AssociationStatus::Associating,
-                settle,
-                AssociationStatus::Associated,
-                now,
-            ),
-            None,
-            now,
-        )
-        .await?;
-        let mut answered = render::invitation(&invitation);
-        answered.status = Some(ResourceShareInvitationStatus::Accepted);
-        let output = AcceptResourceShareInvitationResponse {
-            resource_share_invitation: Some(answered),
-            client_token: token.echo(),
-        };
-        self.remember(
-            &mut tx,
-            caller,
-            "AcceptResourceShareInvitation",
-            &token,
-            &input,
-            &output,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(output)
+        .await
     }
 
     pub(crate) async fn reject_resource_share_invitation(
@@ -228,48 +215,35 @@ impl Ram {
         let arn = input.resource_share_invitation_arn.clone();
         Arn::parse_ram(&arn, "resource-share-invitation")?;
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
-        if let Some(replayed) = Ram::replay(
-            &mut tx,
+        self.idempotent_write(
             caller,
             "RejectResourceShareInvitation",
             &token,
             &input,
+            async |tx| {
+                let invitation = self.received_invitation(tx, caller, &arn, now).await?;
+                Ram::answerable(&invitation)?;
+                tx.set_invitation_lifecycle(&arn, &Lifecycle::now(InvitationStatus::Rejected), now)
+                    .await?;
+                tx.set_association_lifecycle(
+                    &invitation.share_arn,
+                    AssociationType::Principal,
+                    &invitation.principal,
+                    &Lifecycle::now(AssociationStatus::Disassociated),
+                    Some("The principal rejected the resource share invitation."),
+                    now,
+                )
+                .await?;
+                let mut answered = render::invitation(&invitation);
+                answered.status = Some(ResourceShareInvitationStatus::Rejected);
+                let output = RejectResourceShareInvitationResponse {
+                    resource_share_invitation: Some(answered),
+                    client_token: token.echo(),
+                };
+                Ok(output)
+            },
         )
-        .await?
-        {
-            return Ok(replayed);
-        }
-        let invitation = self.received_invitation(&mut tx, caller, &arn, now).await?;
-        Ram::answerable(&invitation)?;
-        tx.set_invitation_lifecycle(&arn, &Lifecycle::now(InvitationStatus::Rejected), now)
-            .await?;
-        tx.set_association_lifecycle(
-            &invitation.share_arn,
-            AssociationType::Principal,
-            &invitation.principal,
-            &Lifecycle::now(AssociationStatus::Disassociated),
-            Some("The principal rejected the resource share invitation."),
-            now,
-        )
-        .await?;
-        let mut answered = render::invitation(&invitation);
-        answered.status = Some(ResourceShareInvitationStatus::Rejected);
-        let output = RejectResourceShareInvitationResponse {
-            resource_share_invitation: Some(answered),
-            client_token: token.echo(),
-        };
-        self.remember(
-            &mut tx,
-            caller,
-            "RejectResourceShareInvitation",
-            &token,
-            &input,
-            &output,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(output)
+        .await
     }
 }
 

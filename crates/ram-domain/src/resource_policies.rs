@@ -372,73 +372,58 @@ impl Ram {
             .into());
         }
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
-        if let Some(replayed) = Ram::replay(
-            &mut tx,
+        self.idempotent_write(
             caller,
             "PromotePermissionCreatedFromPolicy",
             &token,
             &input,
-        )
-        .await?
-        {
-            return Ok(replayed);
-        }
-        let view = self.own_permission(&mut tx, caller, &arn, now).await?;
-        if view.feature_set != PermissionFeatureSet::CreatedFromPolicy
-            || view.status == PermissionStatus::Deleting
-            || view.status == PermissionStatus::Deleted
-        {
-            return Err(api_error!(
-                OperationNotPermittedException,
-                "The permission {arn} was not created from a resource-based policy."
-            )
-            .into());
-        }
-        let promoted_arn = format!(
-            "arn:{}:ram:{}:{}:permission/{name}",
-            caller.partition, caller.region, caller.account_id
-        );
-        if tx.get_permission(&promoted_arn, now).await?.is_some() {
-            return Err(api_error!(
-                InvalidParameterException,
-                "A permission with the name {name} already exists in this Region."
-            )
-            .into());
-        }
-        tx.purge_permission(&promoted_arn).await?;
-        tx.insert_permission(
-            &NewPermission {
-                arn: promoted_arn.clone(),
-                account_id: caller.account_id.clone(),
-                region: caller.region.clone(),
-                name,
-                resource_type: view.resource_type.clone(),
-                feature_set: PermissionFeatureSet::Standard,
-                status: PermissionStatus::Attachable,
-                now_ms: now,
+            async |tx| {
+                let view = self.own_permission(tx, caller, &arn, now).await?;
+                if view.feature_set != PermissionFeatureSet::CreatedFromPolicy
+                    || view.status == PermissionStatus::Deleting
+                    || view.status == PermissionStatus::Deleted
+                {
+                    return Err(api_error!(
+                        OperationNotPermittedException,
+                        "The permission {arn} was not created from a resource-based policy."
+                    )
+                    .into());
+                }
+                let promoted_arn = format!(
+                    "arn:{}:ram:{}:{}:permission/{name}",
+                    caller.partition, caller.region, caller.account_id
+                );
+                if tx.get_permission(&promoted_arn, now).await?.is_some() {
+                    return Err(api_error!(
+                        InvalidParameterException,
+                        "A permission with the name {name} already exists in this Region."
+                    )
+                    .into());
+                }
+                tx.purge_permission(&promoted_arn).await?;
+                tx.insert_permission(
+                    &NewPermission {
+                        arn: promoted_arn.clone(),
+                        account_id: caller.account_id.clone(),
+                        region: caller.region.clone(),
+                        name,
+                        resource_type: view.resource_type.clone(),
+                        feature_set: PermissionFeatureSet::Standard,
+                        status: PermissionStatus::Attachable,
+                        now_ms: now,
+                    },
+                    &view.default().template,
+                )
+                .await?;
+                let promoted = self.load_permission(tx, caller, &promoted_arn, now).await?;
+                let output = PromotePermissionCreatedFromPolicyResponse {
+                    permission: Some(promoted.summary(promoted.default())),
+                    client_token: token.echo(),
+                };
+                Ok(output)
             },
-            &view.default().template,
         )
-        .await?;
-        let promoted = self
-            .load_permission(&mut tx, caller, &promoted_arn, now)
-            .await?;
-        let output = PromotePermissionCreatedFromPolicyResponse {
-            permission: Some(promoted.summary(promoted.default())),
-            client_token: token.echo(),
-        };
-        self.remember(
-            &mut tx,
-            caller,
-            "PromotePermissionCreatedFromPolicy",
-            &token,
-            &input,
-            &output,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(output)
+        .await
     }
 
     pub(crate) async fn promote_resource_share_created_from_policy(

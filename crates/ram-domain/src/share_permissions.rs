@@ -171,67 +171,48 @@ impl Ram {
         Arn::parse_ram(&share_arn, "resource-share")?;
         let permission_arn = input.permission_arn.clone();
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
-        if let Some(replayed) = Ram::replay(
-            &mut tx,
-            caller,
-            "AssociateResourceSharePermission",
-            &token,
-            &input,
-        )
-        .await?
-        {
-            return Ok(replayed);
-        }
-        let share = self.owned_share(&mut tx, caller, &share_arn, now).await?;
-        crate::resource_policies::refuse_policy_share(share.feature_set, &share_arn)?;
-        if share.status != ShareStatus::Active {
-            return Err(share_not_found(&share_arn).into());
-        }
-        let view = self
-            .attachable_permission(
-                &mut tx,
-                caller,
-                &permission_arn,
-                input.permission_version.map(i64::from),
-                now,
-            )
-            .await?;
-        let attached = tx
-            .share_permissions(std::slice::from_ref(&share_arn))
-            .await?;
-        if let Some(existing) = attached
-            .iter()
-            .find(|p| p.resource_type == view.resource_type)
-            && input.replace != Some(true)
-            && !(existing.permission_arn == view.arn
-                && existing.permission_version == view.default_version)
-        {
-            return Err(api_error!(
-                InvalidParameterException,
-                "The resource share already has the permission {} for resource type {}. Set replace to true to replace it.",
-                existing.permission_arn,
-                view.resource_type
-            )
-            .into());
-        }
-        self.attach_permission(&mut tx, &share, &view, now).await?;
-        tx.update_share(&share_arn, None, None, now).await?;
-        let output = AssociateResourceSharePermissionResponse {
-            return_value: Some(true),
-            client_token: token.echo(),
-        };
-        self.remember(
-            &mut tx,
-            caller,
-            "AssociateResourceSharePermission",
-            &token,
-            &input,
-            &output,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(output)
+        self.idempotent_write(caller, "AssociateResourceSharePermission", &token, &input, async |tx| {
+            let share = self.owned_share(tx, caller, &share_arn, now).await?;
+            crate::resource_policies::refuse_policy_share(share.feature_set, &share_arn)?;
+            if share.status != ShareStatus::Active {
+                return Err(share_not_found(&share_arn).into());
+            }
+            let view = self
+                .attachable_permission(
+                    tx,
+                    caller,
+                    &permission_arn,
+                    input.permission_version.map(i64::from),
+                    now,
+                )
+                .await?;
+            let attached = tx
+                .share_permissions(std::slice::from_ref(&share_arn))
+                .await?;
+            if let Some(existing) = attached
+                .iter()
+                .find(|p| p.resource_type == view.resource_type)
+                && input.replace != Some(true)
+                && !(existing.permission_arn == view.arn
+                    && existing.permission_version == view.default_version)
+            {
+                return Err(api_error!(
+                    InvalidParameterException,
+                    "The resource share already has the permission {} for resource type {}. Set replace to true to replace it.",
+                    existing.permission_arn,
+                    view.resource_type
+                )
+                .into());
+            }
+            self.attach_permission(tx, &share, &view, now).await?;
+            tx.update_share(&share_arn, None, None, now).await?;
+            let output = AssociateResourceSharePermissionResponse {
+                return_value: Some(true),
+                client_token: token.echo(),
+            };
+            Ok(output)
+        })
+        .await
     }
 
     pub(crate) async fn disassociate_resource_share_permission(
@@ -245,71 +226,52 @@ impl Ram {
         let permission_arn = input.permission_arn.clone();
         Arn::parse_ram(&permission_arn, "permission")?;
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
-        if let Some(replayed) = Ram::replay(
-            &mut tx,
-            caller,
-            "DisassociateResourceSharePermission",
-            &token,
-            &input,
-        )
-        .await?
-        {
-            return Ok(replayed);
-        }
-        let share = self.owned_share(&mut tx, caller, &share_arn, now).await?;
-        crate::resource_policies::refuse_policy_share(share.feature_set, &share_arn)?;
-        if share.status != ShareStatus::Active {
-            return Err(share_not_found(&share_arn).into());
-        }
-        let attached = tx
-            .share_permissions(std::slice::from_ref(&share_arn))
-            .await?;
-        let Some(found) = attached.iter().find(|p| p.permission_arn == permission_arn) else {
-            return Err(api_error!(
-                UnknownResourceException,
-                "The permission {permission_arn} is not associated with the resource share {share_arn}."
-            )
-            .into());
-        };
-        let holding = AssociationFilter {
-            association_type: Some(AssociationType::Resource),
-            share_arns: vec![share_arn.clone()],
-            resource_types: vec![found.resource_type.clone()],
-            statuses: crate::visibility::live_associations(),
-            ..AssociationFilter::default()
-        };
-        let scope = Scope::Owner(caller.account_id.clone());
-        if !tx
-            .list_associations(&scope, &caller.region, &holding, None, 1, now)
-            .await?
-            .items
-            .is_empty()
-        {
-            return Err(api_error!(
-                InvalidStateTransitionException,
-                "The resource share still holds resources of type {}; remove them before you remove their permission.",
-                found.resource_type
-            )
-            .into());
-        }
-        tx.remove_share_permission(&share_arn, &found.resource_type)
-            .await?;
-        let output = DisassociateResourceSharePermissionResponse {
-            return_value: Some(true),
-            client_token: token.echo(),
-        };
-        self.remember(
-            &mut tx,
-            caller,
-            "DisassociateResourceSharePermission",
-            &token,
-            &input,
-            &output,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(output)
+        self.idempotent_write(caller, "DisassociateResourceSharePermission", &token, &input, async |tx| {
+            let share = self.owned_share(tx, caller, &share_arn, now).await?;
+            crate::resource_policies::refuse_policy_share(share.feature_set, &share_arn)?;
+            if share.status != ShareStatus::Active {
+                return Err(share_not_found(&share_arn).into());
+            }
+            let attached = tx
+                .share_permissions(std::slice::from_ref(&share_arn))
+                .await?;
+            let Some(found) = attached.iter().find(|p| p.permission_arn == permission_arn) else {
+                return Err(api_error!(
+                    UnknownResourceException,
+                    "The permission {permission_arn} is not associated with the resource share {share_arn}."
+                )
+                .into());
+            };
+            let holding = AssociationFilter {
+                association_type: Some(AssociationType::Resource),
+                share_arns: vec![share_arn.clone()],
+                resource_types: vec![found.resource_type.clone()],
+                statuses: crate::visibility::live_associations(),
+                ..AssociationFilter::default()
+            };
+            let scope = Scope::Owner(caller.account_id.clone());
+            if !tx
+                .list_associations(&scope, &caller.region, &holding, None, 1, now)
+                .await?
+                .items
+                .is_empty()
+            {
+                return Err(api_error!(
+                    InvalidStateTransitionException,
+                    "The resource share still holds resources of type {}; remove them before you remove their permission.",
+                    found.resource_type
+                )
+                .into());
+            }
+            tx.remove_share_permission(&share_arn, &found.resource_type)
+                .await?;
+            let output = DisassociateResourceSharePermissionResponse {
+                return_value: Some(true),
+                client_token: token.echo(),
+            };
+            Ok(output)
+        })
+        .await
     }
 
     pub(crate) async fn list_resource_share_permissions(
@@ -474,92 +436,77 @@ impl Ram {
         let from_arn = input.from_permission_arn.clone();
         let to_arn = input.to_permission_arn.clone();
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
-        if let Some(replayed) = Ram::replay(
-            &mut tx,
+        self.idempotent_write(
             caller,
             "ReplacePermissionAssociations",
             &token,
             &input,
+            async |tx| {
+                let from = self.load_permission(tx, caller, &from_arn, now).await?;
+                let to = self
+                    .attachable_permission(tx, caller, &to_arn, None, now)
+                    .await?;
+                if from.resource_type != to.resource_type {
+                    return Err(api_error!(
+                    InvalidParameterException,
+                    "The permissions must be for the same resource type: {} is for {}, {} for {}.",
+                    from.arn,
+                    from.resource_type,
+                    to.arn,
+                    to.resource_type
+                )
+                .into());
+                }
+                let from_version = input.from_permission_version.map(i64::from);
+                if let Some(v) = from_version
+                    && from.version(Some(v)).is_none()
+                {
+                    return Err(api_error!(
+                        InvalidParameterException,
+                        "Permission {from_arn} has no version {v}."
+                    )
+                    .into());
+                }
+                tx.replace_share_permissions(
+                    &caller.account_id,
+                    &caller.region,
+                    &live_shares(),
+                    &from.arn,
+                    from_version,
+                    &to.arn,
+                    to.default_version,
+                    now,
+                )
+                .await?;
+                let work = WorkRecord {
+                    id: self.ctx.uuid(),
+                    account_id: caller.account_id.clone(),
+                    region: caller.region.clone(),
+                    from_arn: from.arn.clone(),
+                    from_version,
+                    to_arn: to.arn.clone(),
+                    to_version: to.default_version,
+                    status: WorkStatus::InProgress,
+                    status_message: None,
+                    created_ms: now,
+                    updated_ms: now,
+                };
+                // The shares move in this transaction; the work item reports IN_PROGRESS until the
+                // association delay has passed, as RAM's asynchronous work does.
+                let settle = now + self.config.association_delay_ms.max(1);
+                tx.insert_work(
+                    &work,
+                    &Lifecycle::until(WorkStatus::InProgress, settle, WorkStatus::Completed, now),
+                )
+                .await?;
+                let output = ReplacePermissionAssociationsResponse {
+                    replace_permission_associations_work: Some(render_work(&work)),
+                    client_token: token.echo(),
+                };
+                Ok(output)
+            },
         )
-        .await?
-        {
-            return Ok(replayed);
-        }
-        let from = self
-            .load_permission(&mut tx, caller, &from_arn, now)
-            .await?;
-        let to = self
-            .attachable_permission(&mut tx, caller, &to_arn, None, now)
-            .await?;
-        if from.resource_type != to.resource_type {
-            return Err(api_error!(
-                InvalidParameterException,
-                "The permissions must be for the same resource type: {} is for {}, {} for {}.",
-                from.arn,
-                from.resource_type,
-                to.arn,
-                to.resource_type
-            )
-            .into());
-        }
-        let from_version = input.from_permission_version.map(i64::from);
-        if let Some(v) = from_version
-            && from.version(Some(v)).is_none()
-        {
-            return Err(api_error!(
-                InvalidParameterException,
-                "Permission {from_arn} has no version {v}."
-            )
-            .into());
-        }
-        tx.replace_share_permissions(
-            &caller.account_id,
-            &caller.region,
-            &live_shares(),
-            &from.arn,
-            from_version,
-            &to.arn,
-            to.default_version,
-            now,
-        )
-        .await?;
-        let work = WorkRecord {
-            id: self.ctx.uuid(),
-            account_id: caller.account_id.clone(),
-            region: caller.region.clone(),
-            from_arn: from.arn.clone(),
-            from_version,
-            to_arn: to.arn.clone(),
-            to_version: to.default_version,
-            status: WorkStatus::InProgress,
-            status_message: None,
-            created_ms: now,
-            updated_ms: now,
-        };
-        // The shares move in this transaction; the work item reports IN_PROGRESS until the
-        // association delay has passed, as RAM's asynchronous work does.
-        let settle = now + self.config.association_delay_ms.max(1);
-        tx.insert_work(
-            &work,
-            &Lifecycle::until(WorkStatus::InProgress, settle, WorkStatus::Completed, now),
-        )
-        .await?;
-        let output = ReplacePermissionAssociationsResponse {
-            replace_permission_associations_work: Some(render_work(&work)),
-            client_token: token.echo(),
-        };
-        self.remember(
-            &mut tx,
-            caller,
-            "ReplacePermissionAssociations",
-            &token,
-            &input,
-            &output,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(output)
+        .await
     }
 
     pub(crate) async fn list_replace_permission_associations_work(

@@ -79,75 +79,60 @@ impl Ram {
         )?;
 
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
-        if let Some(replayed) =
-            Ram::replay(&mut tx, caller, "CreateResourceShare", &token, &input).await?
-        {
-            return Ok(replayed);
-        }
-        if tx
-            .count_shares(&caller.account_id, &caller.region, &live_shares(), now)
-            .await?
-            >= self.config.quotas.resource_shares
-        {
-            return Err(api_error!(
-                ResourceShareLimitExceededException,
-                "You have reached the limit on the number of resource shares you can create."
-            )
-            .into());
-        }
-        let arn = format!(
-            "arn:{}:ram:{}:{}:resource-share/{}",
-            caller.partition,
-            caller.region,
-            caller.account_id,
-            self.ctx.uuid()
-        );
-        tx.insert_share(&NewShare {
-            arn: arn.clone(),
-            owner_account: caller.account_id.clone(),
-            region: caller.region.clone(),
-            name,
-            allow_external: input.allow_external_principals.unwrap_or(true),
-            feature_set: ResourceShareFeatureSet::Standard,
-            retain_on_leave: input
-                .resource_share_configuration
-                .as_ref()
-                .and_then(|c| c.retain_sharing_on_account_leave_organization),
-            lifecycle: Lifecycle::now(ShareStatus::Active),
-            created_ms: now,
-        })
-        .await?;
-        tx.put_share_tags(&arn, &tags).await?;
-        let share = tx
-            .get_share(&arn, now)
-            .await?
-            .ok_or_else(ApiError::internal)?;
-        let permission_arns = input.permission_arns.as_deref().unwrap_or_default();
-        for permission in self
-            .requested_permissions(&mut tx, caller, permission_arns, now)
-            .await?
-        {
-            self.attach_permission(&mut tx, &share, &permission, now)
-                .await?;
-        }
-        self.add_entities(&mut tx, caller, &share, &plan, now)
+        self.idempotent_write(caller, "CreateResourceShare", &token, &input, async |tx| {
+            if tx
+                .count_shares(&caller.account_id, &caller.region, &live_shares(), now)
+                .await?
+                >= self.config.quotas.resource_shares
+            {
+                return Err(api_error!(
+                    ResourceShareLimitExceededException,
+                    "You have reached the limit on the number of resource shares you can create."
+                )
+                .into());
+            }
+            let arn = format!(
+                "arn:{}:ram:{}:{}:resource-share/{}",
+                caller.partition,
+                caller.region,
+                caller.account_id,
+                self.ctx.uuid()
+            );
+            tx.insert_share(&NewShare {
+                arn: arn.clone(),
+                owner_account: caller.account_id.clone(),
+                region: caller.region.clone(),
+                name,
+                allow_external: input.allow_external_principals.unwrap_or(true),
+                feature_set: ResourceShareFeatureSet::Standard,
+                retain_on_leave: input
+                    .resource_share_configuration
+                    .as_ref()
+                    .and_then(|c| c.retain_sharing_on_account_leave_organization),
+                lifecycle: Lifecycle::now(ShareStatus::Active),
+                created_ms: now,
+            })
             .await?;
-        let output = CreateResourceShareResponse {
-            resource_share: Some(answered(self.render_share(&mut tx, &share).await?)),
-            client_token: token.echo(),
-        };
-        self.remember(
-            &mut tx,
-            caller,
-            "CreateResourceShare",
-            &token,
-            &input,
-            &output,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(output)
+            tx.put_share_tags(&arn, &tags).await?;
+            let share = tx
+                .get_share(&arn, now)
+                .await?
+                .ok_or_else(ApiError::internal)?;
+            let permission_arns = input.permission_arns.as_deref().unwrap_or_default();
+            for permission in self
+                .requested_permissions(tx, caller, permission_arns, now)
+                .await?
+            {
+                self.attach_permission(tx, &share, &permission, now).await?;
+            }
+            self.add_entities(tx, caller, &share, &plan, now).await?;
+            let output = CreateResourceShareResponse {
+                resource_share: Some(answered(self.render_share(tx, &share).await?)),
+                client_token: token.echo(),
+            };
+            Ok(output)
+        })
+        .await
     }
 
     pub(crate) async fn get_resource_shares(
@@ -264,70 +249,57 @@ impl Ram {
             validate_share_name(name)?;
         }
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
-        if let Some(replayed) =
-            Ram::replay(&mut tx, caller, "UpdateResourceShare", &token, &input).await?
-        {
-            return Ok(replayed);
-        }
-        let share = self.owned_share(&mut tx, caller, &arn, now).await?;
-        crate::resource_policies::refuse_policy_share(share.feature_set, &arn)?;
-        if share.status == ShareStatus::Deleted || share.status == ShareStatus::Deleting {
-            return Err(share_not_found(&arn).into());
-        }
-        if input.allow_external_principals == Some(false) && !share.allow_external {
-            // Nothing to re-check.
-        } else if input.allow_external_principals == Some(false) {
-            let external = AssociationFilter {
-                association_type: Some(AssociationType::Principal),
-                share_arns: vec![arn.clone()],
-                statuses: crate::visibility::live_associations(),
-                ..AssociationFilter::default()
-            };
-            let live = tx
-                .list_associations(
-                    &Scope::Owner(caller.account_id.clone()),
-                    &caller.region,
-                    &external,
-                    None,
-                    usize::MAX >> 1,
-                    now,
-                )
-                .await?;
-            if live.items.iter().any(|a| a.external) {
-                return Err(api_error!(
-                    InvalidParameterException,
-                    "The resource share {arn} has external principals. Remove them before you disallow external principals."
-                )
-                .into());
+        self.idempotent_write(caller, "UpdateResourceShare", &token, &input, async |tx| {
+            let share = self.owned_share(tx, caller, &arn, now).await?;
+            crate::resource_policies::refuse_policy_share(share.feature_set, &arn)?;
+            if share.status == ShareStatus::Deleted || share.status == ShareStatus::Deleting {
+                return Err(share_not_found(&arn).into());
             }
-        }
-        tx.update_share(
-            &arn,
-            input.name.as_deref(),
-            input.allow_external_principals,
-            now,
-        )
-        .await?;
-        let share = tx
-            .get_share(&arn, now)
-            .await?
-            .ok_or_else(ApiError::internal)?;
-        let output = UpdateResourceShareResponse {
-            resource_share: Some(answered(self.render_share(&mut tx, &share).await?)),
-            client_token: token.echo(),
-        };
-        self.remember(
-            &mut tx,
-            caller,
-            "UpdateResourceShare",
-            &token,
-            &input,
-            &output,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(output)
+            if input.allow_external_principals == Some(false) && !share.allow_external {
+                // Nothing to re-check.
+            } else if input.allow_external_principals == Some(false) {
+                let external = AssociationFilter {
+                    association_type: Some(AssociationType::Principal),
+                    share_arns: vec![arn.clone()],
+                    statuses: crate::visibility::live_associations(),
+                    ..AssociationFilter::default()
+                };
+                let live = tx
+                    .list_associations(
+                        &Scope::Owner(caller.account_id.clone()),
+                        &caller.region,
+                        &external,
+                        None,
+                        usize::MAX >> 1,
+                        now,
+                    )
+                    .await?;
+                if live.items.iter().any(|a| a.external) {
+                    return Err(api_error!(
+                        InvalidParameterException,
+                        "The resource share {arn} has external principals. Remove them before you disallow external principals."
+                    )
+                    .into());
+                }
+            }
+            tx.update_share(
+                &arn,
+                input.name.as_deref(),
+                input.allow_external_principals,
+                now,
+            )
+            .await?;
+            let share = tx
+                .get_share(&arn, now)
+                .await?
+                .ok_or_else(ApiError::internal)?;
+            let output = UpdateResourceShareResponse {
+                resource_share: Some(answered(self.render_share(tx, &share).await?)),
+                client_token: token.echo(),
+            };
+            Ok(output)
+        })
+        .await
     }
 
     pub(crate) async fn delete_resource_share(
@@ -339,42 +311,29 @@ impl Ram {
         let arn = input.resource_share_arn.clone();
         Arn::parse_ram(&arn, "resource-share")?;
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
-        if let Some(replayed) =
-            Ram::replay(&mut tx, caller, "DeleteResourceShare", &token, &input).await?
-        {
-            return Ok(replayed);
-        }
-        let share = self.owned_share(&mut tx, caller, &arn, now).await?;
-        crate::resource_policies::refuse_policy_share(share.feature_set, &arn)?;
-        if share.status == ShareStatus::Deleted || share.status == ShareStatus::Deleting {
-            return Err(share_not_found(&arn).into());
-        }
-        self.end_all_associations(&mut tx, &share, now).await?;
-        let settle = now + self.config.association_delay_ms;
-        let retention = settle + self.config.deleted_share_retention_seconds * 1000;
-        tx.set_share_lifecycle(
-            &arn,
-            &Lifecycle::until(ShareStatus::Deleting, settle, ShareStatus::Deleted, now),
-            Some(retention),
-            now,
-        )
-        .await?;
-        let output = DeleteResourceShareResponse {
-            return_value: Some(true),
-            client_token: token.echo(),
-        };
-        self.remember(
-            &mut tx,
-            caller,
-            "DeleteResourceShare",
-            &token,
-            &input,
-            &output,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(output)
+        self.idempotent_write(caller, "DeleteResourceShare", &token, &input, async |tx| {
+            let share = self.owned_share(tx, caller, &arn, now).await?;
+            crate::resource_policies::refuse_policy_share(share.feature_set, &arn)?;
+            if share.status == ShareStatus::Deleted || share.status == ShareStatus::Deleting {
+                return Err(share_not_found(&arn).into());
+            }
+            self.end_all_associations(tx, &share, now).await?;
+            let settle = now + self.config.association_delay_ms;
+            let retention = settle + self.config.deleted_share_retention_seconds * 1000;
+            tx.set_share_lifecycle(
+                &arn,
+                &Lifecycle::until(ShareStatus::Deleting, settle, ShareStatus::Deleted, now),
+                Some(retention),
+                now,
+            )
+            .await?;
+            let output = DeleteResourceShareResponse {
+                return_value: Some(true),
+                client_token: token.echo(),
+            };
+            Ok(output)
+        })
+        .await
     }
 
     /// The caller's own share; another account's share is "not found", never "forbidden".

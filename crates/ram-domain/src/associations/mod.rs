@@ -53,33 +53,24 @@ impl Ram {
             .into());
         }
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
-        if let Some(replayed) =
-            Ram::replay(&mut tx, caller, "AssociateResourceShare", &token, &input).await?
-        {
-            return Ok(replayed);
-        }
-        let share = self.owned_share(&mut tx, caller, &arn, now).await?;
-        crate::resource_policies::refuse_policy_share(share.feature_set, &arn)?;
-        let associations = self
-            .add_entities(&mut tx, caller, &share, &plan, now)
-            .await?;
-        tx.update_share(&arn, None, None, now).await?;
-        let output = AssociateResourceShareResponse {
-            resource_share_associations: Some(associations),
-            client_token: token.echo(),
-        };
-        self.remember(
-            &mut tx,
+        self.idempotent_write(
             caller,
             "AssociateResourceShare",
             &token,
             &input,
-            &output,
+            async |tx| {
+                let share = self.owned_share(tx, caller, &arn, now).await?;
+                crate::resource_policies::refuse_policy_share(share.feature_set, &arn)?;
+                let associations = self.add_entities(tx, caller, &share, &plan, now).await?;
+                tx.update_share(&arn, None, None, now).await?;
+                let output = AssociateResourceShareResponse {
+                    resource_share_associations: Some(associations),
+                    client_token: token.echo(),
+                };
+                Ok(output)
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(output)
+        .await
     }
 
     pub(crate) async fn disassociate_resource_share(
@@ -109,56 +100,41 @@ impl Ram {
             .into());
         }
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
-        if let Some(replayed) =
-            Ram::replay(&mut tx, caller, "DisassociateResourceShare", &token, &input).await?
-        {
-            return Ok(replayed);
-        }
-        let share = tx
-            .get_share(&arn, now)
-            .await?
-            .filter(|s| s.region == caller.region)
-            .ok_or_else(|| share_not_found(&arn))?;
-        let associations = if share.owner_account == caller.account_id {
-            crate::resource_policies::refuse_policy_share(share.feature_set, &arn)?;
-            if share.status != ShareStatus::Active {
-                return Err(api_error!(
-                    InvalidStateTransitionException,
-                    "The resource share {arn} is in {} state and cannot be changed.",
-                    share.status.as_str()
-                )
-                .into());
-            }
-            self.remove_entities(&mut tx, &share, &resources, &principals, &sources, now)
-                .await?
-        } else {
-            self.leave_share(
-                &mut tx,
-                caller,
-                &share,
-                &resources,
-                &principals,
-                &sources,
-                now,
-            )
-            .await?
-        };
-        tx.update_share(&arn, None, None, now).await?;
-        let output = DisassociateResourceShareResponse {
-            resource_share_associations: Some(associations),
-            client_token: token.echo(),
-        };
-        self.remember(
-            &mut tx,
+        self.idempotent_write(
             caller,
             "DisassociateResourceShare",
             &token,
             &input,
-            &output,
+            async |tx| {
+                let share = tx
+                    .get_share(&arn, now)
+                    .await?
+                    .filter(|s| s.region == caller.region)
+                    .ok_or_else(|| share_not_found(&arn))?;
+                let associations = if share.owner_account == caller.account_id {
+                    crate::resource_policies::refuse_policy_share(share.feature_set, &arn)?;
+                    if share.status != ShareStatus::Active {
+                        return Err(api_error!(
+                            InvalidStateTransitionException,
+                            "The resource share {arn} is in {} state and cannot be changed.",
+                            share.status.as_str()
+                        )
+                        .into());
+                    }
+                    self.remove_entities(tx, &share, &resources, &principals, &sources, now)
+                        .await?
+                } else {
+                    self.leave_share(tx, caller, &share, &resources, &principals, &sources, now)
+                        .await?
+                };
+                tx.update_share(&arn, None, None, now).await?;
+                let output = DisassociateResourceShareResponse {
+                    resource_share_associations: Some(associations),
+                    client_token: token.echo(),
+                };
+                Ok(output)
+            },
         )
-        .await?;
-        tx.commit().await?;
-        Ok(output)
+        .await
     }
 }
