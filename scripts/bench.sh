@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Reruns the benchmarks of docs/benchmarks.md: ramd-bench against release builds of ramd on SQLite, on
-# PostgreSQL with one replica and with two. Prints one JSON line per run. Needs PostgreSQL binaries
+# Reruns the benchmarks of docs/benchmarks.md: ramd-bench against the reference server (bare hyper, a
+# fixed RAM-shaped answer: the machine's limit for this client) and against release builds of ramd on
+# SQLite, on PostgreSQL with one replica and with two. Prints one JSON line per run, each ramd run with
+# its share of the reference's requests/s for the same workload. Needs PostgreSQL binaries
 # (scripts/postgres.sh installs them) unless RAMD_TEST_DATABASE_URL names a server.
 # Usage: scripts/bench.sh [seconds per run, default 10] [concurrency, default 32]
 set -euo pipefail
@@ -35,13 +37,31 @@ fresh_db() { # a new database on the PostgreSQL server, printed as a URL
     psql "$RAMD_TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
     echo "${RAMD_TEST_DATABASE_URL%/*}/$name"
 }
+declare -A reference_rps
 bench() { # bench LABEL WORKLOAD ENDPOINT...
     local label=$1 workload=$2; shift 2
     local args=()
     for e in "$@"; do args+=(--endpoint "$e"); done
-    printf '{"run": "%s", "result": %s}\n' "$label" \
-        "$(target/release/ramd-bench "${args[@]}" --workload "$workload" --seconds "$seconds" --concurrency "$concurrency")"
+    local result
+    result=$(target/release/ramd-bench "${args[@]}" --workload "$workload" --seconds "$seconds" --concurrency "$concurrency")
+    local rps
+    rps=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["requests_per_second"])' "$result")
+    if [ "$label" = reference ]; then
+        reference_rps[$workload]=$rps
+        printf '{"run": "%s", "result": %s}\n' "$label" "$result"
+    else
+        printf '{"run": "%s", "share_of_reference": %s, "result": %s}\n' "$label" \
+            "$(python3 -c 'import sys; print(round(float(sys.argv[1]) / float(sys.argv[2]), 4))' "$rps" "${reference_rps[$workload]}")" \
+            "$result"
+    fi
 }
+
+p=$(port)
+target/release/ramd-bench --serve-reference "127.0.0.1:$p" 2>"$work/reference.log" &
+echo $! >> "$work/pids"
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.05; done
+bench reference write "http://127.0.0.1:$p"
+bench reference read "http://127.0.0.1:$p"
 
 a=$(serve sqlite)
 bench "sqlite, 1 replica" write "$a"

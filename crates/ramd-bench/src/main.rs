@@ -9,6 +9,11 @@
 //! `write` creates resource shares (each with one resource); `read` lists shares a page at a time
 //! (GetResourceShares, maxResults 50) after seeding `--seed` shares. Requests alternate between
 //! the endpoints; accounts are spread over `--accounts`.
+//!
+//! `ramd-bench --serve-reference 127.0.0.1:7499` is the reference server instead: a bare hyper
+//! server answering every request with one fixed RAM-shaped body (`reference.rs`). Measured in the
+//! same run as ramd, with the same workload, it gives the machine's limit for this client, so
+//! results are reported as ratios that stay comparable across machines.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,6 +26,8 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
+mod reference;
+
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum Workload {
     Write,
@@ -31,8 +38,11 @@ enum Workload {
 #[command(about = "Load generator for ramd (trust mode).")]
 struct Args {
     /// A ramd endpoint; give several to spread the load over replicas.
-    #[arg(long = "endpoint", required = true)]
+    #[arg(long = "endpoint", required_unless_present = "serve_reference")]
     endpoints: Vec<String>,
+    /// Instead of generating load, serve the reference answer on this address until killed.
+    #[arg(long, value_name = "ADDR")]
+    serve_reference: Option<std::net::SocketAddr>,
     #[arg(long, value_enum, default_value = "write")]
     workload: Workload,
     /// Requests in flight at once.
@@ -181,6 +191,13 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
+    if let Some(addr) = args.serve_reference {
+        if let Err(e) = reference::serve(addr).await {
+            eprintln!("ramd-bench: reference server: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     let http: Http = Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(args.concurrency)
         .build_http();
