@@ -60,12 +60,11 @@ p=$(port)
 target/release/ramd-bench --serve-reference "127.0.0.1:$p" 2>"$work/reference.log" &
 echo $! >> "$work/pids"
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.05; done
-bench reference write "http://127.0.0.1:$p"
-bench reference read "http://127.0.0.1:$p"
+ref="http://127.0.0.1:$p"
+for w in write read read-arn associate list-resources check-access; do bench reference "$w" "$ref"; done
 
 a=$(serve sqlite)
-bench "sqlite, 1 replica" write "$a"
-bench "sqlite, 1 replica" read "$a"
+for w in write read read-arn associate list-resources check-access; do bench "sqlite, 1 replica" "$w" "$a"; done
 
 db=$(fresh_db one)
 a=$(serve pg1 --database-url "$db")

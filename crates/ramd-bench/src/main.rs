@@ -6,9 +6,13 @@
 //! ramd-bench --endpoint http://127.0.0.1:7420 [--endpoint http://127.0.0.1:7421] \
 //!     --workload write|read --concurrency 32 --seconds 10
 //! ```
-//! `write` creates resource shares (each with one resource); `read` lists shares a page at a time
-//! (GetResourceShares, maxResults 50) after seeding `--seed` shares. Requests alternate between
-//! the endpoints; accounts are spread over `--accounts`.
+//! `write` creates resource shares (each with one resource); the other workloads first seed
+//! `--seed` shares per account, then: `read` lists shares a page at a time (GetResourceShares,
+//! maxResults 50), `read-arn` gets one share by ARN, `associate` adds a resource to a share,
+//! `list-resources` is the receiving account's ListResources(OTHER-ACCOUNTS) page of 10 and
+//! `check-access` asks `POST /checkaccess` for the receiver (for those two the seeded shares hold
+//! CodeBuild projects shared with account 999999999999, which accepts). Requests alternate
+//! between the endpoints; accounts are spread over `--accounts`.
 //!
 //! `ramd-bench --serve-reference 127.0.0.1:7499` is the reference server instead: a bare hyper
 //! server answering every request with one fixed RAM-shaped body (`reference.rs`). Measured in the
@@ -30,8 +34,31 @@ mod reference;
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum Workload {
+    /// CreateResourceShare with one transit gateway.
     Write,
+    /// GetResourceShares(SELF), a page of 50.
     Read,
+    /// GetResourceShares(SELF) naming one of the seeded shares by ARN.
+    ReadArn,
+    /// AssociateResourceShare adding one more transit gateway to the account's share.
+    Associate,
+    /// ListResources(OTHER-ACCOUNTS) by an account the seeded shares were shared with (accepted).
+    ListResources,
+    /// POST /checkaccess: may the receiving account use one of the shared projects?
+    CheckAccess,
+}
+
+impl Workload {
+    fn name(self) -> &'static str {
+        match self {
+            Workload::Write => "write",
+            Workload::Read => "read",
+            Workload::ReadArn => "read-arn",
+            Workload::Associate => "associate",
+            Workload::ListResources => "list-resources",
+            Workload::CheckAccess => "check-access",
+        }
+    }
 }
 
 #[derive(Parser, Clone)]
@@ -54,7 +81,7 @@ struct Args {
     /// Accounts the load is spread over (111111111111, 111111111112, ...).
     #[arg(long, default_value_t = 8)]
     accounts: u64,
-    /// Shares each account gets before a read run.
+    /// Shares each account gets before a run of any workload but `write`.
     #[arg(long, default_value_t = 200)]
     seed: u64,
     #[arg(long, default_value = "us-east-1")]
@@ -67,7 +94,18 @@ struct Shared {
     args: Args,
     http: Http,
     errors: AtomicU64,
+    /// Per account: the seeded shares' ARNs and resources (for the workloads that name them).
+    seeded: Vec<Seeded>,
 }
+
+#[derive(Default, Clone)]
+struct Seeded {
+    shares: Vec<String>,
+    resources: Vec<String>,
+}
+
+/// The account every seeded share is shared with (for the receiver's workloads).
+const RECEIVER: &str = "999999999999";
 
 fn account(n: u64) -> String {
     format!("{}", 111_111_111_111 + n)
@@ -107,10 +145,18 @@ async fn call(
     serde_json::from_slice(&bytes).map_err(|e| e.to_string())
 }
 
+fn tgw(account: &str, region: &str, n: u64) -> String {
+    format!("arn:aws:ec2:{region}:{account}:transit-gateway/tgw-{n:017x}")
+}
+
+fn project(account: &str, region: &str, n: u64) -> String {
+    format!("arn:aws:codebuild:{region}:{account}:project/p-{n}")
+}
+
 fn create_body(account: &str, region: &str, n: u64) -> serde_json::Value {
     serde_json::json!({
         "name": format!("bench-{n}"),
-        "resourceArns": [format!("arn:aws:ec2:{region}:{account}:transit-gateway/tgw-{n:017x}")],
+        "resourceArns": [tgw(account, region, n)],
     })
 }
 
@@ -122,7 +168,33 @@ async fn worker(s: Arc<Shared>, id: usize, until: Instant) -> Vec<u32> {
         let endpoint = &s.args.endpoints[usize::try_from(n).unwrap_or(0) % s.args.endpoints.len()];
         let acct = account(n % s.args.accounts);
         let started = Instant::now();
+        let seeded = &s.seeded[usize::try_from(n % s.args.accounts).unwrap_or(0)];
+        let pick =
+            |items: &[String]| items[usize::try_from(n).unwrap_or(0) / 7 % items.len()].clone();
         let result = match s.args.workload {
+            Workload::ReadArn => {
+                let body = serde_json::json!({"resourceOwner": "SELF", "resourceShareArns": [pick(&seeded.shares)]});
+                call(&s, endpoint, &acct, "/getresourceshares", &body).await
+            }
+            Workload::Associate => {
+                let body = serde_json::json!({
+                    "resourceShareArn": seeded.shares[0],
+                    "resourceArns": [tgw(&acct, &s.args.region, 1 << 40 | n)],
+                });
+                call(&s, endpoint, &acct, "/associateresourceshare", &body).await
+            }
+            Workload::ListResources => {
+                let body = serde_json::json!({"resourceOwner": "OTHER-ACCOUNTS", "maxResults": 10});
+                call(&s, endpoint, RECEIVER, "/listresources", &body).await
+            }
+            Workload::CheckAccess => {
+                let body = serde_json::json!({
+                    "principal": RECEIVER,
+                    "action": "codebuild:BatchGetProjects",
+                    "resourceArn": pick(&seeded.resources),
+                });
+                call(&s, endpoint, RECEIVER, "/checkaccess", &body).await
+            }
             Workload::Write => {
                 call(
                     &s,
@@ -158,16 +230,58 @@ async fn worker(s: Arc<Shared>, id: usize, until: Instant) -> Vec<u32> {
     latencies
 }
 
-async fn seed(s: &Shared) -> Result<(), String> {
+/// Gives each account `--seed` shares. For the receiver's workloads each share holds a CodeBuild
+/// project and is shared with `RECEIVER`, who accepts each invitation.
+async fn seed(s: &Shared) -> Result<Vec<Seeded>, String> {
+    let shared = matches!(
+        s.args.workload,
+        Workload::ListResources | Workload::CheckAccess
+    );
+    let endpoint = &s.args.endpoints[0];
+    let mut all = Vec::new();
     for a in 0..s.args.accounts {
         let acct = account(a);
-        for n in 0..s.args.seed {
+        let mut seeded = Seeded::default();
+        for n in 0..s.args.seed.max(1) {
+            let body = if shared {
+                let resource = project(&acct, &s.args.region, n);
+                seeded.resources.push(resource.clone());
+                serde_json::json!({"name": format!("bench-{n}"), "resourceArns": [resource], "principals": [RECEIVER]})
+            } else {
+                create_body(&acct, &s.args.region, 1_000_000_000 + n)
+            };
+            let out = call(s, endpoint, &acct, "/createresourceshare", &body).await?;
+            let arn = out["resourceShare"]["resourceShareArn"]
+                .as_str()
+                .ok_or("CreateResourceShare answered no ARN")?
+                .to_owned();
+            if shared {
+                accept(s, endpoint, &arn).await?;
+            }
+            seeded.shares.push(arn);
+        }
+        all.push(seeded);
+    }
+    Ok(all)
+}
+
+/// The receiver accepts the invitation of one share (at once: a sender may have only 20 pending).
+async fn accept(s: &Shared, endpoint: &str, share_arn: &str) -> Result<(), String> {
+    let body = serde_json::json!({"resourceShareArns": [share_arn]});
+    let page = call(s, endpoint, RECEIVER, "/getresourceshareinvitations", &body).await?;
+    for inv in page["resourceShareInvitations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        if inv["status"] == "PENDING" {
+            let accept = serde_json::json!({"resourceShareInvitationArn": inv["resourceShareInvitationArn"]});
             call(
                 s,
-                &s.args.endpoints[0],
-                &acct,
-                "/createresourceshare",
-                &create_body(&acct, &s.args.region, 1_000_000_000 + n),
+                endpoint,
+                RECEIVER,
+                "/acceptresourceshareinvitation",
+                &accept,
             )
             .await?;
         }
@@ -201,17 +315,22 @@ async fn main() {
     let http: Http = Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(args.concurrency)
         .build_http();
-    let shared = Arc::new(Shared {
+    let mut shared = Shared {
         args: args.clone(),
         http,
         errors: AtomicU64::new(0),
-    });
-    if args.workload == Workload::Read
-        && let Err(e) = seed(&shared).await
-    {
-        eprintln!("ramd-bench: seeding failed: {e}");
-        std::process::exit(1);
+        seeded: vec![Seeded::default(); usize::try_from(args.accounts).unwrap_or(0)],
+    };
+    if args.workload != Workload::Write {
+        match seed(&shared).await {
+            Ok(seeded) => shared.seeded = seeded,
+            Err(e) => {
+                eprintln!("ramd-bench: seeding failed: {e}");
+                std::process::exit(1);
+            }
+        }
     }
+    let shared = Arc::new(shared);
     let started = Instant::now();
     let until = started + Duration::from_secs(args.seconds);
     let handles: Vec<_> = (0..args.concurrency)
@@ -225,7 +344,7 @@ async fn main() {
     latencies.sort_unstable();
     #[allow(clippy::cast_precision_loss)]
     let report = serde_json::json!({
-        "workload": match args.workload { Workload::Write => "write", Workload::Read => "read" },
+        "workload": args.workload.name(),
         "endpoints": args.endpoints.len(),
         "concurrency": args.concurrency,
         "seconds": elapsed,

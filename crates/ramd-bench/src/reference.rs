@@ -1,5 +1,5 @@
 //! The reference server: hyper alone, answering every request (after reading its body) with one
-//! fixed GetResourceShares-shaped JSON document of about 200 bytes and the headers ramd sends. What
+//! fixed RAM-shaped JSON document of about 300 bytes and the headers ramd sends. What
 //! it serves is the most this client and machine can do over HTTP; ramd's results are ratios to it.
 
 use std::convert::Infallible;
@@ -13,8 +13,9 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
-/// One resource share, as ramd renders it (and as both workloads' clients parse).
-const BODY: &str = r#"{"resourceShares":[{"resourceShareArn":"arn:aws:ram:us-east-1:111111111111:resource-share/0b4c8c4e-6f0e-4d53-9a57-2b1f3f3f0c01","name":"bench-1","owningAccountId":"111111111111","allowExternalPrincipals":true,"status":"ACTIVE","featureSet":"STANDARD"}]}"#;
+/// One resource share, as ramd renders it, as a listing and as a created share (so every workload,
+/// seeding included, reads what it expects).
+const BODY: &str = r#"{"resourceShares":[{"resourceShareArn":"arn:aws:ram:us-east-1:111111111111:resource-share/0b4c8c4e-6f0e-4d53-9a57-2b1f3f3f0c01","name":"bench-1","owningAccountId":"111111111111","allowExternalPrincipals":true,"status":"ACTIVE"}],"resourceShare":{"resourceShareArn":"arn:aws:ram:us-east-1:111111111111:resource-share/0b4c8c4e"}}"#;
 
 async fn answer(
     request: Request<hyper::body::Incoming>,
