@@ -38,11 +38,6 @@ impl Ram {
         purged_invitations(now, self.config.ended_invitation_retention_seconds)
     }
 
-    fn is_purged(&self, invitation: &InvitationRecord, now: i64) -> bool {
-        let purged = self.purged(now);
-        !purged.live.admits(invitation.status) && invitation.settled_ms <= purged.settled_by_ms
-    }
-
     /// The pending invitation of a principal association, if one is outstanding.
     pub(crate) async fn pending_invitation(
         &self,
@@ -132,7 +127,7 @@ impl Ram {
             Some(i)
                 if i.receiver_account == caller.account_id
                     && i.region == caller.region
-                    && !self.is_purged(&i, now) =>
+                    && !self.purged(now).covers(&i) =>
             {
                 Ok(i)
             }

@@ -92,13 +92,17 @@ enum Tagged {
 
 impl Ram {
     /// The taggable resource a Tag/Untag call names: exactly one of `resourceShareArn` and
-    /// `resourceArn`; either names a share, `resourceArn` may also name a permission.
+    /// `resourceArn`; either names a share, `resourceArn` may also name a permission. A
+    /// `resourceArn` that names nothing of the caller's is `not_found`, the calling operation's
+    /// own code (TagResource: `ResourceArnNotFoundException`; UntagResource, which models no such
+    /// error: `UnknownResourceException`).
     async fn tagged(
         &self,
         tx: &mut ReadTx,
         caller: &Caller,
         share_arn: Option<&String>,
         resource_arn: Option<&String>,
+        not_found: ErrorCode,
         now: i64,
     ) -> Outcome<Tagged> {
         let ((Some(arn), None) | (None, Some(arn))) = (share_arn, resource_arn) else {
@@ -108,6 +112,8 @@ impl Ram {
             )
             .into());
         };
+        let unknown =
+            || ApiError::new(not_found, format!("The resource {arn} could not be found."));
         let parsed = Arn::parse(arn)
             .filter(|a| a.service == "ram")
             .ok_or_else(|| {
@@ -119,30 +125,18 @@ impl Ram {
         if parsed.resource.starts_with("permission/") && resource_arn.is_some() {
             let view = match self.own_permission(tx, caller, arn, now).await {
                 Err(Failure::Api(e)) if e.code == ErrorCode::UnknownResourceException => {
-                    return Err(api_error!(
-                        ResourceArnNotFoundException,
-                        "The resource {arn} could not be found."
-                    )
-                    .into());
+                    return Err(unknown().into());
                 }
                 other => other?,
             };
             if view.status == PermissionStatus::Deleted || view.status == PermissionStatus::Deleting
             {
-                return Err(api_error!(
-                    ResourceArnNotFoundException,
-                    "The resource {arn} could not be found."
-                )
-                .into());
+                return Err(unknown().into());
             }
             return Ok(Tagged::Permission(view.arn));
         }
         if !parsed.resource.starts_with("resource-share/") {
-            return Err(api_error!(
-                ResourceArnNotFoundException,
-                "The resource {arn} could not be found."
-            )
-            .into());
+            return Err(unknown().into());
         }
         let share = self.owned_share(tx, caller, arn, now).await?;
         if share.status == ShareStatus::Deleted || share.status == ShareStatus::Deleting {
@@ -166,6 +160,7 @@ impl Ram {
                 caller,
                 input.resource_share_arn.as_ref(),
                 input.resource_arn.as_ref(),
+                ErrorCode::ResourceArnNotFoundException,
                 now,
             )
             .await?;
@@ -211,23 +206,17 @@ impl Ram {
             .into());
         }
         let mut tx = self.store().begin().await?;
-        let target = match self
+        match self
             .tagged(
                 &mut tx,
                 caller,
                 input.resource_share_arn.as_ref(),
                 input.resource_arn.as_ref(),
+                ErrorCode::UnknownResourceException,
                 now,
             )
-            .await
+            .await?
         {
-            // UntagResource models no ResourceArnNotFoundException: AWS answers "unknown".
-            Err(Failure::Api(e)) if e.code == ErrorCode::ResourceArnNotFoundException => {
-                return Err(ApiError::new(ErrorCode::UnknownResourceException, e.message).into());
-            }
-            other => other?,
-        };
-        match target {
             Tagged::Share(arn) => tx.remove_share_tags(&arn, &keys).await?,
             Tagged::Permission(arn) => tx.remove_permission_tags(&arn, &keys).await?,
         }

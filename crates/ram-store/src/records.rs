@@ -222,6 +222,13 @@ pub struct Purged {
     pub settled_by_ms: i64,
 }
 
+impl Purged {
+    /// Whether `invitation` is one of them: the same test `list_invitations` applies in SQL.
+    pub fn covers(&self, invitation: &InvitationRecord) -> bool {
+        !self.live.admits(invitation.status) && invitation.settled_ms <= self.settled_by_ms
+    }
+}
+
 /// Whose associations a count covers (quotas are per share and per owning account).
 #[derive(Debug, Clone, Copy)]
 pub enum Counted<'a> {
