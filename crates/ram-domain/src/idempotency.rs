@@ -51,8 +51,11 @@ impl Ram {
         input: &I,
         work: impl AsyncFnOnce(&mut WriteTx) -> Outcome<O>,
     ) -> Outcome<O> {
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.store().begin_for(Some(&caller.account_id)).await?;
         if let Some(replayed) = Ram::replay(&mut tx, caller, operation, token, input).await? {
+            // Committed, not dropped: on the embedded store a commit waits until what it read is
+            // durable, so a replay never answers for a write that could still be lost.
+            tx.commit().await?;
             return Ok(replayed);
         }
         let output = work(&mut tx).await?;

@@ -211,7 +211,7 @@ impl Ram {
         let info = self.resolve_resource(caller, &input.resource_arn)?.clone();
         let grant = read_policy(&input.policy, &input.resource_arn, &info)?;
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.store().begin_for(Some(&caller.account_id)).await?;
         // An earlier policy's share goes away with it.
         let holdings = AssociationFilter {
             association_type: Some(AssociationType::Resource),
@@ -434,7 +434,7 @@ impl Ram {
         let arn = input.resource_share_arn.clone();
         Arn::parse_ram(&arn, "resource-share")?;
         let now = self.now_ms();
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.store().begin_for(Some(&caller.account_id)).await?;
         let share = self.owned_share(&mut tx, caller, &arn, now).await?;
         if share.status != ShareStatus::Active {
             return Err(api_error!(

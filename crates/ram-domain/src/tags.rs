@@ -153,7 +153,7 @@ impl Ram {
         let now = self.now_ms();
         let limit = self.config.quotas.tags_per_resource;
         let tags = validate_tags(&input.tags, limit)?;
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.store().begin_for(Some(&caller.account_id)).await?;
         let target = self
             .tagged(
                 &mut tx,
@@ -205,7 +205,7 @@ impl Ram {
             )
             .into());
         }
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.store().begin_for(Some(&caller.account_id)).await?;
         match self
             .tagged(
                 &mut tx,

@@ -1,6 +1,4 @@
-use sqlx::Row;
-use sqlx::any::AnyRow;
-
+use crate::engine::{DbError, Query, Row, query};
 use crate::records::{AccessKeyRecord, AccountRecord};
 use crate::{ReadTx, StoreError, WriteTx};
 
@@ -11,7 +9,7 @@ const COUNT_ACCOUNTS: &str = "SELECT COUNT(*) AS n FROM accounts";
 const INSERT_ACCOUNT: &str = "INSERT INTO accounts (account_id, name, created_ms) VALUES ($1, $2, $3) ON CONFLICT (account_id) DO NOTHING";
 const INSERT_ACCESS_KEY: &str = "INSERT INTO access_keys (access_key_id, secret_access_key, account_id, principal_arn, created_ms) VALUES ($1, $2, $3, $4, $5)";
 
-fn key_from_row(r: &AnyRow) -> Result<AccessKeyRecord, sqlx::Error> {
+fn key_from_row(r: &Row) -> Result<AccessKeyRecord, DbError> {
     Ok(AccessKeyRecord {
         access_key_id: r.try_get("access_key_id")?,
         secret_access_key: r.try_get("secret_access_key")?,
@@ -26,9 +24,9 @@ impl ReadTx {
         &mut self,
         account_id: &str,
     ) -> Result<Option<AccountRecord>, StoreError> {
-        let row = sqlx::query(GET_ACCOUNT)
+        let row = query(GET_ACCOUNT)
             .bind(account_id)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         row.map(|r| {
             Ok(AccountRecord {
@@ -38,11 +36,11 @@ impl ReadTx {
             })
         })
         .transpose()
-        .map_err(|e: sqlx::Error| e.into())
+        .map_err(|e: DbError| e.into())
     }
 
     pub async fn list_accounts(&mut self) -> Result<Vec<AccountRecord>, StoreError> {
-        let rows = sqlx::query(LIST_ACCOUNTS).fetch_all(&mut *self.tx).await?;
+        let rows = query(LIST_ACCOUNTS).fetch_all(&mut self.tx).await?;
         rows.iter()
             .map(|r| {
                 Ok(AccountRecord {
@@ -51,7 +49,7 @@ impl ReadTx {
                     created_ms: r.try_get("created_ms")?,
                 })
             })
-            .collect::<Result<_, sqlx::Error>>()
+            .collect::<Result<_, DbError>>()
             .map_err(Into::into)
     }
 
@@ -59,15 +57,15 @@ impl ReadTx {
         &mut self,
         access_key_id: &str,
     ) -> Result<Option<AccessKeyRecord>, StoreError> {
-        let row = sqlx::query(GET_ACCESS_KEY)
+        let row = query(GET_ACCESS_KEY)
             .bind(access_key_id)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         Ok(row.as_ref().map(key_from_row).transpose()?)
     }
 
     pub async fn count_accounts(&mut self) -> Result<i64, StoreError> {
-        let row = sqlx::query(COUNT_ACCOUNTS).fetch_one(&mut *self.tx).await?;
+        let row = query(COUNT_ACCOUNTS).fetch_one(&mut self.tx).await?;
         Ok(row.try_get("n")?)
     }
 }
@@ -75,23 +73,23 @@ impl ReadTx {
 impl WriteTx {
     /// Creates the account unless it exists; returns whether it was created.
     pub async fn insert_account(&mut self, account: &AccountRecord) -> Result<bool, StoreError> {
-        let done = sqlx::query(INSERT_ACCOUNT)
+        let done = query(INSERT_ACCOUNT)
             .bind(&account.account_id)
             .bind(&account.name)
             .bind(account.created_ms)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(done.rows_affected() == 1)
     }
 
     pub async fn insert_access_key(&mut self, key: &AccessKeyRecord) -> Result<(), StoreError> {
-        sqlx::query(INSERT_ACCESS_KEY)
+        query(INSERT_ACCESS_KEY)
             .bind(&key.access_key_id)
             .bind(&key.secret_access_key)
             .bind(&key.account_id)
             .bind(key.principal_arn.as_deref())
             .bind(key.created_ms)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -106,8 +104,8 @@ impl WriteTx {
                 continue;
             }
             // The name is one of the schema's own table names, never a caller's value.
-            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
-                .execute(&mut *self.tx)
+            Query::built(format!("DELETE FROM {table}"), Vec::new())
+                .execute(&mut self.tx)
                 .await?;
         }
         Ok(())

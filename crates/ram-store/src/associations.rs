@@ -1,10 +1,8 @@
-use sqlx::Row;
-use sqlx::any::AnyRow;
-
+use crate::engine::{Row, query};
 use ram_model::{ResourceShareAssociationStatus, ResourceShareAssociationType};
 
-use crate::query::{Bind, Page, Scope, Sql, effective_status, effective_status_sql};
-use crate::records::{AssociationFilter, AssociationRecord, Counted, Lifecycle, NewAssociation};
+use crate::query::{Bind, Page, Scope, Sql, counted, effective_status, effective_status_sql};
+use crate::records::{AssociationFilter, AssociationRecord, Lifecycle, NewAssociation};
 use crate::shares::{next_of, receiver_access};
 use crate::states::{States, state};
 use crate::{ReadTx, StoreError, WriteTx};
@@ -32,9 +30,11 @@ const GET_ASSOCIATION: &str = concat!(
 );
 /// A row for the same entity starts afresh (an entity disassociated and added again).
 const UPSERT_ASSOCIATION: &str = "INSERT INTO associations (share_arn, association_type, entity, owner_account, region, entity_account, resource_type, external, status, status_message, next_status, transition_ms, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) ON CONFLICT (share_arn, association_type, entity) DO UPDATE SET external = $8, status = $9, status_message = $10, next_status = $11, transition_ms = $12, created_ms = $13, updated_ms = $13";
+/// Settles the associations of owner `$1` whose transition time `$2` has passed.
+const SETTLE_ASSOCIATIONS: &str = "UPDATE associations SET status = next_status WHERE owner_account = $1 AND status <> next_status AND transition_ms <= $2";
 const SET_ASSOCIATION_LIFECYCLE: &str = "UPDATE associations SET status = $1, next_status = $2, transition_ms = $3, status_message = $4, updated_ms = $5 WHERE share_arn = $6 AND association_type = $7 AND entity = $8";
 
-fn association_from_row(row: &AnyRow) -> Result<AssociationRecord, StoreError> {
+fn association_from_row(row: &Row) -> Result<AssociationRecord, StoreError> {
     Ok(AssociationRecord {
         share_arn: row.try_get("share_arn")?,
         share_name: row.try_get("share_name")?,
@@ -60,12 +60,12 @@ impl ReadTx {
         entity: &str,
         now_ms: i64,
     ) -> Result<Option<AssociationRecord>, StoreError> {
-        let row = sqlx::query(GET_ASSOCIATION)
+        let row = query(GET_ASSOCIATION)
             .bind(now_ms)
             .bind(share_arn)
             .bind(association_type.as_str())
             .bind(entity)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         row.as_ref().map(association_from_row).transpose()
     }
@@ -130,42 +130,45 @@ impl ReadTx {
             .push(ASSOCIATION_KEY)
             .push(" LIMIT ");
         sql.int(i64::try_from(limit + 1).unwrap_or(i64::MAX));
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let rows = sql.query().fetch_all(&mut self.tx).await?;
         let items = rows
             .iter()
             .map(association_from_row)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(items, limit))
     }
+}
 
-    /// How many associations of a type, of one share or one owning account, are in one of
-    /// `statuses` (the domain's quotas count the live ones).
+impl WriteTx {
+    /// How many associations of a type the account owns (in every Region) are in one of
+    /// `statuses` at `now_ms`, from the status counters (see `WriteTx::count_shares`).
     pub async fn count_associations(
         &mut self,
-        of: Counted<'_>,
+        owner: &str,
         association_type: ResourceShareAssociationType,
         statuses: &States<ResourceShareAssociationStatus>,
         now_ms: i64,
     ) -> Result<i64, StoreError> {
-        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM associations a WHERE ");
-        match of {
-            Counted::Share(arn) => sql.push("a.share_arn = ").text(arn),
-            Counted::Owner(account) => sql.push("a.owner_account = ").text(account),
-        };
-        sql.push(" AND a.association_type = ")
-            .state(association_type);
-        sql.and_states(statuses, |sql| effective_status(sql, "a", now_ms));
-        let row = sql.query().fetch_one(&mut *self.tx).await?;
-        Ok(row.try_get("n")?)
+        query(SETTLE_ASSOCIATIONS)
+            .bind(owner)
+            .bind(now_ms)
+            .execute(&mut self.tx)
+            .await?;
+        counted(
+            &mut self.tx,
+            owner,
+            None,
+            association_type.as_str(),
+            statuses,
+        )
+        .await
     }
-}
 
-impl WriteTx {
     /// Creates the association, or starts it afresh when a row for the same entity exists
     /// (an entity that was disassociated and is added again).
     pub async fn upsert_association(&mut self, a: &NewAssociation) -> Result<(), StoreError> {
         let (next, at) = next_of(&a.lifecycle);
-        sqlx::query(UPSERT_ASSOCIATION)
+        query(UPSERT_ASSOCIATION)
             .bind(&a.share_arn)
             .bind(a.association_type.as_str())
             .bind(&a.entity)
@@ -179,7 +182,7 @@ impl WriteTx {
             .bind(next)
             .bind(at)
             .bind(a.now_ms)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -194,7 +197,7 @@ impl WriteTx {
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let (next, at) = next_of(lifecycle);
-        sqlx::query(SET_ASSOCIATION_LIFECYCLE)
+        query(SET_ASSOCIATION_LIFECYCLE)
             .bind(lifecycle.status.as_str())
             .bind(next)
             .bind(at)
@@ -203,7 +206,7 @@ impl WriteTx {
             .bind(share_arn)
             .bind(association_type.as_str())
             .bind(entity)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }

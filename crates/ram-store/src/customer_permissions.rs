@@ -1,12 +1,11 @@
 //! Customer managed permissions (and those RAM creates from resource policies), their versions and
 //! tags, and the work items of ReplacePermissionAssociations.
 
+use crate::engine::{DbError, Row, query};
 use ram_model::{
     PermissionFeatureSet, PermissionStatus, ReplacePermissionAssociationsWorkStatus,
     ResourceShareStatus,
 };
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use crate::states::{States, state};
 
@@ -106,7 +105,7 @@ const PURGE_PERMISSION: [&str; 3] = [
     "DELETE FROM permissions WHERE arn = $1",
 ];
 
-fn permission_from_row(r: &AnyRow) -> Result<PermissionRecord, StoreError> {
+fn permission_from_row(r: &Row) -> Result<PermissionRecord, StoreError> {
     Ok(PermissionRecord {
         arn: r.try_get("arn")?,
         account_id: r.try_get("account_id")?,
@@ -121,7 +120,7 @@ fn permission_from_row(r: &AnyRow) -> Result<PermissionRecord, StoreError> {
     })
 }
 
-fn version_from_row(r: &AnyRow) -> Result<PermissionVersionRecord, sqlx::Error> {
+fn version_from_row(r: &Row) -> Result<PermissionVersionRecord, DbError> {
     Ok(PermissionVersionRecord {
         permission_arn: r.try_get("permission_arn")?,
         version: r.try_get("version")?,
@@ -132,7 +131,7 @@ fn version_from_row(r: &AnyRow) -> Result<PermissionVersionRecord, sqlx::Error> 
     })
 }
 
-fn work_from_row(r: &AnyRow) -> Result<WorkRecord, StoreError> {
+fn work_from_row(r: &Row) -> Result<WorkRecord, StoreError> {
     Ok(WorkRecord {
         id: r.try_get("id")?,
         account_id: r.try_get("account_id")?,
@@ -154,10 +153,10 @@ impl ReadTx {
         arn: &str,
         now_ms: i64,
     ) -> Result<Option<PermissionRecord>, StoreError> {
-        let row = sqlx::query(GET_PERMISSION)
+        let row = query(GET_PERMISSION)
             .bind(now_ms)
             .bind(arn)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         row.as_ref().map(permission_from_row).transpose()
     }
@@ -181,7 +180,7 @@ impl ReadTx {
         }
         sql.push(" ORDER BY p.arn LIMIT ")
             .int(i64::try_from(limit + 1).unwrap_or(i64::MAX));
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let rows = sql.query().fetch_all(&mut self.tx).await?;
         let items = rows
             .iter()
             .map(permission_from_row)
@@ -194,9 +193,9 @@ impl ReadTx {
         &mut self,
         arn: &str,
     ) -> Result<Vec<PermissionVersionRecord>, StoreError> {
-        let rows = sqlx::query(PERMISSION_VERSIONS)
+        let rows = query(PERMISSION_VERSIONS)
             .bind(arn)
-            .fetch_all(&mut *self.tx)
+            .fetch_all(&mut self.tx)
             .await?;
         Ok(rows
             .iter()
@@ -227,7 +226,7 @@ impl ReadTx {
             sql.push(" AND sp.permission_version = ").int(v);
         }
         sql.and_states(share_statuses, |sql| effective_status(sql, "s", now_ms));
-        let row = sql.query().fetch_one(&mut *self.tx).await?;
+        let row = sql.query().fetch_one(&mut self.tx).await?;
         Ok(row.try_get("n")?)
     }
 
@@ -261,7 +260,7 @@ impl ReadTx {
         sql.after("w.created_ms", "w.id", after);
         sql.push(" ORDER BY w.created_ms, w.id LIMIT ")
             .int(i64::try_from(limit + 1).unwrap_or(i64::MAX));
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let rows = sql.query().fetch_all(&mut self.tx).await?;
         let items = rows
             .iter()
             .map(work_from_row)
@@ -277,7 +276,7 @@ impl WriteTx {
         p: &NewPermission,
         template: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(INSERT_PERMISSION)
+        query(INSERT_PERMISSION)
             .bind(&p.arn)
             .bind(&p.account_id)
             .bind(&p.region)
@@ -286,7 +285,7 @@ impl WriteTx {
             .bind(p.feature_set.as_str())
             .bind(p.status.as_str())
             .bind(p.now_ms)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         self.insert_permission_version(&p.arn, 1, template, p.now_ms)
             .await
@@ -299,12 +298,12 @@ impl WriteTx {
         template: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(INSERT_PERMISSION_VERSION)
+        query(INSERT_PERMISSION_VERSION)
             .bind(arn)
             .bind(version)
             .bind(template)
             .bind(now_ms)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -315,11 +314,11 @@ impl WriteTx {
         version: i64,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(SET_DEFAULT_PERMISSION_VERSION)
+        query(SET_DEFAULT_PERMISSION_VERSION)
             .bind(version)
             .bind(now_ms)
             .bind(arn)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -330,11 +329,11 @@ impl WriteTx {
         version: i64,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(DELETE_PERMISSION_VERSION)
+        query(DELETE_PERMISSION_VERSION)
             .bind(now_ms)
             .bind(arn)
             .bind(version)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -363,11 +362,11 @@ impl WriteTx {
         feature_set: PermissionFeatureSet,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(SET_PERMISSION_FEATURE_SET)
+        query(SET_PERMISSION_FEATURE_SET)
             .bind(feature_set.as_str())
             .bind(now_ms)
             .bind(arn)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -390,7 +389,7 @@ impl WriteTx {
         lifecycle: &Lifecycle<ReplacePermissionAssociationsWorkStatus>,
     ) -> Result<(), StoreError> {
         let (next, at) = next_of(lifecycle);
-        sqlx::query(INSERT_WORK)
+        query(INSERT_WORK)
             .bind(&w.id)
             .bind(&w.account_id)
             .bind(&w.region)
@@ -404,7 +403,7 @@ impl WriteTx {
             .bind(w.status_message.as_deref())
             .bind(w.created_ms)
             .bind(w.updated_ms)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -415,10 +414,7 @@ impl WriteTx {
     /// (and so its ARN) can be used again.
     pub async fn purge_permission(&mut self, arn: &str) -> Result<(), StoreError> {
         for statement in PURGE_PERMISSION {
-            sqlx::query(statement)
-                .bind(arn)
-                .execute(&mut *self.tx)
-                .await?;
+            query(statement).bind(arn).execute(&mut self.tx).await?;
         }
         Ok(())
     }

@@ -1,9 +1,9 @@
-use std::time::Duration;
+use std::path::Path;
+use std::sync::Arc;
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{Any, AnyPool, Transaction};
-
-use crate::migrations;
+use crate::engine::{Conn, DbError, query};
+use crate::sqlite::Durability;
+use crate::{migrations, postgres, sqlite};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -16,9 +16,9 @@ pub enum Backend {
 /// failure worth retrying.
 #[derive(Debug)]
 pub enum StoreError {
-    Unavailable(sqlx::Error),
-    Conflict(sqlx::Error),
-    Other(sqlx::Error),
+    Unavailable(DbError),
+    Conflict(DbError),
+    Other(DbError),
     /// A stored value the store cannot read back (an unknown state), or rows that break an
     /// invariant of the schema.
     Corrupt(String),
@@ -48,25 +48,38 @@ impl std::error::Error for StoreError {
     }
 }
 
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<DbError> for StoreError {
+    fn from(e: DbError) -> Self {
         let class = match &e {
-            sqlx::Error::Database(db) => {
-                let code = db.code().map(|c| c.to_string()).unwrap_or_default();
-                match code.as_str() {
-                    // PostgreSQL: serialization failure, deadlock, and a unique key taken by a
-                    // concurrent transaction (a retry then sees the other's row). SQLite: busy/locked.
-                    "40001" | "40P01" | "23505" | "5" | "6" | "517" | "261" => StoreError::Conflict,
-                    // PostgreSQL shutting down or starting up, or a connection failure.
-                    c if c.starts_with("57P") || c.starts_with("08") => StoreError::Unavailable,
-                    _ => StoreError::Other,
+            DbError::Postgres(pg) => match pg {
+                sqlx::Error::Database(db) => {
+                    let code = db.code().map(|c| c.to_string()).unwrap_or_default();
+                    match code.as_str() {
+                        // Serialization failure, deadlock, and a unique key taken by a concurrent
+                        // transaction (a retry then sees the other's row).
+                        "40001" | "40P01" | "23505" => StoreError::Conflict,
+                        // Shutting down or starting up, or a connection failure.
+                        c if c.starts_with("57P") || c.starts_with("08") => StoreError::Unavailable,
+                        _ => StoreError::Other,
+                    }
                 }
-            }
-            sqlx::Error::Io(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Tls(_) => StoreError::Unavailable,
-            _ => StoreError::Other,
+                sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Tls(_) => StoreError::Unavailable,
+                _ => StoreError::Other,
+            },
+            DbError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => match f.code {
+                // Another process holds the database (a CLI command beside the server).
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
+                    StoreError::Conflict
+                }
+                rusqlite::ErrorCode::CannotOpen
+                | rusqlite::ErrorCode::DiskFull
+                | rusqlite::ErrorCode::SystemIoFailure => StoreError::Unavailable,
+                _ => StoreError::Other,
+            },
+            DbError::Sqlite(_) | DbError::RowNotFound | DbError::Decode(_) => StoreError::Other,
         };
         class(e)
     }
@@ -74,14 +87,26 @@ impl From<sqlx::Error> for StoreError {
 
 #[derive(Clone)]
 pub struct Store {
-    pool: AnyPool,
-    backend: Backend,
+    engine: Engine,
+}
+
+#[derive(Clone)]
+enum Engine {
+    Sqlite(Arc<sqlite::Engine>),
+    Postgres(Arc<postgres::Engine>),
+}
+
+/// How the store is opened, beside its URL.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreOptions {
+    /// When the embedded SQLite store answers a write (PostgreSQL follows its own settings).
+    pub durability: Durability,
 }
 
 /// A transaction that only reads: a consistent snapshot (PostgreSQL: REPEATABLE READ READ ONLY).
 /// Every read of the store is a method of it.
 pub struct ReadTx {
-    pub(crate) tx: Transaction<'static, Any>,
+    pub(crate) tx: Conn,
 }
 
 /// A transaction that may write (SQLite: the write lock from the start; PostgreSQL: SERIALIZABLE).
@@ -102,112 +127,120 @@ impl std::ops::DerefMut for WriteTx {
 }
 
 impl Store {
-    /// Opens `url` (`sqlite://path`, `sqlite::memory:`, `postgres://...`) and brings the schema up to date.
+    /// Opens `url` (`sqlite://path`, `postgres://...`) and brings the schema up to date.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
-        install_default_drivers();
-        let backend = if url.starts_with("postgres") {
-            Backend::Postgres
+        Store::open_with(url, StoreOptions::default()).await
+    }
+
+    pub async fn open_with(url: &str, options: StoreOptions) -> Result<Store, StoreError> {
+        let engine = if url.starts_with("postgres") {
+            Engine::Postgres(Arc::new(
+                postgres::Engine::open(url)
+                    .await
+                    .map_err(|e| StoreError::from(DbError::Postgres(e)))?,
+            ))
         } else {
-            Backend::Sqlite
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            let path = path.split('?').next().unwrap_or(path);
+            Engine::Sqlite(sqlite::Engine::open(Path::new(path), options.durability)?)
         };
-        let (url, max) = match backend {
-            // SQLite allows one writer; WAL lets readers go on beside it.
-            Backend::Sqlite => {
-                let sep = if url.contains('?') { '&' } else { '?' };
-                (format!("{url}{sep}mode=rwc"), 4)
-            }
-            Backend::Postgres => (url.to_owned(), 16),
-        };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max)
-            .acquire_timeout(Duration::from_secs(2))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        use sqlx::Executor;
-                        conn.execute("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
-            .await?;
-        let store = Store { pool, backend };
+        let store = Store { engine };
         migrations::run(&store).await?;
         Ok(store)
     }
 
     /// The embedded default: a SQLite database file in `dir`.
-    pub async fn open_dir(dir: &std::path::Path) -> Result<Store, StoreError> {
+    pub async fn open_dir(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_dir_with(dir, StoreOptions::default()).await
+    }
+
+    pub async fn open_dir_with(dir: &Path, options: StoreOptions) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(StoreError::Io)?;
-        Store::open(&format!("sqlite://{}", dir.join("ramd.sqlite3").display())).await
+        Store::open_with(&dir.join("ramd.sqlite3").display().to_string(), options).await
     }
 
     /// The newest schema migration applied to the database.
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
-        let row: (i64,) = sqlx::query_as("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-            .fetch_one(&self.pool)
+        let mut tx = self.read().await?;
+        let row = query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")
+            .fetch_one(&mut tx.tx)
             .await?;
-        Ok(row.0)
+        let v = row.try_get("v")?;
+        tx.commit().await?;
+        Ok(v)
     }
 
     pub fn backend(&self) -> Backend {
-        self.backend
+        match self.engine {
+            Engine::Sqlite(_) => Backend::Sqlite,
+            Engine::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// What the embedded store promises about an answered write; `None` on PostgreSQL.
+    pub fn durability(&self) -> Option<Durability> {
+        match &self.engine {
+            Engine::Sqlite(e) => Some(e.durability()),
+            Engine::Postgres(_) => None,
+        }
     }
 
     /// Starts a transaction that may write. SQLite takes the write lock up front (BEGIN IMMEDIATE)
     /// so that a read-then-write transaction cannot fail half-way; PostgreSQL runs it SERIALIZABLE.
     pub async fn begin(&self) -> Result<WriteTx, StoreError> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => {
-                self.pool
-                    .begin_with("BEGIN ISOLATION LEVEL SERIALIZABLE")
-                    .await?
-            }
+        self.begin_for(None).await
+    }
+
+    /// Starts a transaction that writes on behalf of `account`: on PostgreSQL it first waits for
+    /// the account's other writers on every replica, so they queue instead of conflicting.
+    pub async fn begin_for(&self, account: Option<&str>) -> Result<WriteTx, StoreError> {
+        let tx = match &self.engine {
+            Engine::Sqlite(e) => Conn::Sqlite(e.write().await?),
+            Engine::Postgres(e) => Conn::Postgres(e.write(account).await?),
         };
         Ok(WriteTx(ReadTx { tx }))
     }
 
     /// Starts a read-only transaction (a consistent snapshot for one list call).
     pub async fn read(&self) -> Result<ReadTx, StoreError> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin().await?,
-            Backend::Postgres => {
-                self.pool
-                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    .await?
-            }
+        let tx = match &self.engine {
+            Engine::Sqlite(e) => Conn::Sqlite(e.read()?),
+            Engine::Postgres(e) => Conn::Postgres(e.read().await?),
         };
         Ok(ReadTx { tx })
     }
 
-    pub(crate) fn pool(&self) -> &AnyPool {
-        &self.pool
-    }
-
     pub async fn close(&self) {
-        self.pool.close().await;
+        if let Engine::Postgres(e) = &self.engine {
+            e.close().await;
+        }
     }
 }
 
 impl ReadTx {
     /// Ends the snapshot.
     pub async fn commit(self) -> Result<(), StoreError> {
-        self.tx.commit().await?;
-        Ok(())
+        finish(self.tx, true).await
     }
 }
 
 impl WriteTx {
     /// Makes the transaction's writes durable, all or nothing.
     pub async fn commit(self) -> Result<(), StoreError> {
-        self.0.tx.commit().await?;
-        Ok(())
+        finish(self.0.tx, true).await
     }
 
     pub async fn rollback(self) -> Result<(), StoreError> {
-        self.0.tx.rollback().await?;
-        Ok(())
+        finish(self.0.tx, false).await
     }
+}
+
+async fn finish(conn: Conn, commit: bool) -> Result<(), StoreError> {
+    match (conn, commit) {
+        (Conn::Sqlite(l), true) => l.commit().await?,
+        (Conn::Sqlite(l), false) => l.rollback()?,
+        (Conn::Postgres(l), true) => l.commit().await?,
+        (Conn::Postgres(l), false) => l.rollback().await?,
+    }
+    Ok(())
 }

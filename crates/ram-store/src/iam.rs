@@ -2,9 +2,7 @@
 //! a role has a name, a path, its trust policy and, for a service-linked role, the service it is
 //! linked to. Names are unique within an account regardless of case, as in IAM.
 
-use sqlx::Row;
-use sqlx::any::AnyRow;
-
+use crate::engine::{DbError, Row, query};
 use ram_model::iam::DeletionTaskStatusType;
 
 use crate::states::state;
@@ -59,7 +57,7 @@ const INSERT_ROLE: &str = concat!(
 const DELETE_ROLE: &str = "DELETE FROM iam_roles WHERE account_id = $1 AND role_key = $2";
 const INSERT_DELETION_TASK: &str = "INSERT INTO iam_deletion_tasks (account_id, task_id, role_name, status, created_ms) VALUES ($1, $2, $3, $4, $5)";
 
-fn role_from_row(r: &AnyRow) -> Result<RoleRecord, sqlx::Error> {
+fn role_from_row(r: &Row) -> Result<RoleRecord, DbError> {
     Ok(RoleRecord {
         account_id: r.try_get("account_id")?,
         role_name: r.try_get("role_name")?,
@@ -84,10 +82,10 @@ impl ReadTx {
         account_id: &str,
         role_name: &str,
     ) -> Result<Option<RoleRecord>, StoreError> {
-        let row = sqlx::query(GET_ROLE)
+        let row = query(GET_ROLE)
             .bind(account_id)
             .bind(role_key(role_name))
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         Ok(row.as_ref().map(role_from_row).transpose()?)
     }
@@ -97,10 +95,10 @@ impl ReadTx {
         account_id: &str,
         task_id: &str,
     ) -> Result<Option<DeletionTaskRecord>, StoreError> {
-        let row = sqlx::query(GET_DELETION_TASK)
+        let row = query(GET_DELETION_TASK)
             .bind(account_id)
             .bind(task_id)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         row.map(|r| -> Result<_, StoreError> {
             Ok(DeletionTaskRecord {
@@ -119,7 +117,7 @@ impl WriteTx {
     /// Creates the role unless the account has one of that name (in any case); returns whether
     /// it was created.
     pub async fn insert_role(&mut self, role: &RoleRecord) -> Result<bool, StoreError> {
-        let done = sqlx::query(INSERT_ROLE)
+        let done = query(INSERT_ROLE)
             .bind(role_key(&role.role_name))
             .bind(&role.account_id)
             .bind(&role.role_name)
@@ -130,7 +128,7 @@ impl WriteTx {
             .bind(role.description.as_deref())
             .bind(role.max_session_seconds)
             .bind(role.created_ms)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -140,10 +138,10 @@ impl WriteTx {
         account_id: &str,
         role_name: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(DELETE_ROLE)
+        query(DELETE_ROLE)
             .bind(account_id)
             .bind(role_key(role_name))
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -152,13 +150,13 @@ impl WriteTx {
         &mut self,
         task: &DeletionTaskRecord,
     ) -> Result<(), StoreError> {
-        sqlx::query(INSERT_DELETION_TASK)
+        query(INSERT_DELETION_TASK)
             .bind(&task.account_id)
             .bind(&task.task_id)
             .bind(&task.role_name)
             .bind(task.status.as_str())
             .bind(task.created_ms)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }

@@ -1,5 +1,4 @@
-use sqlx::Row;
-
+use crate::engine::{DbError, query};
 use crate::records::IdempotencyRecord;
 use crate::{ReadTx, StoreError, WriteTx};
 
@@ -14,12 +13,12 @@ impl ReadTx {
         operation: &str,
         token: &str,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        let row = sqlx::query(GET_IDEMPOTENCY)
+        let row = query(GET_IDEMPOTENCY)
             .bind(account)
             .bind(region)
             .bind(operation)
             .bind(token)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         row.map(|r| {
             Ok(IdempotencyRecord {
@@ -28,7 +27,7 @@ impl ReadTx {
             })
         })
         .transpose()
-        .map_err(|e: sqlx::Error| e.into())
+        .map_err(|e: DbError| e.into())
     }
 }
 
@@ -44,7 +43,7 @@ impl WriteTx {
         record: &IdempotencyRecord,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(PUT_IDEMPOTENCY)
+        query(PUT_IDEMPOTENCY)
             .bind(account)
             .bind(region)
             .bind(operation)
@@ -52,7 +51,7 @@ impl WriteTx {
             .bind(&record.request_hash)
             .bind(&record.response)
             .bind(now_ms)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }

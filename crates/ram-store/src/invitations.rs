@@ -1,9 +1,7 @@
-use sqlx::Row;
-use sqlx::any::AnyRow;
-
+use crate::engine::{Row, query};
 use ram_model::ResourceShareInvitationStatus;
 
-use crate::query::{Bind, Page, Sql, effective_status, effective_status_sql};
+use crate::query::{Bind, Page, Sql, counted, effective_status, effective_status_sql};
 use crate::records::{InvitationFilter, InvitationRecord, Lifecycle, NewInvitation};
 use crate::shares::next_of;
 use crate::states::{States, state};
@@ -44,6 +42,8 @@ const LATEST_INVITATION: &str = concat!(
     " AND i.share_arn = $2 AND i.principal = $3 ORDER BY i.created_ms DESC, i.arn DESC LIMIT 1"
 );
 const INSERT_INVITATION: &str = "INSERT INTO invitations (arn, share_arn, principal, sender_account, receiver_account, receiver_arn, region, status, next_status, transition_ms, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)";
+/// Settles the invitations sent by `$1` in `$2` whose transition time `$3` has passed.
+const SETTLE_INVITATIONS: &str = "UPDATE invitations SET status = next_status WHERE sender_account = $1 AND region = $2 AND status <> next_status AND transition_ms <= $3";
 const SET_INVITATION_LIFECYCLE: &str = "UPDATE invitations SET status = $1, next_status = $2, transition_ms = $3, updated_ms = $4 WHERE arn = $5";
 
 /// When the invitation `i` reached its effective status at `now_ms`.
@@ -53,7 +53,7 @@ fn settled_ms(sql: &mut Sql, now_ms: i64) {
         .push(" THEN i.transition_ms ELSE i.updated_ms END)");
 }
 
-fn invitation_from_row(row: &AnyRow) -> Result<InvitationRecord, StoreError> {
+fn invitation_from_row(row: &Row) -> Result<InvitationRecord, StoreError> {
     Ok(InvitationRecord {
         arn: row.try_get("arn")?,
         share_arn: row.try_get("share_arn")?,
@@ -76,10 +76,10 @@ impl ReadTx {
         arn: &str,
         now_ms: i64,
     ) -> Result<Option<InvitationRecord>, StoreError> {
-        let row = sqlx::query(GET_INVITATION)
+        let row = query(GET_INVITATION)
             .bind(now_ms)
             .bind(arn)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         row.as_ref().map(invitation_from_row).transpose()
     }
@@ -91,11 +91,11 @@ impl ReadTx {
         principal: &str,
         now_ms: i64,
     ) -> Result<Option<InvitationRecord>, StoreError> {
-        let row = sqlx::query(LATEST_INVITATION)
+        let row = query(LATEST_INVITATION)
             .bind(now_ms)
             .bind(share_arn)
             .bind(principal)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         row.as_ref().map(invitation_from_row).transpose()
     }
@@ -132,15 +132,18 @@ impl ReadTx {
         sql.after("i.created_ms", "i.arn", after);
         sql.push(" ORDER BY i.created_ms, i.arn LIMIT ")
             .int(i64::try_from(limit + 1).unwrap_or(i64::MAX));
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let rows = sql.query().fetch_all(&mut self.tx).await?;
         let items = rows
             .iter()
             .map(invitation_from_row)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(items, limit))
     }
+}
 
-    /// How many invitations the account has sent in the Region that are in one of `statuses`.
+impl WriteTx {
+    /// How many invitations the account has sent in the Region that are in one of `statuses` at
+    /// `now_ms`, from the status counters (see `WriteTx::count_shares`).
     pub async fn count_sent_invitations(
         &mut self,
         sender: &str,
@@ -148,18 +151,18 @@ impl ReadTx {
         statuses: &States<ResourceShareInvitationStatus>,
         now_ms: i64,
     ) -> Result<i64, StoreError> {
-        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM invitations i WHERE i.sender_account = ");
-        sql.text(sender).push(" AND i.region = ").text(region);
-        sql.and_states(statuses, |sql| effective_status(sql, "i", now_ms));
-        let row = sql.query().fetch_one(&mut *self.tx).await?;
-        Ok(row.try_get("n")?)
+        query(SETTLE_INVITATIONS)
+            .bind(sender)
+            .bind(region)
+            .bind(now_ms)
+            .execute(&mut self.tx)
+            .await?;
+        counted(&mut self.tx, sender, Some(region), "invitation", statuses).await
     }
-}
 
-impl WriteTx {
     pub async fn insert_invitation(&mut self, inv: &NewInvitation) -> Result<(), StoreError> {
         let (next, at) = next_of(&inv.lifecycle);
-        sqlx::query(INSERT_INVITATION)
+        query(INSERT_INVITATION)
             .bind(&inv.arn)
             .bind(&inv.share_arn)
             .bind(&inv.principal)
@@ -171,7 +174,7 @@ impl WriteTx {
             .bind(next)
             .bind(at)
             .bind(inv.created_ms)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -183,13 +186,13 @@ impl WriteTx {
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let (next, at) = next_of(lifecycle);
-        sqlx::query(SET_INVITATION_LIFECYCLE)
+        query(SET_INVITATION_LIFECYCLE)
             .bind(lifecycle.status.as_str())
             .bind(next)
             .bind(at)
             .bind(now_ms)
             .bind(arn)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }

@@ -1,22 +1,26 @@
-//! ramd's durable state. One SQL implementation written against sqlx's `Any` driver serves both
-//! backends: embedded SQLite (the default) and PostgreSQL (scale-out). The SQL is kept portable
-//! (`$N` placeholders, BIGINT/TEXT columns, no advisory locks) so that the two cannot drift apart.
+//! ramd's durable state. One SQL implementation serves both backends: embedded SQLite (the
+//! default, in-process through rusqlite, with group commit) and PostgreSQL (scale-out, through
+//! sqlx), behind one small query API (`engine.rs`). The SQL is kept portable (`$N` placeholders,
+//! BIGINT/TEXT columns) so that the two cannot drift apart.
 //! The store knows rows and indexes; RAM's rules live in `ram-domain`.
 
 mod accounts;
 mod associations;
 mod customer_permissions;
 mod db;
+mod engine;
 mod iam;
 mod idempotency;
 mod invitations;
 mod migrations;
 mod organizations;
 mod permissions;
+mod postgres;
 mod query;
 mod records;
 mod settings;
 mod shares;
+mod sqlite;
 mod states;
 mod tags;
 
@@ -24,7 +28,8 @@ pub use associations::association_key;
 pub use customer_permissions::{
     NewPermission, PermissionRecord, PermissionVersionRecord, WorkRecord,
 };
-pub use db::{Backend, ReadTx, Store, StoreError, WriteTx};
+pub use db::{Backend, ReadTx, Store, StoreError, StoreOptions, WriteTx};
+pub use engine::DbError;
 pub use iam::{DeletionTaskRecord, RoleRecord};
 pub use organizations::{
     CreateAccountRecord, HandshakeRecord, HandshakeScope, Membership, OrgAccountRecord,
@@ -33,4 +38,5 @@ pub use organizations::{
 pub use permissions::{SharePermissionFilter, share_permission_key};
 pub use query::{Page, Reach, Scope};
 pub use records::*;
+pub use sqlite::Durability;
 pub use states::{States, StoredState};

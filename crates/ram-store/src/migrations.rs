@@ -3,7 +3,7 @@
 //! conflict on that row's primary key instead of needing an advisory lock (which the distributed
 //! PostgreSQL-compatible engines lack). The loser's transaction rolls back and it re-reads.
 
-use sqlx::{AssertSqlSafe, Executor};
+use crate::engine::query;
 
 use crate::{Store, StoreError};
 
@@ -16,7 +16,16 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/0003_customer_permissions.sql"),
     ),
+    (4, include_str!("../migrations/0004_status_counts.sql")),
 ];
+
+/// The parts of a migration that cannot be portable (triggers), per backend: the file
+/// `NNNN_name.sqlite.sql` or `NNNN_name.postgres.sql`, run whole after the portable part.
+const BACKEND_PARTS: &[(i64, &str, &str)] = &[(
+    4,
+    include_str!("../migrations/0004_status_counts.sqlite.sql"),
+    include_str!("../migrations/0004_status_counts.postgres.sql"),
+)];
 
 /// The tables the migrations create, in creation order (dropped ones left out).
 pub(crate) fn tables() -> Vec<&'static str> {
@@ -52,28 +61,35 @@ pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
 }
 
 async fn run_once(store: &Store) -> Result<(), StoreError> {
-    store
-        .pool()
-        .execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)")
+    let mut tx = store.begin().await?;
+    tx.tx
+        .execute_text("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)")
         .await?;
+    tx.commit().await?;
     for (version, sql) in MIGRATIONS {
         let mut tx = store.begin().await?;
-        let done: Option<(i64,)> =
-            sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
-                .bind(*version)
-                .fetch_optional(&mut *tx.tx)
-                .await?;
+        let done = query("SELECT version FROM schema_migrations WHERE version = $1")
+            .bind(*version)
+            .fetch_optional(&mut tx.tx)
+            .await?;
         if done.is_some() {
             tx.rollback().await?;
             continue;
         }
-        sqlx::query("INSERT INTO schema_migrations (version, applied_ms) VALUES ($1, $2)")
+        query("INSERT INTO schema_migrations (version, applied_ms) VALUES ($1, $2)")
             .bind(*version)
             .bind(now_ms())
-            .execute(&mut *tx.tx)
+            .execute(&mut tx.tx)
             .await?;
         for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-            tx.tx.execute(AssertSqlSafe(statement.to_owned())).await?;
+            tx.tx.execute_text(statement).await?;
+        }
+        for (_, sqlite, postgres) in BACKEND_PARTS.iter().filter(|(v, _, _)| v == version) {
+            let part = match store.backend() {
+                crate::Backend::Sqlite => sqlite,
+                crate::Backend::Postgres => postgres,
+            };
+            tx.tx.execute_text(part).await?;
         }
         tx.commit().await?;
     }
@@ -100,6 +116,32 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         files.sort();
+        let backend_files: Vec<String> = files
+            .iter()
+            .filter(|f| f.ends_with(".sqlite.sql") || f.ends_with(".postgres.sql"))
+            .cloned()
+            .collect();
+        files.retain(|f| !backend_files.contains(f));
+        assert_eq!(
+            backend_files.len(),
+            2 * BACKEND_PARTS.len(),
+            "{backend_files:?}"
+        );
+        for (version, sqlite, postgres) in BACKEND_PARTS {
+            let portable = files
+                .iter()
+                .find(|f| f[..4].parse::<i64>().ok() == Some(*version))
+                .expect("a backend part belongs to a numbered migration");
+            let stem = portable.trim_end_matches(".sql");
+            for (ending, text) in [("sqlite", sqlite), ("postgres", postgres)] {
+                let file = format!("{stem}.{ending}.sql");
+                assert_eq!(
+                    &std::fs::read_to_string(format!("{dir}/{file}")).unwrap(),
+                    text,
+                    "{file}"
+                );
+            }
+        }
         assert_eq!(files.len(), MIGRATIONS.len(), "{files:?}");
         for (file, (version, sql)) in files.iter().zip(MIGRATIONS) {
             let number: i64 = file[..4].parse().unwrap();

@@ -3,9 +3,7 @@
 //! principals and tags. Also the account emails ramd knows. Rows only: the rules (who may do what,
 //! depth limits, ...) are the domain's. `organization_of_account` is the view RAM's sharing needs.
 
-use sqlx::Row;
-use sqlx::any::AnyRow;
-
+use crate::engine::{DbError, Row, query};
 use ram_model::organizations::{
     AccountJoinedMethod, ActionType, CreateAccountState, HandshakePartyType, HandshakeState,
     OrganizationFeatureSet, ParentType,
@@ -151,7 +149,7 @@ macro_rules! org_columns {
     };
 }
 
-fn org_from_row(r: &AnyRow) -> Result<OrganizationRecord, StoreError> {
+fn org_from_row(r: &Row) -> Result<OrganizationRecord, StoreError> {
     Ok(OrganizationRecord {
         org_id: r.try_get("org_id")?,
         arn: r.try_get("arn")?,
@@ -167,7 +165,7 @@ macro_rules! unit_columns {
     };
 }
 
-fn unit_from_row(r: &AnyRow) -> Result<OrgUnitRecord, StoreError> {
+fn unit_from_row(r: &Row) -> Result<OrgUnitRecord, StoreError> {
     Ok(OrgUnitRecord {
         id: r.try_get("id")?,
         org_id: r.try_get("org_id")?,
@@ -186,7 +184,7 @@ macro_rules! account_columns {
     };
 }
 
-fn account_from_row(r: &AnyRow) -> Result<OrgAccountRecord, StoreError> {
+fn account_from_row(r: &Row) -> Result<OrgAccountRecord, StoreError> {
     Ok(OrgAccountRecord {
         account_id: r.try_get("account_id")?,
         org_id: r.try_get("org_id")?,
@@ -205,7 +203,7 @@ macro_rules! request_columns {
     };
 }
 
-fn request_from_row(r: &AnyRow) -> Result<CreateAccountRecord, StoreError> {
+fn request_from_row(r: &Row) -> Result<CreateAccountRecord, StoreError> {
     Ok(CreateAccountRecord {
         id: r.try_get("id")?,
         org_id: r.try_get("org_id")?,
@@ -367,7 +365,7 @@ const ENABLE_SERVICE_ACCESS: &str = "INSERT INTO org_service_access (org_id, ser
 const DISABLE_SERVICE_ACCESS: &str =
     "DELETE FROM org_service_access WHERE org_id = $1 AND service_principal = $2";
 
-fn handshake_from_row(r: &AnyRow) -> Result<HandshakeRecord, StoreError> {
+fn handshake_from_row(r: &Row) -> Result<HandshakeRecord, StoreError> {
     Ok(HandshakeRecord {
         id: r.try_get("id")?,
         org_id: r.try_get("org_id")?,
@@ -391,18 +389,18 @@ impl ReadTx {
         &mut self,
         org_id: &str,
     ) -> Result<Option<OrganizationRecord>, StoreError> {
-        let row = sqlx::query(GET_ORGANIZATION)
+        let row = query(GET_ORGANIZATION)
             .bind(org_id)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         row.as_ref().map(org_from_row).transpose()
     }
 
     /// The root or OU with this id (ids are unique across organizations).
     pub async fn get_org_unit(&mut self, id: &str) -> Result<Option<OrgUnitRecord>, StoreError> {
-        let row = sqlx::query(GET_ORG_UNIT)
+        let row = query(GET_ORG_UNIT)
             .bind(id)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         row.as_ref().map(unit_from_row).transpose()
     }
@@ -417,10 +415,10 @@ impl ReadTx {
 
     /// The organization's roots (ramd creates exactly one).
     pub async fn list_roots(&mut self, org_id: &str) -> Result<Vec<OrgUnitRecord>, StoreError> {
-        let rows = sqlx::query(LIST_ROOTS)
+        let rows = query(LIST_ROOTS)
             .bind(org_id)
             .bind(ParentType::Root.as_str())
-            .fetch_all(&mut *self.tx)
+            .fetch_all(&mut self.tx)
             .await?;
         rows.iter().map(unit_from_row).collect()
     }
@@ -436,7 +434,7 @@ impl ReadTx {
         sql.after("created_ms", "id", after);
         sql.push(" ORDER BY created_ms, id LIMIT ")
             .int(limit_plus_one(limit));
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let rows = sql.query().fetch_all(&mut self.tx).await?;
         let items = rows
             .iter()
             .map(unit_from_row)
@@ -450,28 +448,28 @@ impl ReadTx {
         parent_id: &str,
         name: &str,
     ) -> Result<Option<OrgUnitRecord>, StoreError> {
-        let row = sqlx::query(FIND_CHILD_UNIT)
+        let row = query(FIND_CHILD_UNIT)
             .bind(parent_id)
             .bind(name)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         row.as_ref().map(unit_from_row).transpose()
     }
 
     pub async fn count_org_units(&mut self, org_id: &str) -> Result<i64, StoreError> {
-        let row = sqlx::query(COUNT_ORG_UNITS)
+        let row = query(COUNT_ORG_UNITS)
             .bind(org_id)
             .bind(ParentType::OrganizationalUnit.as_str())
-            .fetch_one(&mut *self.tx)
+            .fetch_one(&mut self.tx)
             .await?;
         Ok(row.try_get("n")?)
     }
 
     /// Whether a root or OU holds any OU or account.
     pub async fn org_unit_has_children(&mut self, id: &str) -> Result<bool, StoreError> {
-        let row = sqlx::query(ORG_UNIT_CHILDREN)
+        let row = query(ORG_UNIT_CHILDREN)
             .bind(id)
-            .fetch_one(&mut *self.tx)
+            .fetch_one(&mut self.tx)
             .await?;
         Ok(row.try_get::<i64, _>("n")? > 0)
     }
@@ -482,13 +480,13 @@ impl WriteTx {
         &mut self,
         org: &OrganizationRecord,
     ) -> Result<(), StoreError> {
-        sqlx::query(INSERT_ORGANIZATION)
+        query(INSERT_ORGANIZATION)
             .bind(&org.org_id)
             .bind(&org.arn)
             .bind(&org.management_account)
             .bind(org.feature_set.as_str())
             .bind(org.created_ms)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -497,16 +495,13 @@ impl WriteTx {
     /// handshakes, service access, the tags of its roots, OUs and accounts).
     pub async fn delete_organization(&mut self, org_id: &str) -> Result<(), StoreError> {
         for statement in DELETE_ORGANIZATION {
-            sqlx::query(statement)
-                .bind(org_id)
-                .execute(&mut *self.tx)
-                .await?;
+            query(statement).bind(org_id).execute(&mut self.tx).await?;
         }
         Ok(())
     }
 
     pub async fn insert_org_unit(&mut self, unit: &OrgUnitRecord) -> Result<(), StoreError> {
-        sqlx::query(INSERT_ORG_UNIT)
+        query(INSERT_ORG_UNIT)
             .bind(&unit.id)
             .bind(&unit.org_id)
             .bind(unit.kind.as_str())
@@ -515,16 +510,16 @@ impl WriteTx {
             .bind(&unit.name)
             .bind(unit.depth)
             .bind(unit.created_ms)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
 
     pub async fn rename_org_unit(&mut self, id: &str, name: &str) -> Result<(), StoreError> {
-        sqlx::query(RENAME_ORG_UNIT)
+        query(RENAME_ORG_UNIT)
             .bind(name)
             .bind(id)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -532,9 +527,9 @@ impl WriteTx {
     /// Deletes an OU and its tags (the domain checks it is empty).
     pub async fn delete_org_unit(&mut self, id: &str) -> Result<(), StoreError> {
         self.delete_org_tags(id).await?;
-        sqlx::query(DELETE_ORG_UNIT)
+        query(DELETE_ORG_UNIT)
             .bind(id)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -547,9 +542,9 @@ impl ReadTx {
         &mut self,
         account_id: &str,
     ) -> Result<Option<OrgAccountRecord>, StoreError> {
-        let row = sqlx::query(GET_ORG_ACCOUNT)
+        let row = query(GET_ORG_ACCOUNT)
             .bind(account_id)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         row.as_ref().map(account_from_row).transpose()
     }
@@ -569,7 +564,7 @@ impl ReadTx {
         sql.after("joined_ms", "account_id", after);
         sql.push(" ORDER BY joined_ms, account_id LIMIT ")
             .int(limit_plus_one(limit));
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let rows = sql.query().fetch_all(&mut self.tx).await?;
         let items = rows
             .iter()
             .map(account_from_row)
@@ -578,9 +573,9 @@ impl ReadTx {
     }
 
     pub async fn count_org_accounts(&mut self, org_id: &str) -> Result<i64, StoreError> {
-        let row = sqlx::query(COUNT_ORG_ACCOUNTS)
+        let row = query(COUNT_ORG_ACCOUNTS)
             .bind(org_id)
-            .fetch_one(&mut *self.tx)
+            .fetch_one(&mut self.tx)
             .await?;
         Ok(row.try_get("n")?)
     }
@@ -592,14 +587,14 @@ impl ReadTx {
         parent_id: Option<&str>,
     ) -> Result<Vec<String>, StoreError> {
         let Some(parent) = parent_id else {
-            let rows = sqlx::query(ALL_ACCOUNTS_OF_ORG)
+            let rows = query(ALL_ACCOUNTS_OF_ORG)
                 .bind(org_id)
-                .fetch_all(&mut *self.tx)
+                .fetch_all(&mut self.tx)
                 .await?;
             return Ok(rows
                 .iter()
                 .map(|r| r.try_get("account_id"))
-                .collect::<Result<_, sqlx::Error>>()?);
+                .collect::<Result<_, DbError>>()?);
         };
         // Parents nest at most a handful of levels: walk them breadth first.
         let mut frontier = vec![parent.to_owned()];
@@ -607,21 +602,21 @@ impl ReadTx {
         while !frontier.is_empty() {
             let mut q = Sql::new("SELECT id FROM org_parents WHERE parent_id");
             q.in_list(&frontier);
-            let rows = q.query().fetch_all(&mut *self.tx).await?;
+            let rows = q.query().fetch_all(&mut self.tx).await?;
             frontier = rows
                 .iter()
                 .map(|r| r.try_get("id"))
-                .collect::<Result<_, sqlx::Error>>()?;
+                .collect::<Result<_, DbError>>()?;
             all.extend(frontier.iter().cloned());
         }
         let mut sql = Sql::prefixed(ACCOUNTS_OF_ORG, [Bind::Text(org_id.to_owned())]);
         sql.push(" AND parent_id").in_list(&all);
         sql.push(" ORDER BY account_id");
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let rows = sql.query().fetch_all(&mut self.tx).await?;
         Ok(rows
             .iter()
             .map(|r| r.try_get("account_id"))
-            .collect::<Result<_, sqlx::Error>>()?)
+            .collect::<Result<_, DbError>>()?)
     }
 
     /// The organization the account belongs to, where it sits in it, and the services the
@@ -651,13 +646,13 @@ impl ReadTx {
             }
         }
         parents.reverse();
-        let enabled_services = sqlx::query(ENABLED_SERVICES)
+        let enabled_services = query(ENABLED_SERVICES)
             .bind(&org.org_id)
-            .fetch_all(&mut *self.tx)
+            .fetch_all(&mut self.tx)
             .await?
             .iter()
             .map(|r| r.try_get("service_principal"))
-            .collect::<Result<_, sqlx::Error>>()?;
+            .collect::<Result<_, DbError>>()?;
         Ok(Some(Membership {
             org_id: org.org_id,
             org_arn: org.arn,
@@ -673,18 +668,18 @@ impl ReadTx {
         &mut self,
         account_id: &str,
     ) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query(GET_ACCOUNT_EMAIL)
+        let row = query(GET_ACCOUNT_EMAIL)
             .bind(account_id)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         Ok(row.map(|r| r.try_get("email")).transpose()?)
     }
 
     /// The account whose root email address is `email`, if ramd knows one.
     pub async fn account_with_email(&mut self, email: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query(ACCOUNT_WITH_EMAIL)
+        let row = query(ACCOUNT_WITH_EMAIL)
             .bind(email)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         Ok(row.map(|r| r.try_get("account_id")).transpose()?)
     }
@@ -692,7 +687,7 @@ impl ReadTx {
 
 impl WriteTx {
     pub async fn insert_org_account(&mut self, a: &OrgAccountRecord) -> Result<(), StoreError> {
-        sqlx::query(INSERT_ORG_ACCOUNT)
+        query(INSERT_ORG_ACCOUNT)
             .bind(&a.account_id)
             .bind(&a.org_id)
             .bind(&a.parent_id)
@@ -701,7 +696,7 @@ impl WriteTx {
             .bind(&a.email)
             .bind(a.joined_method.as_str())
             .bind(a.joined_ms)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -711,10 +706,10 @@ impl WriteTx {
         account_id: &str,
         parent_id: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(MOVE_ORG_ACCOUNT)
+        query(MOVE_ORG_ACCOUNT)
             .bind(parent_id)
             .bind(account_id)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -722,9 +717,9 @@ impl WriteTx {
     /// Takes the account out of its organization (and drops the tags the organization kept on it).
     pub async fn delete_org_account(&mut self, account_id: &str) -> Result<(), StoreError> {
         self.delete_org_tags(account_id).await?;
-        sqlx::query(DELETE_ORG_ACCOUNT)
+        query(DELETE_ORG_ACCOUNT)
             .bind(account_id)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -735,10 +730,10 @@ impl WriteTx {
         account_id: &str,
         email: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(PUT_ACCOUNT_EMAIL)
+        query(PUT_ACCOUNT_EMAIL)
             .bind(account_id)
             .bind(email)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -750,9 +745,9 @@ impl ReadTx {
         &mut self,
         id: &str,
     ) -> Result<Option<CreateAccountRecord>, StoreError> {
-        let row = sqlx::query(GET_CREATE_ACCOUNT_REQUEST)
+        let row = query(GET_CREATE_ACCOUNT_REQUEST)
             .bind(id)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         row.as_ref().map(request_from_row).transpose()
     }
@@ -773,7 +768,7 @@ impl ReadTx {
         sql.after("requested_ms", "id", after);
         sql.push(" ORDER BY requested_ms, id LIMIT ")
             .int(limit_plus_one(limit));
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let rows = sql.query().fetch_all(&mut self.tx).await?;
         let items = rows
             .iter()
             .map(request_from_row)
@@ -787,7 +782,7 @@ impl WriteTx {
         &mut self,
         r: &CreateAccountRecord,
     ) -> Result<(), StoreError> {
-        sqlx::query(INSERT_CREATE_ACCOUNT_REQUEST)
+        query(INSERT_CREATE_ACCOUNT_REQUEST)
             .bind(&r.id)
             .bind(&r.org_id)
             .bind(&r.account_name)
@@ -796,7 +791,7 @@ impl WriteTx {
             .bind(r.failure_reason.as_deref())
             .bind(r.requested_ms)
             .bind(r.completed_ms)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -810,12 +805,12 @@ impl ReadTx {
         id: &str,
         now_ms: i64,
     ) -> Result<Option<HandshakeRecord>, StoreError> {
-        let row = sqlx::query(GET_HANDSHAKE)
+        let row = query(GET_HANDSHAKE)
             .bind(HandshakeState::Open.as_str())
             .bind(now_ms)
             .bind(HandshakeState::Expired.as_str())
             .bind(id)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         row.as_ref().map(handshake_from_row).transpose()
     }
@@ -841,7 +836,7 @@ impl ReadTx {
         sql.after("requested_ms", "id", after);
         sql.push(" ORDER BY requested_ms, id LIMIT ")
             .int(limit_plus_one(limit));
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let rows = sql.query().fetch_all(&mut self.tx).await?;
         let items = rows
             .iter()
             .map(handshake_from_row)
@@ -857,14 +852,14 @@ impl ReadTx {
         target: &str,
         now_ms: i64,
     ) -> Result<Option<HandshakeRecord>, StoreError> {
-        let row = sqlx::query(FIND_OPEN_HANDSHAKE)
+        let row = query(FIND_OPEN_HANDSHAKE)
             .bind(HandshakeState::Open.as_str())
             .bind(now_ms)
             .bind(HandshakeState::Expired.as_str())
             .bind(org_id)
             .bind(action.as_str())
             .bind(target)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         row.as_ref().map(handshake_from_row).transpose()
     }
@@ -872,7 +867,7 @@ impl ReadTx {
 
 impl WriteTx {
     pub async fn insert_handshake(&mut self, h: &HandshakeRecord) -> Result<(), StoreError> {
-        sqlx::query(INSERT_HANDSHAKE)
+        query(INSERT_HANDSHAKE)
             .bind(&h.id)
             .bind(&h.org_id)
             .bind(&h.arn)
@@ -886,7 +881,7 @@ impl WriteTx {
             .bind(h.expires_ms)
             .bind(h.updated_ms)
             .bind(h.visible_until_ms)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -899,12 +894,12 @@ impl WriteTx {
         now_ms: i64,
         visible_until_ms: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(SET_HANDSHAKE_STATE)
+        query(SET_HANDSHAKE_STATE)
             .bind(state.as_str())
             .bind(now_ms)
             .bind(visible_until_ms)
             .bind(id)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -917,10 +912,10 @@ impl ReadTx {
         org_id: &str,
         service_principal: &str,
     ) -> Result<bool, StoreError> {
-        let row = sqlx::query(SERVICE_ACCESS_ENABLED)
+        let row = query(SERVICE_ACCESS_ENABLED)
             .bind(org_id)
             .bind(service_principal)
-            .fetch_one(&mut *self.tx)
+            .fetch_one(&mut self.tx)
             .await?;
         Ok(row.try_get::<i64, _>("n")? > 0)
     }
@@ -936,7 +931,7 @@ impl ReadTx {
         sql.after("enabled_ms", "service_principal", after);
         sql.push(" ORDER BY enabled_ms, service_principal LIMIT ")
             .int(limit_plus_one(limit));
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let rows = sql.query().fetch_all(&mut self.tx).await?;
         let items = rows
             .iter()
             .map(|r| {
@@ -945,7 +940,7 @@ impl ReadTx {
                     enabled_ms: r.try_get("enabled_ms")?,
                 })
             })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            .collect::<Result<Vec<_>, DbError>>()?;
         Ok(Page::from_rows(items, limit))
     }
 
@@ -963,11 +958,11 @@ impl WriteTx {
         service_principal: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(ENABLE_SERVICE_ACCESS)
+        query(ENABLE_SERVICE_ACCESS)
             .bind(org_id)
             .bind(service_principal)
             .bind(now_ms)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -977,10 +972,10 @@ impl WriteTx {
         org_id: &str,
         service_principal: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(DISABLE_SERVICE_ACCESS)
+        query(DISABLE_SERVICE_ACCESS)
             .bind(org_id)
             .bind(service_principal)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }

@@ -1,6 +1,6 @@
 use ram_model::ResourceShareStatus;
-use sqlx::Row;
 
+use crate::engine::{DbError, Row, query};
 use crate::query::{Page, Sql, effective_status};
 use crate::records::SharePermissionRecord;
 use crate::states::States;
@@ -25,7 +25,7 @@ impl ReadTx {
         sql.push("share_arn")
             .in_list(share_arns)
             .push(" ORDER BY share_arn, resource_type");
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let rows = sql.query().fetch_all(&mut self.tx).await?;
         Ok(rows
             .iter()
             .map(share_permission_from_row)
@@ -39,14 +39,14 @@ impl WriteTx {
         &mut self,
         p: &SharePermissionRecord,
     ) -> Result<(), StoreError> {
-        sqlx::query(SET_SHARE_PERMISSION)
+        query(SET_SHARE_PERMISSION)
             .bind(&p.share_arn)
             .bind(&p.resource_type)
             .bind(&p.permission_arn)
             .bind(p.permission_version)
             .bind(p.created_ms)
             .bind(p.updated_ms)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -96,7 +96,7 @@ impl ReadTx {
             .push(SHARE_PERMISSION_KEY)
             .push(" LIMIT ");
         sql.int(i64::try_from(limit + 1).unwrap_or(i64::MAX));
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let rows = sql.query().fetch_all(&mut self.tx).await?;
         let items = rows
             .iter()
             .map(share_permission_from_row)
@@ -135,7 +135,7 @@ impl WriteTx {
         sql.push(" AND s.region = ").text(region);
         sql.and_states(share_statuses, |sql| effective_status(sql, "s", now_ms));
         sql.push(")");
-        let done = sql.query().execute(&mut *self.tx).await?;
+        let done = sql.query().execute(&mut self.tx).await?;
         Ok(done.rows_affected())
     }
 
@@ -145,10 +145,10 @@ impl WriteTx {
         share_arn: &str,
         resource_type: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(REMOVE_SHARE_PERMISSION)
+        query(REMOVE_SHARE_PERMISSION)
             .bind(share_arn)
             .bind(resource_type)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -161,7 +161,7 @@ pub fn share_permission_key(p: &SharePermissionRecord) -> String {
     format!("{} {}", p.share_arn, p.resource_type)
 }
 
-fn share_permission_from_row(r: &sqlx::any::AnyRow) -> Result<SharePermissionRecord, sqlx::Error> {
+fn share_permission_from_row(r: &Row) -> Result<SharePermissionRecord, DbError> {
     Ok(SharePermissionRecord {
         share_arn: r.try_get("share_arn")?,
         resource_type: r.try_get("resource_type")?,

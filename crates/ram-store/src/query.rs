@@ -1,5 +1,5 @@
 //! SQL of the store. A fixed statement is a constant (`const NAME: &str`, built with `concat!`
-//! from literals and the macros below) executed with `sqlx::query(NAME).bind(..)`, so that its
+//! from literals and the macros below) executed with `query(NAME).bind(..)`, so that its
 //! text is identical on every call. The small builder `Sql` is only for the statements whose shape
 //! depends on the request (filtered, keyset-paginated listings, `IN` lists of variable length,
 //! optional filter clauses). It only joins static SQL fragments (`&'static str`); every value is a
@@ -41,10 +41,9 @@ macro_rules! set_lifecycle_by_arn_sql {
 }
 pub(crate) use set_lifecycle_by_arn_sql;
 
+use crate::StoreError;
+use crate::engine::{Conn, Query, Value};
 use ram_model::ResourceShareAssociationStatus;
-use sqlx::any::AnyArguments;
-use sqlx::query::Query;
-use sqlx::{Any, AssertSqlSafe};
 
 use crate::states::{States, StoredState};
 
@@ -204,15 +203,16 @@ impl Sql {
         &self.text
     }
 
-    pub(crate) fn query(&self) -> Query<'_, Any, AnyArguments> {
-        let mut q = sqlx::query(AssertSqlSafe(self.text.clone()));
-        for b in &self.binds {
-            q = match b {
-                Bind::Text(s) => q.bind(s.clone()),
-                Bind::Int(i) => q.bind(*i),
-            };
-        }
-        q
+    pub(crate) fn query(&self) -> Query {
+        let binds = self
+            .binds
+            .iter()
+            .map(|b| match b {
+                Bind::Text(s) => Value::Text(s.clone()),
+                Bind::Int(i) => Value::Int(*i),
+            })
+            .collect();
+        Query::built(self.text.clone(), binds)
     }
 }
 
@@ -247,6 +247,32 @@ impl Sql {
         let values: Vec<String> = list.iter().map(|s| s.as_str().to_owned()).collect();
         self.in_list(&values)
     }
+}
+
+/// The rows of `kind` (`share`, `invitation`, or an association type) of `account` (in
+/// `region`, or in every Region) whose *stored* status is one of `statuses`, read from
+/// `status_counts`, which the schema's triggers keep exact in every transaction (migration 0004).
+/// Callers settle the rows whose timed transition has passed first, so that stored and effective
+/// statuses agree.
+pub(crate) async fn counted<S: StoredState>(
+    conn: &mut Conn,
+    account: &str,
+    region: Option<&str>,
+    kind: &'static str,
+    statuses: &States<S>,
+) -> Result<i64, StoreError> {
+    let mut sql = Sql::new(
+        "SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) AS n FROM status_counts c WHERE c.account = ",
+    );
+    sql.text(account).push(" AND c.kind = ").text(kind);
+    if let Some(region) = region {
+        sql.push(" AND c.region = ").text(region);
+    }
+    sql.and_states(statuses, |sql| {
+        sql.push("c.status");
+    });
+    let row = sql.query().fetch_one(conn).await?;
+    Ok(row.try_get("n")?)
 }
 
 /// The SQL expression of a row's effective status at `$now` (see `Lifecycle`).

@@ -228,10 +228,3 @@ impl Purged {
         !self.live.admits(invitation.status) && invitation.settled_ms <= self.settled_by_ms
     }
 }
-
-/// Whose associations a count covers (quotas are per share and per owning account).
-#[derive(Debug, Clone, Copy)]
-pub enum Counted<'a> {
-    Share(&'a str),
-    Owner(&'a str),
-}

@@ -1,5 +1,4 @@
-use sqlx::Row;
-
+use crate::engine::query;
 use crate::{ReadTx, StoreError, WriteTx};
 
 const GET_SETTING: &str = "SELECT value FROM settings WHERE name = $1";
@@ -8,9 +7,9 @@ const INIT_SETTING: &str =
 
 impl ReadTx {
     pub async fn get_setting(&mut self, name: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query(GET_SETTING)
+        let row = query(GET_SETTING)
             .bind(name)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         Ok(row.map(|r| r.try_get("value")).transpose()?)
     }
@@ -20,10 +19,10 @@ impl WriteTx {
     /// Stores `value` unless the setting exists; returns the value in force afterwards, so that
     /// replicas racing to initialise a setting all end up with the same one.
     pub async fn init_setting(&mut self, name: &str, value: &str) -> Result<String, StoreError> {
-        sqlx::query(INIT_SETTING)
+        query(INIT_SETTING)
             .bind(name)
             .bind(value)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(self
             .get_setting(name)

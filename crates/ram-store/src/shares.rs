@@ -1,13 +1,12 @@
-use sqlx::Row;
-use sqlx::any::AnyRow;
-
+use crate::engine::{Row, query};
 use ram_model::{
     ResourceShareAssociationStatus, ResourceShareAssociationType, ResourceShareFeatureSet,
     ResourceShareStatus,
 };
 
 use crate::query::{
-    Bind, Page, Reach, Scope, Sql, effective_status, effective_status_sql, set_lifecycle_by_arn_sql,
+    Bind, Page, Reach, Scope, Sql, counted, effective_status, effective_status_sql,
+    set_lifecycle_by_arn_sql,
 };
 use crate::records::{Lifecycle, NewShare, ShareFilter, ShareRecord, Tag};
 use crate::states::{States, StoredState, state};
@@ -35,9 +34,11 @@ const INSERT_SHARE: &str = "INSERT INTO resource_shares (arn, owner_account, reg
 const UPDATE_SHARE: &str = "UPDATE resource_shares SET updated_ms = $1, name = COALESCE($2, name), allow_external = COALESCE($3, allow_external) WHERE arn = $4";
 const SET_SHARE_FEATURE_SET: &str =
     "UPDATE resource_shares SET feature_set = $1, updated_ms = $2 WHERE arn = $3";
+/// Settles the shares of `$1` in `$2` whose transition time `$3` has passed (see `counted`).
+const SETTLE_SHARES: &str = "UPDATE resource_shares SET status = next_status WHERE owner_account = $1 AND region = $2 AND status <> next_status AND transition_ms <= $3";
 const SET_SHARE_LIFECYCLE: &str = set_lifecycle_by_arn_sql!("resource_shares");
 
-fn share_from_row(row: &AnyRow) -> Result<ShareRecord, StoreError> {
+fn share_from_row(row: &Row) -> Result<ShareRecord, StoreError> {
     Ok(ShareRecord {
         arn: row.try_get("arn")?,
         owner_account: row.try_get("owner_account")?,
@@ -100,10 +101,10 @@ impl ReadTx {
         arn: &str,
         now_ms: i64,
     ) -> Result<Option<ShareRecord>, StoreError> {
-        let row = sqlx::query(GET_SHARE)
+        let row = query(GET_SHARE)
             .bind(now_ms)
             .bind(arn)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut self.tx)
             .await?;
         row.as_ref().map(share_from_row).transpose()
     }
@@ -152,7 +153,7 @@ impl ReadTx {
         sql.after("s.created_ms", "s.arn", after);
         sql.push(" ORDER BY s.created_ms, s.arn LIMIT ")
             .int(i64::try_from(limit + 1).unwrap_or(i64::MAX));
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let rows = sql.query().fetch_all(&mut self.tx).await?;
         let items = rows
             .iter()
             .map(share_from_row)
@@ -160,25 +161,9 @@ impl ReadTx {
         Ok(Page::from_rows(items, limit))
     }
 
-    /// How many shares of the account in the Region are in one of `statuses`.
-    pub async fn count_shares(
-        &mut self,
-        owner: &str,
-        region: &str,
-        statuses: &States<ResourceShareStatus>,
-        now_ms: i64,
-    ) -> Result<i64, StoreError> {
-        let mut sql =
-            Sql::new("SELECT COUNT(*) AS n FROM resource_shares s WHERE s.owner_account = ");
-        sql.text(owner).push(" AND s.region = ").text(region);
-        sql.and_states(statuses, |sql| effective_status(sql, "s", now_ms));
-        let row = sql.query().fetch_one(&mut *self.tx).await?;
-        Ok(row.try_get("n")?)
-    }
-
     /// The Regions that hold shares (organizations are global; shares are per Region).
     pub async fn share_regions(&mut self) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query(SHARE_REGIONS).fetch_all(&mut *self.tx).await?;
+        let rows = query(SHARE_REGIONS).fetch_all(&mut self.tx).await?;
         Ok(rows
             .iter()
             .map(|r| r.try_get("region"))
@@ -192,9 +177,28 @@ impl ReadTx {
 }
 
 impl WriteTx {
+    /// How many shares of the account in the Region are in one of `statuses` at `now_ms`: read
+    /// from the status counters after settling the account's shares whose timed transition has
+    /// passed, so it costs what changed, not what the account holds.
+    pub async fn count_shares(
+        &mut self,
+        owner: &str,
+        region: &str,
+        statuses: &States<ResourceShareStatus>,
+        now_ms: i64,
+    ) -> Result<i64, StoreError> {
+        query(SETTLE_SHARES)
+            .bind(owner)
+            .bind(region)
+            .bind(now_ms)
+            .execute(&mut self.tx)
+            .await?;
+        counted(&mut self.tx, owner, Some(region), "share", statuses).await
+    }
+
     pub async fn insert_share(&mut self, share: &NewShare) -> Result<(), StoreError> {
         let (next, at) = next_of(&share.lifecycle);
-        sqlx::query(INSERT_SHARE)
+        query(INSERT_SHARE)
             .bind(&share.arn)
             .bind(&share.owner_account)
             .bind(&share.region)
@@ -206,7 +210,7 @@ impl WriteTx {
             .bind(next)
             .bind(at)
             .bind(share.created_ms)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -218,12 +222,12 @@ impl WriteTx {
         allow_external: Option<bool>,
         updated_ms: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(UPDATE_SHARE)
+        query(UPDATE_SHARE)
             .bind(updated_ms)
             .bind(name)
             .bind(allow_external.map(i64::from))
             .bind(arn)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -234,11 +238,11 @@ impl WriteTx {
         feature_set: ResourceShareFeatureSet,
         updated_ms: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(SET_SHARE_FEATURE_SET)
+        query(SET_SHARE_FEATURE_SET)
             .bind(feature_set.as_str())
             .bind(updated_ms)
             .bind(arn)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -272,14 +276,14 @@ impl WriteTx {
         updated_ms: i64,
     ) -> Result<(), StoreError> {
         let (next, at) = next_of(lifecycle);
-        sqlx::query(statement)
+        query(statement)
             .bind(lifecycle.status.as_str())
             .bind(next)
             .bind(at)
             .bind(visible_until_ms)
             .bind(updated_ms)
             .bind(arn)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }

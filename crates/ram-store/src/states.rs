@@ -1,9 +1,7 @@
 //! States as the store keeps them. Records carry the model's enums; a state is text only in a
 //! row, in RAM's own spelling, and an unknown stored value is a store error, never a missing field.
 
-use sqlx::Row;
-use sqlx::any::AnyRow;
-
+use crate::engine::Row;
 use ram_model::iam::DeletionTaskStatusType;
 use ram_model::organizations::{
     AccountJoinedMethod, ActionType, CreateAccountState, HandshakePartyType, HandshakeState,
@@ -56,7 +54,7 @@ stored_states!(
 );
 
 /// Reads the state column `column` of a row.
-pub(crate) fn state<S: StoredState>(row: &AnyRow, column: &str) -> Result<S, StoreError> {
+pub(crate) fn state<S: StoredState>(row: &Row, column: &str) -> Result<S, StoreError> {
     let text: String = row.try_get(column)?;
     S::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("{column} = {text:?}")))
 }

@@ -1,8 +1,7 @@
 //! The three tag tables (of shares, permissions, and organization entities) have one shape:
 //! `(<owner column>, tag_key, tag_value)` keyed by owner and key. One implementation serves them.
 
-use sqlx::Row;
-
+use crate::engine::{DbError, query};
 use crate::query::Sql;
 use crate::records::Tag;
 use crate::{ReadTx, StoreError, WriteTx};
@@ -80,7 +79,7 @@ impl ReadTx {
         }
         let mut sql = Sql::new(t.select);
         sql.in_list(owners).push(t.order);
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        let rows = sql.query().fetch_all(&mut self.tx).await?;
         rows.iter()
             .map(|r| {
                 Ok((
@@ -91,7 +90,7 @@ impl ReadTx {
                     },
                 ))
             })
-            .collect::<Result<_, sqlx::Error>>()
+            .collect::<Result<_, DbError>>()
             .map_err(Into::into)
     }
 
@@ -101,9 +100,9 @@ impl ReadTx {
         t: TagTable,
         owner: &str,
     ) -> Result<Vec<Tag>, StoreError> {
-        let rows = sqlx::query(t.select_one)
+        let rows = query(t.select_one)
             .bind(owner)
-            .fetch_all(&mut *self.tx)
+            .fetch_all(&mut self.tx)
             .await?;
         rows.iter()
             .map(|r| {
@@ -112,7 +111,7 @@ impl ReadTx {
                     value: r.try_get("tag_value")?,
                 })
             })
-            .collect::<Result<_, sqlx::Error>>()
+            .collect::<Result<_, DbError>>()
             .map_err(Into::into)
     }
 }
@@ -126,11 +125,11 @@ impl WriteTx {
         tags: &[Tag],
     ) -> Result<(), StoreError> {
         for tag in tags {
-            sqlx::query(t.upsert)
+            query(t.upsert)
                 .bind(owner)
                 .bind(&tag.key)
                 .bind(&tag.value)
-                .execute(&mut *self.tx)
+                .execute(&mut self.tx)
                 .await?;
         }
         Ok(())
@@ -145,17 +144,17 @@ impl WriteTx {
     ) -> Result<(), StoreError> {
         match keys {
             None => {
-                sqlx::query(t.delete_all)
+                query(t.delete_all)
                     .bind(owner)
-                    .execute(&mut *self.tx)
+                    .execute(&mut self.tx)
                     .await?;
             }
             Some(keys) => {
                 for key in keys {
-                    sqlx::query(t.delete_key)
+                    query(t.delete_key)
                         .bind(owner)
                         .bind(key)
-                        .execute(&mut *self.tx)
+                        .execute(&mut self.tx)
                         .await?;
                 }
             }

@@ -12,9 +12,9 @@ use ram_model::{
     ResourceShareInvitationStatus as InvitationStatus, ResourceShareStatus as ShareStatus,
 };
 use ram_store::{
-    AccessKeyRecord, AccountRecord, AssociationFilter, Counted, IdempotencyRecord,
-    InvitationFilter, Lifecycle, NewAssociation, NewInvitation, NewShare, Scope, ShareFilter,
-    ShareHolds, States, Store, StoreError, Tag,
+    AccessKeyRecord, AccountRecord, AssociationFilter, IdempotencyRecord, InvitationFilter,
+    Lifecycle, NewAssociation, NewInvitation, NewShare, Scope, ShareFilter, ShareHolds, States,
+    Store, StoreError, Tag,
 };
 
 const OWNER: &str = "111111111111";
@@ -262,7 +262,7 @@ async fn shares_lifecycle_filters_and_keyset_pages() {
         .await
         .unwrap();
         tx.commit().await.unwrap();
-        let mut tx = store.read().await.unwrap();
+        let mut tx = store.begin().await.unwrap();
         assert_eq!(
             tx.get_share(&arn, 5500).await.unwrap().unwrap().status,
             ShareStatus::Deleting,
@@ -358,7 +358,7 @@ async fn associations_receivers_and_invitations() {
             reach: ram_store::Reach::account(OTHER),
             granting: States::only(&[AssociationStatus::Associated]),
         };
-        let mut tx = store.read().await.unwrap();
+        let mut tx = store.begin().await.unwrap();
         assert!(
             tx.list_shares(&receiver, REGION, &ShareFilter::default(), None, 10, 200)
                 .await
@@ -418,7 +418,7 @@ async fn associations_receivers_and_invitations() {
         .await
         .unwrap();
         tx.commit().await.unwrap();
-        let mut tx = store.read().await.unwrap();
+        let mut tx = store.begin().await.unwrap();
         assert_eq!(
             tx.list_shares(&receiver, REGION, &ShareFilter::default(), None, 10, 400)
                 .await
@@ -482,14 +482,9 @@ async fn associations_receivers_and_invitations() {
             .is_empty()
         );
         assert_eq!(
-            tx.count_associations(
-                Counted::Owner(OWNER),
-                AssociationType::Resource,
-                &live_associations(),
-                400,
-            )
-            .await
-            .unwrap(),
+            tx.count_associations(OWNER, AssociationType::Resource, &live_associations(), 400,)
+                .await
+                .unwrap(),
             1,
             "{name}"
         );

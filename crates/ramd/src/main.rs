@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use ram_domain::{Clock, Config, Ram, RandomIds, SystemClock};
-use ram_store::Store;
+use ram_store::{Durability, Store, StoreOptions};
 use ramd::{AppState, AuthMode, accounts, router};
 
 #[derive(Parser)]
@@ -29,13 +29,34 @@ struct StoreArgs {
     /// A PostgreSQL database (postgres://user@host/db) to use instead of the embedded store.
     #[arg(long, env = "RAMD_DATABASE_URL")]
     database_url: Option<String>,
+    /// When the embedded store answers a write: `fsync` once it is on disk (group commit), or
+    /// `os` once the operating system has it (faster; survives a crash of ramd, not a power loss).
+    #[arg(
+        long,
+        env = "RAMD_SQLITE_DURABILITY",
+        value_enum,
+        default_value = "fsync"
+    )]
+    sqlite_durability: SqliteDurability,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum SqliteDurability {
+    Fsync,
+    Os,
 }
 
 impl StoreArgs {
     async fn open(&self) -> Result<Store, String> {
+        let options = StoreOptions {
+            durability: match self.sqlite_durability {
+                SqliteDurability::Fsync => Durability::Fsync,
+                SqliteDurability::Os => Durability::Os,
+            },
+        };
         let opened = match &self.database_url {
-            Some(url) => Store::open(url).await,
-            None => Store::open_dir(&self.data_dir).await,
+            Some(url) => Store::open_with(url, options).await,
+            None => Store::open_dir_with(&self.data_dir, options).await,
         };
         opened.map_err(|e| e.to_string())
     }
@@ -222,7 +243,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-            tracing::info!(%listen, data_dir = %store.data_dir.display(), "ramd is serving");
+            if let Some(d) = db.durability() {
+                tracing::info!(%listen, data_dir = %store.data_dir.display(), durability = d.describe(), "ramd is serving");
+            } else {
+                tracing::info!(%listen, "ramd is serving on PostgreSQL");
+            }
             axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown_signal())
                 .await

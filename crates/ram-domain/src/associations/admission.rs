@@ -7,7 +7,7 @@ use ram_context::Outcome;
 use ram_model::ResourceShareAssociationType as AssociationType;
 use ram_model::api_error;
 use ram_organizations::membership;
-use ram_store::{AssociationRecord, Counted, Membership, ReadTx, ShareRecord};
+use ram_store::{AssociationRecord, Membership, ReadTx, ShareRecord, WriteTx};
 
 use super::Plan;
 use crate::catalog::ResourceTypeInfo;
@@ -38,7 +38,7 @@ impl Ram {
     /// RAM's rules on the combination.
     pub(super) async fn admit<'a>(
         &'a self,
-        tx: &mut ReadTx,
+        tx: &mut WriteTx,
         caller: &Caller,
         share: &ShareRecord,
         plan: &'a Plan,
@@ -206,7 +206,7 @@ impl Ram {
 
     async fn check_association_quotas(
         &self,
-        tx: &mut ReadTx,
+        tx: &mut WriteTx,
         share: &ShareRecord,
         plan: &Plan,
         live: &[AssociationRecord],
@@ -236,7 +236,7 @@ impl Ram {
         if !plan.resources.is_empty()
             && tx
                 .count_associations(
-                    Counted::Owner(&share.owner_account),
+                    &share.owner_account,
                     AssociationType::Resource,
                     &live_associations(),
                     now,
@@ -250,7 +250,7 @@ impl Ram {
         if !plan.principals.is_empty()
             && tx
                 .count_associations(
-                    Counted::Owner(&share.owner_account),
+                    &share.owner_account,
                     AssociationType::Principal,
                     &live_associations(),
                     now,
