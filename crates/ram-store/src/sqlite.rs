@@ -3,16 +3,23 @@
 //! connection in turn (SQLite admits one writer at a time anyway, so queueing for it in-process
 //! costs nothing and never meets SQLITE_BUSY).
 //!
-//! **Group commit.** A transaction commits into the WAL without an fsync of its own
-//! (`synchronous=NORMAL`); the writer is then free for the next one, and the committer waits until
-//! a sync of the WAL file covers its commit before the caller is answered. One sync task fsyncs
-//! the WAL for every commit made since the last sync, so under load one fsync makes many
-//! transactions durable, each still all-or-nothing (a torn WAL tail is discarded at recovery by
-//! its checksums, and commits reach the WAL in order). SQLite itself syncs the WAL before each
-//! checkpoint and the database file after it, so a commit that left the WAL is on disk too.
-//! `Durability::Os` skips the wait: an answered write then survives a crash of ramd but not a
-//! power loss.
+//! **Group commit**, in two layers:
+//! - *Batches.* Writers queued for the writer share one SQLite transaction: each request's
+//!   transaction is a SAVEPOINT inside the batch, released when it succeeds and rolled back to
+//!   when it fails, so each stays all-or-nothing while the pages they touch in common (index
+//!   roots, counters) are written to the WAL once per batch instead of once per request. A writer
+//!   that has released its savepoint queues for the writer again; when its turn comes and its
+//!   batch is still open, it commits the batch: by then every writer that was waiting behind it
+//!   has joined. No request is answered before its batch has committed.
+//! - *WAL sync.* A batch commits into the WAL without an fsync of its own (`synchronous=NORMAL`);
+//!   one sync task then fsyncs the WAL for every commit made since the last sync, off the request
+//!   threads, and a write is answered once a sync covers its batch (a torn WAL tail is discarded
+//!   at recovery by its checksums, and commits reach the WAL in order). SQLite itself syncs the
+//!   WAL before each checkpoint and the database file after it, so a commit that left the WAL is
+//!   on disk too. `Durability::Os` skips the wait: an answered write then survives a crash of
+//!   ramd but not a power loss.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -45,6 +52,8 @@ impl Durability {
     }
 }
 
+/// Batches committed between two checkpoints of the WAL into the database file.
+const CHECKPOINT_EVERY: u64 = 64;
 /// Readers kept open for reuse; more are opened when all are busy.
 const IDLE_READERS: usize = 8;
 /// Prepared statements each connection keeps (the store has about two hundred distinct ones).
@@ -53,7 +62,7 @@ const STATEMENT_CACHE: usize = 512;
 pub(crate) struct Engine {
     path: PathBuf,
     readers: Mutex<Vec<Connection>>,
-    writer: Arc<tokio::sync::Mutex<Connection>>,
+    writer: Arc<tokio::sync::Mutex<Writer>>,
     durability: Durability,
     /// Commits made, in order; a commit's number is its place in this sequence.
     committed: AtomicU64,
@@ -74,12 +83,23 @@ fn open_connection(path: &Path) -> Result<Connection, DbError> {
         "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     )?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // 64 MiB of page cache per connection (the default is 2 MiB), so that B-tree pages stay in
+    // memory rather than being read again from the OS.
+    conn.pragma_update(None, "cache_size", -65536)?;
+    // Plans stay as prepared: without this, a statement whose plan might depend on a bound value
+    // (`transition_ms <= $now`) is recompiled whenever the value changes, which `now` always does.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     Ok(conn)
 }
 
 impl Engine {
     pub(crate) fn open(path: &Path, durability: Durability) -> Result<Arc<Engine>, DbError> {
         let writer = open_connection(path)?;
+        // Checkpoints run on the sync task's own connection, off the request path.
+        writer.pragma_update(None, "wal_autocheckpoint", 0)?;
         // The WAL file now exists; its directory entry must be on disk before any commit in it
         // can be.
         sync_dir(path);
@@ -88,7 +108,12 @@ impl Engine {
         let engine = Arc::new(Engine {
             path: path.to_owned(),
             readers: Mutex::new(Vec::new()),
-            writer: Arc::new(tokio::sync::Mutex::new(writer)),
+            writer: Arc::new(tokio::sync::Mutex::new(Writer {
+                conn: writer,
+                batch: None,
+                next_batch: 1,
+                failed: VecDeque::new(),
+            })),
             durability,
             committed: AtomicU64::new(0),
             synced,
@@ -96,7 +121,8 @@ impl Engine {
         });
         tokio::spawn(sync_task(
             Arc::downgrade(&engine),
-            wal_path(path),
+            path.to_owned(),
+            durability,
             woken,
             synced_tx,
         ));
@@ -114,21 +140,58 @@ impl Engine {
             Some(c) => c,
             None => open_connection(&self.path)?,
         };
-        conn.execute_batch("BEGIN")?;
+        run(&conn, "BEGIN")?;
         Ok(Lease {
             conn: Some(Held::Reader(conn, self.clone())),
             open: true,
         })
     }
 
-    /// The writer connection, once the writers before have finished, with the write lock taken.
+    /// The writer connection, once the writers before have finished, in a savepoint of the open
+    /// batch (a new batch takes the write lock first).
     pub(crate) async fn write(self: &Arc<Self>) -> Result<Lease, DbError> {
-        let guard = self.writer.clone().lock_owned().await;
-        guard.execute_batch("BEGIN IMMEDIATE")?;
+        let mut w = self.writer.clone().lock_owned().await;
+        let batch = if let Some(b) = &mut w.batch {
+            b.members += 1;
+            b.id
+        } else {
+            run(&w.conn, "BEGIN IMMEDIATE")?;
+            let id = w.next_batch;
+            w.next_batch += 1;
+            w.batch = Some(Batch { id, members: 1 });
+            id
+        };
+        if let Err(e) = run(&w.conn, "SAVEPOINT request") {
+            w.leave_batch();
+            return Err(e.into());
+        }
         Ok(Lease {
-            conn: Some(Held::Writer(guard, self.clone())),
+            conn: Some(Held::Writer(w, self.clone(), batch)),
             open: true,
         })
+    }
+
+    /// After a writer's savepoint is released: waits for the writer again and, if the batch is
+    /// still open, commits it (see the module's comment); then until the batch is durable.
+    async fn finish_batch(self: Arc<Self>, batch: u64) -> Result<(), DbError> {
+        let mut w = self.writer.clone().lock_owned().await;
+        if w.batch.as_ref().is_some_and(|b| b.id == batch) {
+            w.batch = None;
+            if let Err(e) = run(&w.conn, "COMMIT") {
+                w.abandon(batch);
+                return Err(e.into());
+            }
+            self.committed.fetch_add(1, Ordering::AcqRel);
+            let _ = self.wake.send(());
+        } else if w.failed.contains(&batch) {
+            return Err(DbError::Decode(
+                "the batch this write belonged to failed to commit".to_owned(),
+            ));
+        }
+        drop(w);
+        let seq = self.committed.load(Ordering::Acquire);
+        self.durable(seq).await;
+        Ok(())
     }
 
     /// Waits until a WAL sync covers commit `seq`.
@@ -140,10 +203,14 @@ impl Engine {
         if *synced.borrow() >= seq {
             return;
         }
-        let _ = self.wake.send(());
-        // The sync task lives as long as the engine, which the caller holds.
+        // The sync task lives as long as the engine, which the caller holds; the commit woke it.
         let _ = synced.wait_for(|s| *s >= seq).await;
     }
+}
+
+/// Runs a transaction-control statement, prepared once per connection.
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.raw_execute().map(drop)
 }
 
 fn wal_path(db: &Path) -> PathBuf {
@@ -168,10 +235,14 @@ fn sync_dir(db: &Path) {
 /// made before the sync started. Ends with the engine.
 async fn sync_task(
     engine: std::sync::Weak<Engine>,
-    wal: PathBuf,
+    db: PathBuf,
+    durability: Durability,
     mut woken: mpsc::UnboundedReceiver<()>,
     synced: watch::Sender<u64>,
 ) {
+    let wal = wal_path(&db);
+    let mut checkpointer: Option<Connection> = None;
+    let mut checkpointed_at = 0;
     while woken.recv().await.is_some() {
         // Wake-ups that arrived while the last sync ran are covered by this one.
         while woken.try_recv().is_ok() {}
@@ -185,11 +256,12 @@ async fn sync_task(
             continue;
         }
         let path = wal.clone();
-        let done = tokio::task::spawn_blocking(move || {
-            std::fs::OpenOptions::new()
+        let done = tokio::task::spawn_blocking(move || match durability {
+            Durability::Fsync => std::fs::OpenOptions::new()
                 .write(true)
                 .open(&path)
-                .and_then(|f| f.sync_data())
+                .and_then(|f| f.sync_data()),
+            Durability::Os => Ok(()),
         })
         .await;
         match done {
@@ -208,15 +280,78 @@ async fn sync_task(
                 std::process::exit(70);
             }
         }
+        if target - checkpointed_at >= CHECKPOINT_EVERY {
+            checkpointed_at = target;
+            let conn = checkpointer.take();
+            let db = db.clone();
+            // PASSIVE: copies what no reader still needs into the database file (SQLite syncs
+            // the WAL first and the database after) without blocking the writer or readers.
+            checkpointer = tokio::task::spawn_blocking(move || {
+                let conn = match conn {
+                    Some(c) => c,
+                    None => open_connection(&db).ok()?,
+                };
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "WAL checkpoint failed; it is retried later");
+                }
+                Some(conn)
+            })
+            .await
+            .ok()
+            .flatten();
+        }
+    }
+}
+
+/// The writer connection and the batch open on it.
+struct Writer {
+    conn: Connection,
+    batch: Option<Batch>,
+    next_batch: u64,
+    /// The last batches whose COMMIT failed, so that their members answer an error.
+    failed: VecDeque<u64>,
+}
+
+struct Batch {
+    id: u64,
+    /// Writers in the batch whose work is in it or under way (not rolled back).
+    members: usize,
+}
+
+impl Writer {
+    /// A member rolled back its savepoint: a batch left with no work is rolled back too, so that
+    /// no idle transaction holds the database's write lock.
+    fn leave_batch(&mut self) {
+        if let Some(b) = &mut self.batch {
+            b.members -= 1;
+            if b.members == 0 {
+                self.batch = None;
+                let _ = run(&self.conn, "ROLLBACK");
+            }
+        }
+    }
+
+    /// The batch cannot commit (an I/O error, or SQLite rolled it back on an error): every member
+    /// fails.
+    fn abandon(&mut self, batch: u64) {
+        if !self.conn.is_autocommit() {
+            let _ = run(&self.conn, "ROLLBACK");
+        }
+        self.batch = None;
+        self.failed.push_back(batch);
+        if self.failed.len() > 1024 {
+            self.failed.pop_front();
+        }
     }
 }
 
 enum Held {
     Reader(Connection, Arc<Engine>),
-    Writer(OwnedMutexGuard<Connection>, Arc<Engine>),
+    Writer(OwnedMutexGuard<Writer>, Arc<Engine>, u64),
 }
 
-/// A connection with a transaction open on it. Dropped without `commit`, it rolls back.
+/// A connection with a transaction (a writer: a savepoint of a batch) open on it. Dropped without
+/// `commit`, it rolls back.
 pub(crate) struct Lease {
     conn: Option<Held>,
     open: bool,
@@ -226,38 +361,51 @@ impl Lease {
     pub(crate) fn connection(&mut self) -> Result<&Connection, DbError> {
         match &self.conn {
             Some(Held::Reader(c, _)) => Ok(c),
-            Some(Held::Writer(g, _)) => Ok(g),
+            Some(Held::Writer(w, _, _)) => Ok(&w.conn),
             None => Err(DbError::Decode("a finished transaction".to_owned())),
         }
     }
 
-    /// Commits; a write is answered only once it is durable (see the module's comment).
+    /// Commits; a write is answered only once its batch has committed and is durable (see the
+    /// module's comment).
     pub(crate) async fn commit(mut self) -> Result<(), DbError> {
-        let seq = match self.conn.take() {
+        match self.conn.take() {
             Some(Held::Reader(c, engine)) => {
-                c.execute_batch("COMMIT")?;
+                run(&c, "COMMIT")?;
                 self.open = false;
                 give_back(&engine, c);
-                return Ok(());
+                Ok(())
             }
-            Some(Held::Writer(guard, engine)) => {
-                if let Err(e) = guard.execute_batch("COMMIT") {
-                    let _ = guard.execute_batch("ROLLBACK");
-                    self.open = false;
+            Some(Held::Writer(mut w, engine, batch)) => {
+                self.open = false;
+                if let Err(e) = run(&w.conn, "RELEASE request") {
+                    // SQLite may have rolled the whole batch back on this error.
+                    if w.conn.is_autocommit() {
+                        w.abandon(batch);
+                    } else {
+                        let _ = run(&w.conn, "ROLLBACK TO request");
+                        let _ = run(&w.conn, "RELEASE request");
+                        w.leave_batch();
+                    }
                     return Err(e.into());
                 }
-                self.open = false;
-                // Numbered while the writer is still held, so numbers follow commit order. Even
-                // a transaction that wrote nothing waits: it may answer from a commit not yet
-                // durable (an idempotent replay).
-                let seq = engine.committed.fetch_add(1, Ordering::AcqRel) + 1;
-                drop(guard);
-                (seq, engine)
+                if w.conn.is_autocommit() {
+                    // An error earlier in the request ended the batch's transaction.
+                    w.abandon(batch);
+                    return Err(DbError::Decode(
+                        "the write's transaction was rolled back by SQLite".to_owned(),
+                    ));
+                }
+                drop(w);
+                // A task of its own, so that a caller that goes away cannot leave the batch
+                // uncommitted (even a write that changed nothing waits: it may answer from a
+                // batch-mate's write, an idempotent replay).
+                tokio::spawn(engine.finish_batch(batch))
+                    .await
+                    .map_err(|e| DbError::Decode(format!("the commit task failed: {e}")))?
             }
-            None => return Ok(()),
-        };
-        seq.1.durable(seq.0).await;
-        Ok(())
+            None => Ok(()),
+        }
     }
 
     pub(crate) fn rollback(mut self) -> Result<(), DbError> {
@@ -265,17 +413,31 @@ impl Lease {
     }
 
     fn finish_rollback(&mut self) -> Result<(), DbError> {
-        let result = if self.open {
-            self.open = false;
-            self.connection()?.execute_batch("ROLLBACK")
-        } else {
-            Ok(())
-        };
+        let open = std::mem::replace(&mut self.open, false);
         match self.conn.take() {
-            Some(Held::Reader(c, engine)) if result.is_ok() => give_back(&engine, c),
-            _ => {}
+            Some(Held::Reader(c, engine)) => {
+                if open {
+                    run(&c, "ROLLBACK")?;
+                }
+                give_back(&engine, c);
+            }
+            Some(Held::Writer(mut w, _, batch)) if open => {
+                if w.conn.is_autocommit() {
+                    w.abandon(batch);
+                } else {
+                    let undone = run(&w.conn, "ROLLBACK TO request")
+                        .and_then(|()| run(&w.conn, "RELEASE request"));
+                    if undone.is_err() {
+                        w.abandon(batch);
+                    } else {
+                        w.leave_batch();
+                    }
+                    undone?;
+                }
+            }
+            Some(Held::Writer(..)) | None => {}
         }
-        Ok(result?)
+        Ok(())
     }
 }
 

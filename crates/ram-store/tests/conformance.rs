@@ -1246,3 +1246,78 @@ async fn handshakes_create_account_requests_and_iam_roles() {
         tx.commit().await.unwrap();
     }
 }
+
+/// Concurrent writers (batched together on SQLite): each one's transaction is all-or-nothing —
+/// those that roll back, explicitly or by being dropped, leave nothing, the others everything —
+/// and the status counters the quotas read agree with the rows, through timed transitions too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_are_each_all_or_nothing_and_counted_exactly() {
+    let (backends, _turn) = backends().await;
+    for (name, store, _dir) in backends {
+        let mut tx = store.begin().await.unwrap();
+        tx.reset().await.unwrap();
+        tx.commit().await.unwrap();
+        let mut writers = Vec::new();
+        for n in 0..48usize {
+            let store = store.clone();
+            writers.push(tokio::spawn(async move {
+                let mut tx = store.begin_for(Some(OWNER)).await.unwrap();
+                let mut s = share(n, OWNER, 1000 + i64::try_from(n).unwrap());
+                // Every fourth share is being deleted until t=5000, then deleted.
+                if n % 4 == 1 {
+                    s.lifecycle =
+                        Lifecycle::until(ShareStatus::Deleting, 5000, ShareStatus::Deleted, 0);
+                }
+                tx.insert_share(&s).await.unwrap();
+                match n % 3 {
+                    0 => tx.commit().await.unwrap(),
+                    1 => tx.rollback().await.unwrap(),
+                    _ => drop(tx),
+                }
+            }));
+        }
+        for w in writers {
+            w.await.unwrap();
+        }
+        let kept: Vec<usize> = (0..48).filter(|n| n % 3 == 0).collect();
+        let mut tx = store.begin().await.unwrap();
+        let page = tx
+            .list_shares(
+                &Scope::Owner(OWNER.into()),
+                REGION,
+                &ShareFilter::default(),
+                None,
+                100,
+                2000,
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), kept.len(), "{name}");
+        let live_before = kept.iter().filter(|n| *n % 4 != 1).count();
+        let all = States::<ShareStatus>::Any;
+        assert_eq!(
+            tx.count_shares(OWNER, REGION, &all, 2000).await.unwrap(),
+            i64::try_from(kept.len()).unwrap(),
+            "{name}"
+        );
+        // Before t=5000 the deleting shares are not live; after it they are deleted, still not.
+        for now in [2000, 6000] {
+            assert_eq!(
+                tx.count_shares(OWNER, REGION, &live_shares(), now)
+                    .await
+                    .unwrap(),
+                i64::try_from(live_before).unwrap(),
+                "{name} at {now}"
+            );
+        }
+        let deleted = States::only(&[ShareStatus::Deleted]);
+        assert_eq!(
+            tx.count_shares(OWNER, REGION, &deleted, 6000)
+                .await
+                .unwrap(),
+            i64::try_from(kept.len() - live_before).unwrap(),
+            "{name}: settled transitions are counted in their new status"
+        );
+        tx.commit().await.unwrap();
+    }
+}
