@@ -122,6 +122,10 @@ pub struct LoadArgs {
     /// is asked of STS unless given as a third field.
     #[arg(long, value_name = "ACCESS_KEY:SECRET[:ACCOUNT]")]
     pub sigv4: Vec<String>,
+    /// A shell command to run once preparation is done, just before the measured requests
+    /// (scripts/callgrind.sh zeroes the server's counters with it).
+    #[arg(long, value_name = "COMMAND")]
+    pub before_run: Option<String>,
 }
 
 /// What the workers use: the accounts and what preparation found.
@@ -664,6 +668,16 @@ pub async fn run(args: LoadArgs) -> Result<bool, String> {
     prepare(&mut shared)
         .await
         .map_err(|e| format!("preparing the run: {e}"))?;
+    if let Some(command) = &args.before_run {
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .status()
+            .map_err(|e| format!("--before-run: {e}"))?;
+        if !status.success() {
+            return Err(format!("--before-run {command:?} failed: {status}"));
+        }
+    }
     let started = Instant::now();
     if args.requests.is_none() {
         shared.until = Some(started + Duration::from_secs(args.seconds));

@@ -175,11 +175,11 @@ struct Counts {
     invitations: [AtomicU64; 4],
 }
 
-impl Counts {
-    fn add(&self, counter: &AtomicU64, n: usize) {
-        counter.fetch_add(n as u64, Ordering::Relaxed);
-    }
+fn bump(counter: &AtomicU64, n: usize) {
+    counter.fetch_add(n as u64, Ordering::Relaxed);
+}
 
+impl Counts {
     fn total(&self) -> u64 {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         get(&self.accounts)
@@ -424,7 +424,7 @@ async fn seed_world(
         rows += 1;
         maybe_commit(store, &mut tx, &mut rows, batch).await?;
     }
-    counts.add(&counts.accounts, n + 1);
+    bump(&counts.accounts, n + 1);
 
     // The organization, as CreateOrganization, CreateOrganizationalUnit, invitations accepted
     // and EnableSharingWithAwsOrganization leave it.
@@ -515,7 +515,7 @@ async fn seed_world(
     })
     .await?;
     rows += units.len() + 3;
-    counts.add(&counts.org_rows, units.len() + 3);
+    bump(&counts.org_rows, units.len() + 3);
     for (k, i) in members.iter().enumerate() {
         let id = &accounts[*i];
         // The management account sits in the root; the others spread over the root and the OUs.
@@ -537,7 +537,7 @@ async fn seed_world(
         })
         .await?;
         rows += 1;
-        counts.add(&counts.org_rows, 1);
+        bump(&counts.org_rows, 1);
         maybe_commit(store, &mut tx, &mut rows, batch).await?;
     }
 
@@ -588,7 +588,7 @@ async fn seed_world(
             version = 2;
             rows += 1;
         }
-        counts.add(&counts.permissions, if version == 2 { 4 } else { 3 });
+        bump(&counts.permissions, if version == 2 { 4 } else { 3 });
         cmp[i] = Some((arn, version));
         maybe_commit(store, &mut tx, &mut rows, batch).await?;
     }
@@ -919,13 +919,13 @@ fn share_unit(
         } else {
             recent
         };
-        let expires = at + ttl_ms;
+        let deadline = at + ttl_ms;
         let (lifecycle, message) = match p.invitation {
             None | Some(InvStatus::Accepted) => (Lifecycle::now(AssocStatus::Associated), None),
             Some(InvStatus::Pending | InvStatus::Expired) => (
                 Lifecycle {
                     status: AssocStatus::Associating,
-                    next: Some((AssocStatus::Disassociated, expires)),
+                    next: Some((AssocStatus::Disassociated, deadline)),
                 },
                 None,
             ),
@@ -954,7 +954,7 @@ fn share_unit(
                 lifecycle: match status {
                     InvStatus::Pending | InvStatus::Expired => Lifecycle {
                         status: InvStatus::Pending,
-                        next: Some((InvStatus::Expired, expires)),
+                        next: Some((InvStatus::Expired, deadline)),
                     },
                     other => Lifecycle::now(other),
                 },
@@ -992,16 +992,16 @@ async fn write_chunk(store: &Store, chunk: &[Unit], counts: &Counts) -> Result<(
         }
     }
     for u in chunk {
-        counts.add(&counts.shares, 1);
-        counts.add(&counts.tags, u.tags.len());
-        counts.add(&counts.share_permissions, u.permissions.len());
+        bump(&counts.shares, 1);
+        bump(&counts.tags, u.tags.len());
+        bump(&counts.share_permissions, u.permissions.len());
         for a in &u.associations {
             let counter = if a.association_type == AssocType::Resource {
                 &counts.resource_associations
             } else {
                 &counts.principal_associations
             };
-            counts.add(counter, 1);
+            bump(counter, 1);
         }
         for i in &u.invitations {
             let status = i.lifecycle.next.map_or(i.lifecycle.status, |(next, at)| {
@@ -1011,7 +1011,7 @@ async fn write_chunk(store: &Store, chunk: &[Unit], counts: &Counts) -> Result<(
                     i.lifecycle.status
                 }
             });
-            counts.add(&counts.invitations[invitation_slot(status)], 1);
+            bump(&counts.invitations[invitation_slot(status)], 1);
         }
     }
     Ok(())
