@@ -45,8 +45,8 @@ instructions() {
 for w in $workloads; do
     bench=(target/release/ramd-bench --endpoint "$endpoint" --workload "$w" --seed 0 --concurrency 1 --accounts 8)
     "${bench[@]}" --requests 50 >/dev/null
-    result=$("${bench[@]}" --requests "$requests" --before-run "callgrind_control --zero $pid >/dev/null")
-    callgrind_control --dump="$w" "$pid" >/dev/null
+    result=$("${bench[@]}" --requests "$requests" --before-run "callgrind_control --zero $pid >/dev/null 2>&1")
+    callgrind_control --dump="$w" "$pid" >/dev/null 2>&1
     ir=$(instructions)
     python3 - "$w" "$requests" "$ir" "$result" <<'EOF'
 import json, sys
