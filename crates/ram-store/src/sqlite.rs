@@ -98,7 +98,7 @@ fn open_connection(path: &Path) -> Result<Connection, DbError> {
 impl Engine {
     pub(crate) fn open(path: &Path, durability: Durability) -> Result<Arc<Engine>, DbError> {
         let writer = open_connection(path)?;
-        // Checkpoints run on the sync task's own connection, off the request path.
+        // Checkpoints run between batches, from the sync task (`Engine::checkpoint`).
         writer.pragma_update(None, "wal_autocheckpoint", 0)?;
         // The WAL file now exists; its directory entry must be on disk before any commit in it
         // can be.
@@ -194,6 +194,32 @@ impl Engine {
         Ok(())
     }
 
+    /// Copies the WAL into the database file, on the writer between two batches (it commits the
+    /// open batch first, as a member would), so that the next batch can start the WAL afresh and
+    /// it stays small under a steady load. PASSIVE: readers are not waited for; SQLite syncs the
+    /// WAL before and the database file after.
+    async fn checkpoint(self: Arc<Self>) {
+        let mut w = self.writer.clone().lock_owned().await;
+        let engine = self.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Some(batch) = w.batch.take() {
+                if run(&w.conn, "COMMIT").is_err() {
+                    w.abandon(batch.id);
+                    return;
+                }
+                engine.committed.fetch_add(1, Ordering::AcqRel);
+                let _ = engine.wake.send(());
+            }
+            if let Err(e) = w
+                .conn
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            {
+                tracing::warn!(error = %e, "WAL checkpoint failed; it is retried later");
+            }
+        })
+        .await;
+    }
+
     /// Waits until a WAL sync covers commit `seq`.
     async fn durable(&self, seq: u64) {
         if self.durability == Durability::Os {
@@ -241,7 +267,6 @@ async fn sync_task(
     synced: watch::Sender<u64>,
 ) {
     let wal = wal_path(&db);
-    let mut checkpointer: Option<Connection> = None;
     let mut checkpointed_at = 0;
     while woken.recv().await.is_some() {
         // Wake-ups that arrived while the last sync ran are covered by this one.
@@ -282,23 +307,10 @@ async fn sync_task(
         }
         if target - checkpointed_at >= CHECKPOINT_EVERY {
             checkpointed_at = target;
-            let conn = checkpointer.take();
-            let db = db.clone();
-            // PASSIVE: copies what no reader still needs into the database file (SQLite syncs
-            // the WAL first and the database after) without blocking the writer or readers.
-            checkpointer = tokio::task::spawn_blocking(move || {
-                let conn = match conn {
-                    Some(c) => c,
-                    None => open_connection(&db).ok()?,
-                };
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!(error = %e, "WAL checkpoint failed; it is retried later");
-                }
-                Some(conn)
-            })
-            .await
-            .ok()
-            .flatten();
+            let Some(engine) = engine.upgrade() else {
+                return;
+            };
+            engine.checkpoint().await;
         }
     }
 }
