@@ -1036,3 +1036,73 @@ async fn try_write_chunk(store: &Store, chunk: &[Unit]) -> Result<(), StoreError
     }
     tx.commit().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ram_store::{InvitationFilter, States};
+
+    /// A small seeded store reads back through the store's own queries as the domain reads it.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_seeded_store_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let args = SeedArgs {
+            data_dir: Some(dir.path().to_owned()),
+            database_url: None,
+            accounts: 20,
+            shares: 400,
+            associations_per_share: 5.0,
+            heavy_accounts: 1,
+            heavy_shares: 100,
+            receiver_percent: 30.0,
+            batch_rows: 300,
+            writers: None,
+            rng_seed: 1,
+            region: "us-east-1".to_owned(),
+        };
+        run(args).await.unwrap();
+        let store = Store::open_dir(dir.path()).await.unwrap();
+        let now = now_ms();
+        let mut tx = store.read().await.unwrap();
+        let heavy = tx
+            .count_shares("111111111130", "us-east-1", &States::Any, now)
+            .await
+            .unwrap();
+        assert_eq!(heavy, 100);
+        let invitations = tx
+            .list_invitations(
+                RECEIVER,
+                "us-east-1",
+                &InvitationFilter::default(),
+                None,
+                10_000,
+                now,
+            )
+            .await
+            .unwrap();
+        for status in [
+            InvStatus::Pending,
+            InvStatus::Accepted,
+            InvStatus::Rejected,
+            InvStatus::Expired,
+        ] {
+            assert!(
+                invitations.items.iter().any(|i| i.status == status),
+                "an invitation {status:?}"
+            );
+        }
+        let member = tx
+            .organization_of_account("111111111112")
+            .await
+            .unwrap()
+            .expect("a member");
+        assert_eq!(member.enabled_services, vec![RAM_SERVICE.to_owned()]);
+        assert!(
+            tx.organization_of_account(RECEIVER)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        tx.commit().await.unwrap();
+    }
+}
