@@ -56,23 +56,38 @@ bench() { # bench LABEL WORKLOAD ENDPOINT...
     fi
 }
 
+# What one durable write costs this disk: a 4 KiB append and fdatasync, as the WAL sync does.
+python3 - "$work" <<'PY'
+import os, sys, time, json
+path = os.path.join(sys.argv[1], "fsync-probe")
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+n, t = 200, time.perf_counter()
+for _ in range(n):
+    os.write(fd, b"\0" * 4096)
+    os.fdatasync(fd)
+print(json.dumps({"run": "fsync probe", "fdatasync_us": round((time.perf_counter() - t) / n * 1e6, 1)}))
+PY
+
 p=$(port)
 target/release/ramd-bench --serve-reference "127.0.0.1:$p" 2>"$work/reference.log" &
 echo $! >> "$work/pids"
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.05; done
 ref="http://127.0.0.1:$p"
-for w in write read read-arn associate list-resources check-access; do bench reference "$w" "$ref"; done
+workloads="write create-full associate read read-page10 read-arn list-principals associations list-resources check-access terraform"
+for w in $workloads; do bench reference "$w" "$ref"; done
 
 a=$(serve sqlite)
-for w in write read read-arn associate list-resources check-access; do bench "sqlite, 1 replica" "$w" "$a"; done
+for w in $workloads; do bench "sqlite, 1 replica" "$w" "$a"; done
 
 db=$(fresh_db one)
 a=$(serve pg1 --database-url "$db")
 bench "postgres, 1 replica" write "$a"
 bench "postgres, 1 replica" read "$a"
+bench "postgres, 1 replica" read-arn "$a"
 
 db=$(fresh_db two)
 a=$(serve pg2a --database-url "$db")
 b=$(serve pg2b --database-url "$db")
 bench "postgres, 2 replicas" write "$a" "$b"
 bench "postgres, 2 replicas" read "$a" "$b"
+bench "postgres, 2 replicas" read-arn "$a" "$b"

@@ -212,6 +212,9 @@ impl Done {
     }
 }
 
+/// A read taking longer than this is logged (at debug level, with its text).
+const SLOW_STATEMENT: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// A statement with its bound values, run on a connection of either engine.
 pub(crate) struct Query {
     sql: Cow<'static, str>,
@@ -242,7 +245,15 @@ impl Query {
 
     pub(crate) async fn fetch_all(self, conn: &mut Conn) -> Result<Vec<Row>, DbError> {
         match conn {
-            Conn::Sqlite(c) => sqlite_run(c.connection()?, &self.sql, &self.binds).map(|(r, _)| r),
+            Conn::Sqlite(c) => {
+                let started = std::time::Instant::now();
+                let rows = sqlite_run(c.connection()?, &self.sql, &self.binds).map(|(r, _)| r);
+                let took = started.elapsed();
+                if took > SLOW_STATEMENT {
+                    tracing::debug!(ms = took.as_millis(), sql = %self.sql, "slow statement");
+                }
+                rows
+            }
             Conn::Postgres(c) => {
                 let rows = self.pg_query().fetch_all(&mut **c.connection()?).await?;
                 pg_rows(&rows)
