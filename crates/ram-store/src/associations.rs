@@ -82,10 +82,13 @@ impl ReadTx {
         let mut sql = Sql::prefixed(ASSOCIATION_SELECT, [Bind::Int(now_ms)]);
         sql.push(" AND a.region = ").text(region);
         match scope {
-            // Named shares are found by the primary key; written as a bare equality, the owner
-            // would lead SQLite's planner (which keeps no statistics) to the owner's index and a
-            // scan of everything the owner holds. `|| ''` keeps the test, not the index.
-            Scope::Owner(account) if !filter.share_arns.is_empty() => {
+            // Named shares or entities are found by their own index (the primary key, or
+            // `associations_by_entity`); written as a bare equality, the owner would lead
+            // SQLite's planner (which keeps no statistics) to the owner's index and a scan of
+            // everything the owner holds. `|| ''` keeps the test, not the index.
+            Scope::Owner(account)
+                if !filter.share_arns.is_empty() || !filter.entities.is_empty() =>
+            {
                 sql.push(" AND (a.owner_account || '') = ").text(account);
             }
             Scope::Owner(account) => {
