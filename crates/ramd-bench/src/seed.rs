@@ -1063,7 +1063,7 @@ mod tests {
         run(args).await.unwrap();
         let store = Store::open_dir(dir.path()).await.unwrap();
         let now = now_ms();
-        let mut tx = store.read().await.unwrap();
+        let mut tx = store.begin().await.unwrap();
         let heavy = tx
             .count_shares("111111111130", "us-east-1", &States::Any, now)
             .await
