@@ -158,13 +158,10 @@ impl WriteTx {
         statuses: &States<ResourceShareAssociationStatus>,
         now_ms: i64,
     ) -> Result<i64, StoreError> {
-        query(SETTLE_ASSOCIATIONS)
-            .bind(owner)
-            .bind(now_ms)
-            .execute(&mut self.tx)
-            .await?;
+        let settle = query(SETTLE_ASSOCIATIONS).bind(owner).bind(now_ms);
         counted(
             &mut self.tx,
+            settle,
             owner,
             None,
             association_type.as_str(),

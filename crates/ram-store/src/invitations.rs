@@ -151,13 +151,19 @@ impl WriteTx {
         statuses: &States<ResourceShareInvitationStatus>,
         now_ms: i64,
     ) -> Result<i64, StoreError> {
-        query(SETTLE_INVITATIONS)
+        let settle = query(SETTLE_INVITATIONS)
             .bind(sender)
             .bind(region)
-            .bind(now_ms)
-            .execute(&mut self.tx)
-            .await?;
-        counted(&mut self.tx, sender, Some(region), "invitation", statuses).await
+            .bind(now_ms);
+        counted(
+            &mut self.tx,
+            settle,
+            sender,
+            Some(region),
+            "invitation",
+            statuses,
+        )
+        .await
     }
 
     pub async fn insert_invitation(&mut self, inv: &NewInvitation) -> Result<(), StoreError> {

@@ -250,17 +250,19 @@ impl Sql {
 }
 
 /// The rows of `kind` (`share`, `invitation`, or an association type) of `account` (in
-/// `region`, or in every Region) whose *stored* status is one of `statuses`, read from
-/// `status_counts`, which the schema's triggers keep exact in every transaction (migration 0004).
-/// Callers settle the rows whose timed transition has passed first, so that stored and effective
-/// statuses agree.
+/// `region`, or in every Region) in one of `statuses`, read from `status_counts`, which the
+/// schema's triggers keep exact in every transaction (migration 0004). `settle` first moves the
+/// rows whose timed transition has passed to their next status, so that the stored statuses the
+/// counters follow are the effective ones.
 pub(crate) async fn counted<S: StoredState>(
     conn: &mut Conn,
+    settle: Query,
     account: &str,
     region: Option<&str>,
     kind: &'static str,
     statuses: &States<S>,
 ) -> Result<i64, StoreError> {
+    settle.execute(conn).await?;
     let mut sql = Sql::new(
         "SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) AS n FROM status_counts c WHERE c.account = ",
     );

@@ -187,13 +187,8 @@ impl WriteTx {
         statuses: &States<ResourceShareStatus>,
         now_ms: i64,
     ) -> Result<i64, StoreError> {
-        query(SETTLE_SHARES)
-            .bind(owner)
-            .bind(region)
-            .bind(now_ms)
-            .execute(&mut self.tx)
-            .await?;
-        counted(&mut self.tx, owner, Some(region), "share", statuses).await
+        let settle = query(SETTLE_SHARES).bind(owner).bind(region).bind(now_ms);
+        counted(&mut self.tx, settle, owner, Some(region), "share", statuses).await
     }
 
     pub async fn insert_share(&mut self, share: &NewShare) -> Result<(), StoreError> {

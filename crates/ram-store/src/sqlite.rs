@@ -343,6 +343,23 @@ impl Writer {
         }
     }
 
+    /// Undoes one request's savepoint and leaves the batch; if SQLite has already ended the
+    /// batch's transaction (some errors roll it all back), or the undo fails, the batch fails.
+    fn undo_request(&mut self, batch: u64) -> rusqlite::Result<()> {
+        if self.conn.is_autocommit() {
+            self.abandon(batch);
+            return Ok(());
+        }
+        let undone = run(&self.conn, "ROLLBACK TO request")
+            .and_then(|()| run(&self.conn, "RELEASE request"));
+        if undone.is_err() {
+            self.abandon(batch);
+        } else {
+            self.leave_batch();
+        }
+        undone
+    }
+
     /// The batch cannot commit (an I/O error, or SQLite rolled it back on an error): every member
     /// fails.
     fn abandon(&mut self, batch: u64) {
@@ -391,14 +408,7 @@ impl Lease {
             Some(Held::Writer(mut w, engine, batch)) => {
                 self.open = false;
                 if let Err(e) = run(&w.conn, "RELEASE request") {
-                    // SQLite may have rolled the whole batch back on this error.
-                    if w.conn.is_autocommit() {
-                        w.abandon(batch);
-                    } else {
-                        let _ = run(&w.conn, "ROLLBACK TO request");
-                        let _ = run(&w.conn, "RELEASE request");
-                        w.leave_batch();
-                    }
+                    let _ = w.undo_request(batch);
                     return Err(e.into());
                 }
                 if w.conn.is_autocommit() {
@@ -433,20 +443,7 @@ impl Lease {
                 }
                 give_back(&engine, c);
             }
-            Some(Held::Writer(mut w, _, batch)) if open => {
-                if w.conn.is_autocommit() {
-                    w.abandon(batch);
-                } else {
-                    let undone = run(&w.conn, "ROLLBACK TO request")
-                        .and_then(|()| run(&w.conn, "RELEASE request"));
-                    if undone.is_err() {
-                        w.abandon(batch);
-                    } else {
-                        w.leave_batch();
-                    }
-                    undone?;
-                }
-            }
+            Some(Held::Writer(mut w, _, batch)) if open => w.undo_request(batch)?,
             Some(Held::Writer(..)) | None => {}
         }
         Ok(())
