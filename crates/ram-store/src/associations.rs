@@ -2,11 +2,14 @@ use crate::engine::{Row, query};
 use ram_model::{ResourceShareAssociationStatus, ResourceShareAssociationType};
 
 use crate::query::{Bind, Page, Scope, Sql, counted, effective_status, effective_status_sql};
+use crate::received::{Received, Start};
 use crate::records::{AssociationFilter, AssociationRecord, Lifecycle, NewAssociation};
-use crate::shares::{next_of, receiver_access};
+use crate::shares::next_of;
 use crate::states::{States, state};
 use crate::{ReadTx, StoreError, WriteTx};
 
+/// A receiver's associations, share by share in ARN order (see `received`).
+const IN_KEY_ORDER: &str = " ORDER BY a.share_arn, a.association_type, a.entity";
 /// The keyset key of an association: unique and stable for the row's lifetime.
 const ASSOCIATION_KEY: &str = "(a.share_arn || ' ' || a.association_type || ' ' || a.entity)";
 
@@ -81,25 +84,19 @@ impl ReadTx {
     ) -> Result<Page<AssociationRecord>, StoreError> {
         let mut sql = Sql::prefixed(ASSOCIATION_SELECT, [Bind::Int(now_ms)]);
         sql.push(" AND a.region = ").text(region);
+        let named = !filter.share_arns.is_empty() || !filter.entities.is_empty();
         match scope {
             // Named shares or entities are found by their own index (the primary key, or
             // `associations_by_entity`); written as a bare equality, the owner would lead
             // SQLite's planner (which keeps no statistics) to the owner's index and a scan of
             // everything the owner holds. `|| ''` keeps the test, not the index.
-            Scope::Owner(account)
-                if !filter.share_arns.is_empty() || !filter.entities.is_empty() =>
-            {
+            Scope::Owner(account) if named => {
                 sql.push(" AND (a.owner_account || '') = ").text(account);
             }
             Scope::Owner(account) => {
                 sql.push(" AND a.owner_account = ").text(account);
             }
-            Scope::Receiver { reach, granting } => {
-                sql.push(" AND a.owner_account <> ")
-                    .text(&reach.account)
-                    .push(" AND");
-                receiver_access(&mut sql, "s", reach, granting, region, now_ms);
-            }
+            Scope::Receiver { .. } => {}
         }
         if let Some(t) = filter.association_type {
             sql.push(" AND a.association_type = ").state(t);
@@ -134,18 +131,56 @@ impl ReadTx {
             sql.push(")");
         }
         sql.and_states(&filter.statuses, |sql| effective_status(sql, "a", now_ms));
-        sql.after("a.created_ms", ASSOCIATION_KEY, after);
-        sql.push(" ORDER BY a.created_ms, ")
-            .push(ASSOCIATION_KEY)
-            .push(" LIMIT ");
-        sql.int(i64::try_from(limit + 1).unwrap_or(i64::MAX));
-        let rows = sql.query().fetch_all(&mut self.tx).await?;
-        let items = rows
-            .iter()
-            .map(association_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_rows(items, limit))
+        let Scope::Receiver { reach, granting } = scope else {
+            sql.after("a.created_ms", ASSOCIATION_KEY, after);
+            sql.push(" ORDER BY a.created_ms, ").push(ASSOCIATION_KEY);
+            return sql.page(&mut self.tx, limit, association_from_row).await;
+        };
+        // A receiver's associations come share by share, in ARN order (see `received`), each
+        // share's in key order; the cursor's key names the share, type and entity.
+        let received = Received {
+            reach,
+            granting,
+            region,
+            now_ms,
+        };
+        let after = after.map(|(_, key)| split_key(key));
+        if let Some((share, kind, entity)) = after {
+            sql.push(" AND (a.share_arn > ")
+                .text(share)
+                .push(" OR (a.share_arn = ")
+                .text(share)
+                .push(" AND (a.association_type > ")
+                .text(kind)
+                .push(" OR (a.association_type = ")
+                .text(kind)
+                .push(" AND a.entity > ")
+                .text(entity)
+                .push("))))");
+        }
+        if named {
+            received.reaches(&mut sql, "a.share_arn");
+            sql.push(IN_KEY_ORDER);
+            return sql.page(&mut self.tx, limit, association_from_row).await;
+        }
+        let start = after.map_or(Start::Beginning, |(share, _, _)| Start::At(share));
+        let select = |shares: &[String]| {
+            let mut sql = sql.clone();
+            sql.push(" AND a.share_arn").in_list(shares);
+            sql.push(IN_KEY_ORDER);
+            sql
+        };
+        received
+            .page(&mut self.tx, start, limit, select, association_from_row)
+            .await
     }
+}
+
+/// The share, type and entity of an association key (see `association_key`).
+fn split_key(key: &str) -> (&str, &str, &str) {
+    let (share, rest) = key.split_once(' ').unwrap_or((key, ""));
+    let (kind, entity) = rest.split_once(' ').unwrap_or((rest, ""));
+    (share, kind, entity)
 }
 
 impl WriteTx {

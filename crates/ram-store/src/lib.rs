@@ -17,6 +17,7 @@ mod organizations;
 mod permissions;
 mod postgres;
 mod query;
+mod received;
 mod records;
 mod settings;
 mod shares;

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0003_customer_permissions.sql"),
     ),
     (4, include_str!("../migrations/0004_status_counts.sql")),
+    (5, include_str!("../migrations/0005_received_in_order.sql")),
 ];
 
 /// The parts of a migration that cannot be portable (triggers), per backend: the file

@@ -42,7 +42,7 @@ macro_rules! set_lifecycle_by_arn_sql {
 pub(crate) use set_lifecycle_by_arn_sql;
 
 use crate::StoreError;
-use crate::engine::{Conn, Query, Value};
+use crate::engine::{Conn, Query, Row, Value};
 use ram_model::ResourceShareAssociationStatus;
 
 use crate::states::{States, StoredState};
@@ -115,7 +115,7 @@ pub(crate) enum Bind {
     Int(i64),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Sql {
     text: String,
     binds: Vec<Bind>,
@@ -201,6 +201,20 @@ impl Sql {
     #[cfg(test)]
     pub(crate) fn statement(&self) -> &str {
         &self.text
+    }
+
+    /// Runs the listing with ` LIMIT <limit + 1>`: one page of rows, and whether more follow.
+    pub(crate) async fn page<T>(
+        mut self,
+        conn: &mut Conn,
+        limit: usize,
+        from_row: impl Fn(&Row) -> Result<T, StoreError>,
+    ) -> Result<Page<T>, StoreError> {
+        self.push(" LIMIT ")
+            .int(i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX));
+        let rows = self.query().fetch_all(conn).await?;
+        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(items, limit))
     }
 
     pub(crate) fn query(&self) -> Query {

@@ -1,13 +1,11 @@
 use crate::engine::{Row, query};
-use ram_model::{
-    ResourceShareAssociationStatus, ResourceShareAssociationType, ResourceShareFeatureSet,
-    ResourceShareStatus,
-};
+use ram_model::{ResourceShareFeatureSet, ResourceShareStatus};
 
 use crate::query::{
-    Bind, Page, Reach, Scope, Sql, counted, effective_status, effective_status_sql,
+    Bind, Page, Scope, Sql, counted, effective_status, effective_status_sql,
     set_lifecycle_by_arn_sql,
 };
+use crate::received::{Received, Start};
 use crate::records::{Lifecycle, NewShare, ShareFilter, ShareRecord, Tag};
 use crate::states::{States, StoredState, state};
 use crate::tags::SHARE_TAGS;
@@ -56,44 +54,6 @@ fn share_from_row(row: &Row) -> Result<ShareRecord, StoreError> {
     })
 }
 
-/// `share.arn IN (...)`: the shares holding a principal association that reaches the account in
-/// one of the `granting` states (`Scope::Receiver`). Driven by the indexes on `entity_account`
-/// and `entity`, so a receiver's listing costs what it has access to, not the size of the store.
-pub(crate) fn receiver_access(
-    sql: &mut Sql,
-    share_alias: &'static str,
-    reach: &Reach,
-    granting: &States<ResourceShareAssociationStatus>,
-    region: &str,
-    now_ms: i64,
-) {
-    sql.push(" ")
-        .push(share_alias)
-        .push(".arn IN (SELECT r.share_arn FROM associations r WHERE ");
-    reach.condition(sql, "r");
-    sql.push(" AND r.region = ")
-        .text(region)
-        .push(" AND r.association_type = ")
-        .state(ResourceShareAssociationType::Principal);
-    sql.and_states(granting, |sql| effective_status(sql, "r", now_ms));
-    sql.push(")");
-}
-
-/// ` AND s.owner_account ...` for the view a scope takes of the shares `s`.
-pub(crate) fn scope_condition(sql: &mut Sql, scope: &Scope, region: &str, now_ms: i64) {
-    match scope {
-        Scope::Owner(account) => {
-            sql.push(" AND s.owner_account = ").text(account);
-        }
-        Scope::Receiver { reach, granting } => {
-            sql.push(" AND s.owner_account <> ")
-                .text(&reach.account)
-                .push(" AND");
-            receiver_access(sql, "s", reach, granting, region, now_ms);
-        }
-    }
-}
-
 impl ReadTx {
     /// The share with this ARN, if it exists and has not yet disappeared after deletion.
     pub async fn get_share(
@@ -120,7 +80,9 @@ impl ReadTx {
     ) -> Result<Page<ShareRecord>, StoreError> {
         let mut sql = Sql::prefixed(SHARE_SELECT, [Bind::Int(now_ms)]);
         sql.push(" AND s.region = ").text(region);
-        scope_condition(&mut sql, scope, region, now_ms);
+        if let Scope::Owner(account) = scope {
+            sql.push(" AND s.owner_account = ").text(account);
+        }
         if !filter.arns.is_empty() {
             sql.push(" AND s.arn").in_list(&filter.arns);
         }
@@ -150,15 +112,37 @@ impl ReadTx {
             }
             sql.push(")");
         }
-        sql.after("s.created_ms", "s.arn", after);
-        sql.push(" ORDER BY s.created_ms, s.arn LIMIT ")
-            .int(i64::try_from(limit + 1).unwrap_or(i64::MAX));
-        let rows = sql.query().fetch_all(&mut self.tx).await?;
-        let items = rows
-            .iter()
-            .map(share_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_rows(items, limit))
+        let Scope::Receiver { reach, granting } = scope else {
+            sql.after("s.created_ms", "s.arn", after);
+            sql.push(" ORDER BY s.created_ms, s.arn");
+            return sql.page(&mut self.tx, limit, share_from_row).await;
+        };
+        // A receiver's shares come in ARN order (see `received`); the cursor's key is the ARN.
+        let received = Received {
+            reach,
+            granting,
+            region,
+            now_ms,
+        };
+        let after = after.map(|(_, arn)| arn.as_str());
+        if filter.arns.is_empty() {
+            let start = after.map_or(Start::Beginning, Start::After);
+            let select = |shares: &[String]| {
+                let mut sql = sql.clone();
+                sql.push(" AND s.arn").in_list(shares);
+                sql.push(" ORDER BY s.arn");
+                sql
+            };
+            return received
+                .page(&mut self.tx, start, limit, select, share_from_row)
+                .await;
+        }
+        received.reaches(&mut sql, "s.arn");
+        if let Some(arn) = after {
+            sql.push(" AND s.arn > ").text(arn);
+        }
+        sql.push(" ORDER BY s.arn");
+        sql.page(&mut self.tx, limit, share_from_row).await
     }
 
     /// The Regions that hold shares (organizations are global; shares are per Region).

@@ -524,6 +524,170 @@ async fn associations_receivers_and_invitations() {
     }
 }
 
+/// Every page of a receiver's listing, with `limit` rows a page, followed by its cursor.
+async fn receiver_pages<T>(
+    mut page: impl AsyncFnMut(Option<&(i64, String)>) -> ram_store::Page<T>,
+    key: impl Fn(&T) -> String,
+) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut after: Option<(i64, String)> = None;
+    loop {
+        let p = page(after.as_ref()).await;
+        keys.extend(p.items.iter().map(&key));
+        if !p.more {
+            return keys;
+        }
+        after = Some((0, keys.last().unwrap().clone()));
+    }
+}
+
+#[tokio::test]
+async fn a_receiver_pages_through_every_share_reaching_it_once_in_arn_order() {
+    const THIRD: &str = "333333333333";
+    const OU: &str = "arn:aws:organizations::111111111111:ou/o-abc/ou-1";
+    const ORG: &str = "arn:aws:organizations::111111111111:organization/o-abc";
+    let (stores, _turn) = backends().await;
+    for (name, store, _dir) in stores {
+        // Shares of three owners reach OTHER as itself, as one of its roles, through its OU or
+        // its organization, or several of these at once; some do not grant (yet), and OTHER's
+        // own shares reach it through its organization.
+        let mut expected_shares = Vec::new();
+        let mut expected_resources = Vec::new();
+        let mut tx = store.begin().await.unwrap();
+        for n in 0..90 {
+            let owner = [OWNER, THIRD, OTHER][n % 3];
+            let new = share(n, owner, 1000 + i64::try_from(n).unwrap());
+            tx.insert_share(&new).await.unwrap();
+            let arn = new.arn.clone();
+            let ways: &[&str] = match n % 5 {
+                0 => &[OTHER],
+                1 => &[OU],
+                2 => &[ORG, OTHER],
+                3 => &["arn:aws:iam::222222222222:role/r", OTHER, OU],
+                _ => &["444444444444"],
+            };
+            let granting = n % 7 != 0;
+            for entity in ways {
+                let mut a = principal(
+                    &arn,
+                    entity,
+                    Lifecycle::now(if granting {
+                        AssociationStatus::Associated
+                    } else {
+                        AssociationStatus::Associating
+                    }),
+                    1000,
+                );
+                a.owner_account = owner.into();
+                a.entity_account = if entity.starts_with("arn:aws:organizations") {
+                    None
+                } else if entity.starts_with("arn:aws:iam") {
+                    Some(OTHER.into())
+                } else {
+                    Some((*entity).into())
+                };
+                tx.upsert_association(&a).await.unwrap();
+            }
+            // Only even shares hold resources: the listing of resources skips the others.
+            for r in 0..(2 - n % 2 * 2) {
+                let resource = format!("arn:aws:ec2:{REGION}:{owner}:transit-gateway/tgw-{n}-{r}");
+                tx.upsert_association(&NewAssociation {
+                    association_type: AssociationType::Resource,
+                    entity_account: None,
+                    resource_type: Some("ec2:TransitGateway".into()),
+                    ..principal(
+                        &arn,
+                        &resource,
+                        Lifecycle::now(AssociationStatus::Associated),
+                        1000,
+                    )
+                })
+                .await
+                .unwrap();
+                if granting && owner != OTHER && n % 5 != 4 {
+                    expected_resources.push(format!("{arn} RESOURCE {resource}"));
+                }
+            }
+            if granting && owner != OTHER && n % 5 != 4 {
+                expected_shares.push(arn);
+            }
+        }
+        tx.commit().await.unwrap();
+        expected_shares.sort();
+        expected_resources.sort();
+        assert!(expected_shares.len() > 30, "{name}");
+
+        let receiver = Scope::Receiver {
+            reach: ram_store::Reach {
+                account: OTHER.into(),
+                entities: vec![OU.into(), ORG.into()],
+            },
+            granting: States::only(&[AssociationStatus::Associated]),
+        };
+        let resources = AssociationFilter {
+            association_type: Some(AssociationType::Resource),
+            ..AssociationFilter::default()
+        };
+        let mut tx = store.read().await.unwrap();
+        for limit in [1, 3, 7, 100] {
+            let shares = receiver_pages(
+                async |after| {
+                    tx.list_shares(
+                        &receiver,
+                        REGION,
+                        &ShareFilter::default(),
+                        after,
+                        limit,
+                        2000,
+                    )
+                    .await
+                    .unwrap()
+                },
+                |s| s.arn.clone(),
+            )
+            .await;
+            assert_eq!(shares, expected_shares, "{name}: shares, {limit} a page");
+            let listed = receiver_pages(
+                async |after| {
+                    tx.list_associations(&receiver, REGION, &resources, after, limit, 2000)
+                        .await
+                        .unwrap()
+                },
+                ram_store::association_key,
+            )
+            .await;
+            assert_eq!(
+                listed, expected_resources,
+                "{name}: resources, {limit} a page"
+            );
+        }
+        // Named shares are tested one by one: only those reaching the receiver come back.
+        let named = ShareFilter {
+            arns: vec![
+                expected_shares[0].clone(),
+                share(4, OWNER, 0).arn,
+                share(2, OTHER, 0).arn,
+                expected_shares[5].clone(),
+            ],
+            ..ShareFilter::default()
+        };
+        let found: Vec<String> = tx
+            .list_shares(&receiver, REGION, &named, None, 10, 2000)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|s| s.arn)
+            .collect();
+        assert_eq!(
+            found,
+            vec![expected_shares[0].clone(), expected_shares[5].clone()],
+            "{name}"
+        );
+        tx.commit().await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn idempotency_accounts_settings_and_reset() {
     let (stores, _turn) = backends().await;
