@@ -7,7 +7,8 @@
 # the counters and divides the instructions (Ir, all threads) by the requests. Prints one JSON line
 # per workload. Installs valgrind (Debian's package) when it is missing.
 # Usage: scripts/callgrind.sh [requests per workload, default 2000] [workloads, default
-#        "read-arn read-page10 write associate check-access"]
+#        "read-arn read-page10 write associate check-access"]; RAMD_CALLGRIND_KEEP=DIR keeps the
+#        dumps (callgrind_annotate DIR/callgrind.out.*) in DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=${1:-2000}
@@ -19,7 +20,7 @@ cargo build --release -p ramd -p ramd-bench --quiet
 work=$(mktemp -d)
 cleanup() {
     [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    rm -rf "$work"
+    if [ -n "${RAMD_CALLGRIND_KEEP:-}" ]; then rm -rf "$RAMD_CALLGRIND_KEEP"; mv "$work" "$RAMD_CALLGRIND_KEEP"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 

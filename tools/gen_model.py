@@ -224,14 +224,14 @@ def emit_service(out, title, model, operations, variants, module=None):
     out.append("}")
     out.append("")
     out.append("/// Runs `operation` for `caller` on `service`: the typed input from the document `input` (which")
-    out.append("/// has passed the validator), the operation's method, its output as a document (`null` for an")
-    out.append("/// operation without output).")
-    out.append("pub async fn dispatch<S: Service>(")
+    out.append("/// has passed the validator), the operation's method, its output in the form the protocol")
+    out.append("/// writes (`Output::none` for an operation without output).")
+    out.append("pub async fn dispatch<S: Service, D: Output>(")
     out.append("    service: &S,")
     out.append("    caller: &S::Caller,")
     out.append("    operation: Operation,")
     out.append("    input: &serde_json::Value,")
-    out.append(") -> Result<serde_json::Value, S::Error> {")
+    out.append(") -> Result<D, S::Error> {")
     out.append("    match operation {")
     for name in operations:
         op = ops[name]
@@ -240,10 +240,10 @@ def emit_service(out, title, model, operations, variants, module=None):
         out.append(f"        Operation::{variants[name]} => {{")
         if "output" in op:
             out.append(f"            let output = {call};")
-            out.append("            Ok(untyped(&output)?)")
+            out.append("            Ok(D::of(&output)?)")
         else:
             out.append(f"            {call};")
-            out.append("            Ok(serde_json::Value::Null)")
+            out.append("            Ok(D::none())")
         out.append("        }")
     out.append("    }")
     out.append("}")
@@ -324,7 +324,7 @@ HEADER = [
     "use serde::{Deserialize, Serialize};",
     "",
     "use crate::Timestamp;",
-    "use crate::documents::{typed, untyped};",
+    "use crate::documents::{Output, typed};",
 ]
 
 

@@ -4,7 +4,7 @@
 //! serves each operation.
 
 use ram_context::Failure;
-use ram_model::{self as model, ApiError, Operation};
+use ram_model::{self as model, ApiError, Json, Operation};
 use serde_json::Value;
 
 use crate::{Caller, Ram};
@@ -16,7 +16,7 @@ impl Ram {
         caller: &Caller,
         operation: Operation,
         input: &Value,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Json, ApiError> {
         self.ctx
             .with_retries(operation.name(), || {
                 model::dispatch(self, caller, operation, input)

@@ -9,7 +9,7 @@ use crate::{ApiError, api_error};
 
 /// The typed input of a document that has passed the validator.
 pub(crate) fn typed<I: DeserializeOwned>(input: &Value) -> Result<I, ApiError> {
-    serde_json::from_value(input.clone()).map_err(|e| {
+    I::deserialize(input).map_err(|e| {
         api_error!(
             SerializationException,
             "The request body could not be read: {e}"
@@ -17,9 +17,39 @@ pub(crate) fn typed<I: DeserializeOwned>(input: &Value) -> Result<I, ApiError> {
     })
 }
 
-/// The output document of a typed output.
-pub(crate) fn untyped<O: Serialize>(output: &O) -> Result<Value, ApiError> {
-    serde_json::to_value(output).map_err(|_| ApiError::internal())
+/// What a protocol makes of an operation's typed output: a document to render (`Value`, which the
+/// query protocol writes as XML), or the JSON text itself (`Json`, for restJson1 and JSON 1.1,
+/// which need no document in between).
+pub trait Output: Sized {
+    fn of<O: Serialize>(output: &O) -> Result<Self, ApiError>;
+    /// The output of an operation that has none.
+    fn none() -> Self;
+}
+
+impl Output for Value {
+    fn of<O: Serialize>(output: &O) -> Result<Self, ApiError> {
+        serde_json::to_value(output).map_err(|_| ApiError::internal())
+    }
+
+    fn none() -> Self {
+        Value::Null
+    }
+}
+
+/// An output written as JSON text; an operation without output answers `{}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Json(pub Vec<u8>);
+
+impl Output for Json {
+    fn of<O: Serialize>(output: &O) -> Result<Self, ApiError> {
+        serde_json::to_vec(output)
+            .map(Json)
+            .map_err(|_| ApiError::internal())
+    }
+
+    fn none() -> Self {
+        Json(b"{}".to_vec())
+    }
 }
 
 #[cfg(test)]
@@ -34,7 +64,7 @@ mod tests {
         let input: GetResourceSharesRequest = typed(&json!({"resourceOwner": "SELF"})).unwrap();
         assert_eq!(input.resource_owner, ResourceOwner::Self_);
         assert_eq!(input.next_token, None);
-        assert_eq!(untyped(&input).unwrap(), json!({"resourceOwner": "SELF"}));
+        assert_eq!(Value::of(&input).unwrap(), json!({"resourceOwner": "SELF"}));
 
         let invite: organizations::InviteAccountToOrganizationRequest =
             typed(&json!({"Target": {"Type": "ACCOUNT", "Id": "222222222222"}})).unwrap();

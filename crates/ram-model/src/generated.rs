@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Timestamp;
-use crate::documents::{typed, untyped};
+use crate::documents::{Output, typed};
 use crate::spec::{Kind, Location, MemberSpec, OperationSpec, ShapeSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -5509,196 +5509,196 @@ pub trait Service {
 }
 
 /// Runs `operation` for `caller` on `service`: the typed input from the document `input` (which
-/// has passed the validator), the operation's method, its output as a document (`null` for an
-/// operation without output).
-pub async fn dispatch<S: Service>(
+/// has passed the validator), the operation's method, its output in the form the protocol
+/// writes (`Output::none` for an operation without output).
+pub async fn dispatch<S: Service, D: Output>(
     service: &S,
     caller: &S::Caller,
     operation: Operation,
     input: &serde_json::Value,
-) -> Result<serde_json::Value, S::Error> {
+) -> Result<D, S::Error> {
     match operation {
         Operation::AcceptResourceShareInvitation => {
             let output = service
                 .accept_resource_share_invitation(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::AssociateResourceShare => {
             let output = service
                 .associate_resource_share(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::AssociateResourceSharePermission => {
             let output = service
                 .associate_resource_share_permission(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::CreatePermission => {
             let output = service.create_permission(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::CreatePermissionVersion => {
             let output = service
                 .create_permission_version(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::CreateResourceShare => {
             let output = service.create_resource_share(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::DeletePermission => {
             let output = service.delete_permission(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::DeletePermissionVersion => {
             let output = service
                 .delete_permission_version(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::DeleteResourceShare => {
             let output = service.delete_resource_share(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::DisassociateResourceShare => {
             let output = service
                 .disassociate_resource_share(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::DisassociateResourceSharePermission => {
             let output = service
                 .disassociate_resource_share_permission(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::EnableSharingWithAwsOrganization => {
             let output = service
                 .enable_sharing_with_aws_organization(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::GetPermission => {
             let output = service.get_permission(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::GetResourcePolicies => {
             let output = service.get_resource_policies(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::GetResourceShareAssociations => {
             let output = service
                 .get_resource_share_associations(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::GetResourceShareInvitations => {
             let output = service
                 .get_resource_share_invitations(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::GetResourceShares => {
             let output = service.get_resource_shares(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListPendingInvitationResources => {
             let output = service
                 .list_pending_invitation_resources(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListPermissionAssociations => {
             let output = service
                 .list_permission_associations(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListPermissionVersions => {
             let output = service
                 .list_permission_versions(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListPermissions => {
             let output = service.list_permissions(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListPrincipals => {
             let output = service.list_principals(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListReplacePermissionAssociationsWork => {
             let output = service
                 .list_replace_permission_associations_work(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListResourceSharePermissions => {
             let output = service
                 .list_resource_share_permissions(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListResourceTypes => {
             let output = service.list_resource_types(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListResources => {
             let output = service.list_resources(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListSourceAssociations => {
             let output = service
                 .list_source_associations(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::PromotePermissionCreatedFromPolicy => {
             let output = service
                 .promote_permission_created_from_policy(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::PromoteResourceShareCreatedFromPolicy => {
             let output = service
                 .promote_resource_share_created_from_policy(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::RejectResourceShareInvitation => {
             let output = service
                 .reject_resource_share_invitation(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ReplacePermissionAssociations => {
             let output = service
                 .replace_permission_associations(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::SetDefaultPermissionVersion => {
             let output = service
                 .set_default_permission_version(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::TagResource => {
             let output = service.tag_resource(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::UntagResource => {
             let output = service.untag_resource(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::UpdateResourceShare => {
             let output = service.update_resource_share(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
     }
 }

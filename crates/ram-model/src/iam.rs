@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ErrorCode;
 use crate::Timestamp;
-use crate::documents::{typed, untyped};
+use crate::documents::{Output, typed};
 use crate::spec::{Kind, Location, MemberSpec, ShapeSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -771,36 +771,36 @@ pub trait Service {
 }
 
 /// Runs `operation` for `caller` on `service`: the typed input from the document `input` (which
-/// has passed the validator), the operation's method, its output as a document (`null` for an
-/// operation without output).
-pub async fn dispatch<S: Service>(
+/// has passed the validator), the operation's method, its output in the form the protocol
+/// writes (`Output::none` for an operation without output).
+pub async fn dispatch<S: Service, D: Output>(
     service: &S,
     caller: &S::Caller,
     operation: Operation,
     input: &serde_json::Value,
-) -> Result<serde_json::Value, S::Error> {
+) -> Result<D, S::Error> {
     match operation {
         Operation::CreateServiceLinkedRole => {
             let output = service
                 .create_service_linked_role(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::DeleteServiceLinkedRole => {
             let output = service
                 .delete_service_linked_role(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::GetRole => {
             let output = service.get_role(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::GetServiceLinkedRoleDeletionStatus => {
             let output = service
                 .get_service_linked_role_deletion_status(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod spec;
 mod timestamp;
 pub mod validate;
 
+pub use documents::{Json, Output};
 pub use error::ApiError;
 pub use generated::*;
 pub use timestamp::Timestamp;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ErrorCode;
 use crate::Timestamp;
-use crate::documents::{typed, untyped};
+use crate::documents::{Output, typed};
 use crate::spec::{Kind, Location, MemberSpec, ShapeSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -3791,178 +3791,178 @@ pub trait Service {
 }
 
 /// Runs `operation` for `caller` on `service`: the typed input from the document `input` (which
-/// has passed the validator), the operation's method, its output as a document (`null` for an
-/// operation without output).
-pub async fn dispatch<S: Service>(
+/// has passed the validator), the operation's method, its output in the form the protocol
+/// writes (`Output::none` for an operation without output).
+pub async fn dispatch<S: Service, D: Output>(
     service: &S,
     caller: &S::Caller,
     operation: Operation,
     input: &serde_json::Value,
-) -> Result<serde_json::Value, S::Error> {
+) -> Result<D, S::Error> {
     match operation {
         Operation::AcceptHandshake => {
             let output = service.accept_handshake(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::CancelHandshake => {
             let output = service.cancel_handshake(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::CreateAccount => {
             let output = service.create_account(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::CreateOrganization => {
             let output = service.create_organization(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::CreateOrganizationalUnit => {
             let output = service
                 .create_organizational_unit(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::DeclineHandshake => {
             let output = service.decline_handshake(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::DeleteOrganization => {
             service.delete_organization(caller).await?;
-            Ok(serde_json::Value::Null)
+            Ok(D::none())
         }
         Operation::DeleteOrganizationalUnit => {
             service
                 .delete_organizational_unit(caller, typed(input)?)
                 .await?;
-            Ok(serde_json::Value::Null)
+            Ok(D::none())
         }
         Operation::DescribeAccount => {
             let output = service.describe_account(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::DescribeCreateAccountStatus => {
             let output = service
                 .describe_create_account_status(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::DescribeHandshake => {
             let output = service.describe_handshake(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::DescribeOrganization => {
             let output = service.describe_organization(caller).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::DescribeOrganizationalUnit => {
             let output = service
                 .describe_organizational_unit(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::DisableAwsServiceAccess => {
             service
                 .disable_aws_service_access(caller, typed(input)?)
                 .await?;
-            Ok(serde_json::Value::Null)
+            Ok(D::none())
         }
         Operation::EnableAwsServiceAccess => {
             service
                 .enable_aws_service_access(caller, typed(input)?)
                 .await?;
-            Ok(serde_json::Value::Null)
+            Ok(D::none())
         }
         Operation::InviteAccountToOrganization => {
             let output = service
                 .invite_account_to_organization(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::LeaveOrganization => {
             service.leave_organization(caller).await?;
-            Ok(serde_json::Value::Null)
+            Ok(D::none())
         }
         Operation::ListAwsServiceAccessForOrganization => {
             let output = service
                 .list_aws_service_access_for_organization(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListAccounts => {
             let output = service.list_accounts(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListAccountsForParent => {
             let output = service
                 .list_accounts_for_parent(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListChildren => {
             let output = service.list_children(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListCreateAccountStatus => {
             let output = service
                 .list_create_account_status(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListHandshakesForAccount => {
             let output = service
                 .list_handshakes_for_account(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListHandshakesForOrganization => {
             let output = service
                 .list_handshakes_for_organization(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListOrganizationalUnitsForParent => {
             let output = service
                 .list_organizational_units_for_parent(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListParents => {
             let output = service.list_parents(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListRoots => {
             let output = service.list_roots(caller, typed(input)?).await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::ListTagsForResource => {
             let output = service
                 .list_tags_for_resource(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
         Operation::MoveAccount => {
             service.move_account(caller, typed(input)?).await?;
-            Ok(serde_json::Value::Null)
+            Ok(D::none())
         }
         Operation::RemoveAccountFromOrganization => {
             service
                 .remove_account_from_organization(caller, typed(input)?)
                 .await?;
-            Ok(serde_json::Value::Null)
+            Ok(D::none())
         }
         Operation::TagResource => {
             service.tag_resource(caller, typed(input)?).await?;
-            Ok(serde_json::Value::Null)
+            Ok(D::none())
         }
         Operation::UntagResource => {
             service.untag_resource(caller, typed(input)?).await?;
-            Ok(serde_json::Value::Null)
+            Ok(D::none())
         }
         Operation::UpdateOrganizationalUnit => {
             let output = service
                 .update_organizational_unit(caller, typed(input)?)
                 .await?;
-            Ok(untyped(&output)?)
+            Ok(D::of(&output)?)
         }
     }
 }

@@ -298,9 +298,11 @@ mod tests {
         op: Op,
         input: Value,
     ) -> Result<Value, ErrorCode> {
-        orgs.execute(&Caller::root(account, "us-east-1"), op, &input)
+        let answer = orgs
+            .execute(&Caller::root(account, "us-east-1"), op, &input)
             .await
-            .map_err(|e| e.code)
+            .map_err(|e| e.code)?;
+        Ok(serde_json::from_slice(&answer.0).unwrap())
     }
 
     #[tokio::test]

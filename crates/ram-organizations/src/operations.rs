@@ -4,8 +4,8 @@
 //! that serves each operation.
 
 use ram_context::{Caller, Failure};
-use ram_model::ApiError;
 use ram_model::organizations::{self as org, Operation as OrgOp};
+use ram_model::{ApiError, Json};
 use serde_json::Value;
 
 use crate::{Organizations, organizations_error};
@@ -18,7 +18,7 @@ impl Organizations {
         caller: &Caller,
         operation: OrgOp,
         input: &Value,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Json, ApiError> {
         self.ctx
             .with_retries(operation.name(), || {
                 org::dispatch(self, caller, operation, input)

@@ -4,7 +4,7 @@
 //! service qualifies the code).
 
 use ram_model::validate::{Rules, validate_with};
-use ram_model::{ApiError, ErrorCode, api_error};
+use ram_model::{ApiError, ErrorCode, Json, api_error};
 use serde_json::Value;
 
 use crate::Reply;
@@ -36,19 +36,15 @@ pub fn decode(rules: &Rules, input_shape: Option<&str>, body: &[u8]) -> Result<V
 }
 
 /// A successful answer: HTTP 200 with the output document (`{}` for operations without output).
-pub fn ok(output: &Value, request_id: &str) -> Reply {
-    let body = if output.is_null() {
-        "{}".to_owned()
-    } else {
-        output.to_string()
-    };
+pub fn ok(output: Json, request_id: &str) -> Reply {
+    let body = output.0;
     Reply {
         status: 200,
         headers: vec![
             ("content-type", CONTENT_TYPE.into()),
             ("x-amzn-requestid", request_id.to_owned()),
         ],
-        body: body.into_bytes(),
+        body,
     }
 }
 
@@ -132,7 +128,7 @@ mod tests {
 
     #[test]
     fn encodes_answers_and_errors() {
-        let r = ok(&Value::Null, "rid");
+        let r = ok(<Json as ram_model::Output>::none(), "rid");
         assert_eq!(r.status, 200);
         assert_eq!(r.body, b"{}");
         assert!(r.headers.contains(&("content-type", CONTENT_TYPE.into())));

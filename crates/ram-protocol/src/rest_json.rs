@@ -3,7 +3,7 @@
 
 use ram_model::spec::{Kind, Location, shape};
 use ram_model::validate::validate_input;
-use ram_model::{ApiError, ErrorCode, OPERATIONS, Operation, api_error};
+use ram_model::{ApiError, ErrorCode, Json, OPERATIONS, Operation, api_error};
 use serde_json::Value;
 
 use crate::Reply;
@@ -69,14 +69,14 @@ pub fn decode(operation: Operation, query: Option<&str>, body: &[u8]) -> Result<
 }
 
 /// A successful answer: HTTP 200 with the output document.
-pub fn ok(output: &Value, request_id: &str) -> Reply {
+pub fn ok(output: Json, request_id: &str) -> Reply {
     Reply {
         status: 200,
         headers: vec![
             ("content-type", "application/json".into()),
             ("x-amzn-requestid", request_id.to_owned()),
         ],
-        body: output.to_string().into_bytes(),
+        body: output.0,
     }
 }
 

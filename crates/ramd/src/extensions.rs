@@ -7,11 +7,9 @@
 //!   empties the store.
 
 use ram_domain::Caller;
-use ram_model::{ApiError, ErrorCode, api_error};
+use ram_model::{ApiError, Json, Output, api_error};
 use ram_protocol::{Reply, rest_json};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use crate::auth::AuthMode;
 use crate::server::{ApiHandler, ApiRequest, authenticated};
@@ -50,15 +48,6 @@ fn input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     })
 }
 
-fn output<T: Serialize>(value: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(value).map_err(|_| {
-        ApiError::new(
-            ErrorCode::ServerInternalException,
-            "The response could not be written.",
-        )
-    })
-}
-
 /// `POST /checkaccess` and `POST /putresourcepolicy`.
 pub struct Extensions;
 
@@ -88,12 +77,12 @@ impl ApiHandler for Extensions {
         let caller = authenticated(caller)?;
         let ram = &req.state.ram;
         let answer = match extension {
-            Extension::CheckAccess => output(&ram.check_access(&caller, input(req.body)?).await?),
+            Extension::CheckAccess => Json::of(&ram.check_access(&caller, input(req.body)?).await?),
             Extension::PutResourcePolicy => {
-                output(&ram.put_resource_policy(&caller, input(req.body)?).await?)
+                Json::of(&ram.put_resource_policy(&caller, input(req.body)?).await?)
             }
         }?;
-        Ok(rest_json::ok(&answer, req.request_id))
+        Ok(rest_json::ok(answer, req.request_id))
     }
 
     fn render_error(&self, e: &ApiError, request_id: &str) -> Reply {
@@ -141,7 +130,7 @@ impl ApiHandler for Reset {
             ApiError::internal()
         })?;
         Ok(rest_json::ok(
-            &serde_json::json!({"reset": true}),
+            Json::of(&serde_json::json!({"reset": true}))?,
             req.request_id,
         ))
     }

@@ -79,7 +79,7 @@ impl ApiHandler for Organizations {
             .organizations()
             .execute(&caller, op, &input)
             .await?;
-        Ok(json11::ok(&output, req.request_id))
+        Ok(json11::ok(output, req.request_id))
     }
 
     /// ramd's own failures as Organizations names them (`ServiceException`), with the status

@@ -36,7 +36,7 @@ impl ApiHandler for RamApi {
         let caller = authenticated(caller)?;
         let input = rest_json::decode(operation, req.query, req.body)?;
         let output = req.state.ram.execute(&caller, operation, &input).await?;
-        Ok(rest_json::ok(&output, req.request_id))
+        Ok(rest_json::ok(output, req.request_id))
     }
 
     fn render_error(&self, e: &ApiError, request_id: &str) -> Reply {
