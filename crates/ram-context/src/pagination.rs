@@ -18,30 +18,32 @@ pub const DEFAULT_PAGE_SIZE: usize = 500;
 pub type Cursor = (i64, String);
 
 /// Where a listing resumes and how much it returns.
-pub struct PageRequest {
+pub struct PageRequest<'q> {
     pub after: Option<Cursor>,
     pub limit: usize,
-    binding: String,
+    /// What a token is bound to: computed only when a token is read or made, since most
+    /// listings fit one page.
+    binding: Box<dyn Fn() -> String + Send + Sync + 'q>,
 }
 
 impl Context {
     /// Reads `nextToken`/`maxResults` of a paginated request; `query` is the request itself (its
     /// `nextToken` and `maxResults` members are ignored when binding the token to it).
-    pub fn page_request<Q: Serialize>(
+    pub fn page_request<'q, Q: Serialize + Send + Sync + 'q>(
         &self,
-        caller: &Caller,
-        operation: &str,
-        query: &Q,
+        caller: &'q Caller,
+        operation: &'q str,
+        query: Q,
         next_token: Option<&str>,
         max_results: Option<i32>,
-    ) -> Result<PageRequest, ApiError> {
-        let binding = binding(caller, operation, query);
+    ) -> Result<PageRequest<'q>, ApiError> {
+        let binding = Box::new(move || binding(caller, operation, &query));
         let limit = max_results
             .and_then(|m| usize::try_from(m).ok())
             .unwrap_or(DEFAULT_PAGE_SIZE);
         let after = match next_token {
             None => None,
-            Some(token) => Some(self.open_token(token, &binding).ok_or_else(|| {
+            Some(token) => Some(self.open_token(token, &binding()).ok_or_else(|| {
                 api_error!(
                     InvalidNextTokenException,
                     "The specified value for NextToken is not valid. You must specify a value you received in the NextToken response of a previous call to this operation."
@@ -63,7 +65,7 @@ impl Context {
         last: Option<Cursor>,
     ) -> Option<String> {
         let (created, key) = last.filter(|_| more)?;
-        let body = serde_json::to_vec(&(created, key, &page.binding)).ok()?;
+        let body = serde_json::to_vec(&(created, key, (page.binding)())).ok()?;
         let payload = URL_SAFE_NO_PAD.encode(body);
         Some(format!(
             "{payload}.{}",

@@ -72,7 +72,7 @@ impl Ram {
         caller: &Caller,
         scope: &Scope,
         filter: &AssociationFilter,
-        page: &PageRequest,
+        page: &PageRequest<'_>,
     ) -> Outcome<Page<AssociationRecord>> {
         let now = self.now_ms();
         let mut tx = self.store().read().await?;

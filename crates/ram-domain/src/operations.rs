@@ -18,8 +18,10 @@ impl Ram {
         input: &Value,
     ) -> Result<Json, ApiError> {
         self.ctx
+            // Boxed: the dispatch future holds every operation's state, and the server's
+            // futures around it would otherwise copy it each time they move.
             .with_retries(operation.name(), || {
-                model::dispatch(self, caller, operation, input)
+                Box::pin(model::dispatch(self, caller, operation, input))
             })
             .await
     }

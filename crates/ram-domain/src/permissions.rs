@@ -163,7 +163,7 @@ impl PermissionView {
 /// Keyset pagination over an in-memory list sorted by `key`.
 pub(crate) fn page_of<T>(
     items: Vec<T>,
-    page: &PageRequest,
+    page: &PageRequest<'_>,
     key: impl Fn(&T) -> String,
 ) -> (Vec<T>, bool, Option<(i64, String)>) {
     let mut rest: Vec<T> = items

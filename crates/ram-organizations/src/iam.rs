@@ -101,7 +101,7 @@ impl Iam {
     ) -> Result<Value, ApiError> {
         self.ctx
             .with_retries(operation.name(), || {
-                iam::dispatch(self, caller, operation, input)
+                Box::pin(iam::dispatch(self, caller, operation, input))
             })
             .await
             .map_err(iam_error)

@@ -100,14 +100,14 @@ impl Organizations {
 
     /// Reads `NextToken`/`MaxResults` of an Organizations listing; `query` is the request (its
     /// paging members are left out of the token's binding).
-    pub(crate) fn org_page<Q: Serialize>(
+    pub(crate) fn org_page<'q, Q: Serialize>(
         &self,
-        caller: &Caller,
-        operation: &str,
+        caller: &'q Caller,
+        operation: &'q str,
         query: &Q,
         next_token: Option<&str>,
         max_results: Option<i32>,
-    ) -> Result<PageRequest, ApiError> {
+    ) -> Result<PageRequest<'q>, ApiError> {
         let mut binding = serde_json::to_value(query).unwrap_or_default();
         if let Some(map) = binding.as_object_mut() {
             map.remove("NextToken");
@@ -116,7 +116,7 @@ impl Organizations {
         self.ctx.page_request(
             caller,
             operation,
-            &binding,
+            binding,
             next_token,
             Some(max_results.unwrap_or(DEFAULT_PAGE_SIZE)),
         )

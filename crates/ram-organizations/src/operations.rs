@@ -21,7 +21,7 @@ impl Organizations {
     ) -> Result<Json, ApiError> {
         self.ctx
             .with_retries(operation.name(), || {
-                org::dispatch(self, caller, operation, input)
+                Box::pin(org::dispatch(self, caller, operation, input))
             })
             .await
             .map_err(organizations_error)
