@@ -75,6 +75,7 @@ PROTOCOL_STATUS = {"json": {"UnknownOperationException": 400}}
 QUERY_ERRORS = [
     ("ValidationError", 400),
     ("InvalidAction", 400),
+    ("Throttling", 400),
 ]
 
 

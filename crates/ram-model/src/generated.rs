@@ -5898,6 +5898,7 @@ pub enum ErrorCode {
     ServiceFailure,
     ValidationError,
     InvalidAction,
+    Throttling,
 }
 impl ErrorCode {
     pub const ALL: &'static [ErrorCode] = &[
@@ -5974,6 +5975,7 @@ impl ErrorCode {
         ErrorCode::ServiceFailure,
         ErrorCode::ValidationError,
         ErrorCode::InvalidAction,
+        ErrorCode::Throttling,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -6070,6 +6072,7 @@ impl ErrorCode {
             ErrorCode::ServiceFailure => "ServiceFailure",
             ErrorCode::ValidationError => "ValidationError",
             ErrorCode::InvalidAction => "InvalidAction",
+            ErrorCode::Throttling => "Throttling",
         }
     }
     pub fn status(self) -> u16 {
@@ -6147,6 +6150,7 @@ impl ErrorCode {
             ErrorCode::ServiceFailure => 500,
             ErrorCode::ValidationError => 400,
             ErrorCode::InvalidAction => 400,
+            ErrorCode::Throttling => 400,
         }
     }
 }

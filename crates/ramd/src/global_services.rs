@@ -208,6 +208,10 @@ impl ApiHandler for Sts {
 
     /// STS's `<ErrorResponse>`, with the status the code has in RAM's model.
     fn render_error(&self, e: &ApiError, request_id: &str) -> Reply {
+        // STS, like IAM, names throttling `Throttling`, a client fault (400).
+        if e.code == ErrorCode::ThrottlingException {
+            return sts::error(400, "Throttling", "Rate exceeded", request_id);
+        }
         sts::error(e.status(), e.code.as_str(), &e.message, request_id)
     }
 }

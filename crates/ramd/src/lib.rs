@@ -7,6 +7,7 @@ pub mod extensions;
 pub mod global_services;
 pub mod ram_api;
 pub mod server;
+pub mod throttle;
 
 pub use auth::AuthMode;
 pub use server::{ApiHandler, ApiRequest, AppState, router};

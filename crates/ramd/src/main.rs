@@ -7,6 +7,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 use ram_domain::{Clock, Config, Ram, RandomIds, SystemClock};
 use ram_store::{Durability, Store, StoreOptions};
+use ramd::throttle::{Rate, Throttle};
 use ramd::{AppState, AuthMode, accounts, router};
 
 #[derive(Parser)]
@@ -63,6 +64,13 @@ impl StoreArgs {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ThrottleMode {
+    Auto,
+    On,
+    Off,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum Auth {
     /// Verify every request's SigV4 signature against stored access keys.
     Sigv4,
@@ -113,6 +121,16 @@ enum Command {
             default_value_t = 604_800
         )]
         ended_invitation_retention_seconds: i64,
+        /// Per-account rate limits: `auto` is on with `--auth sigv4` and off in trust mode (where
+        /// test suites would only be slowed down).
+        #[arg(long, env = "RAMD_THROTTLE", value_enum, default_value = "auto")]
+        throttle: ThrottleMode,
+        /// Calls that read (Get…, List…, Describe…) per account and Region: RATE or RATE:BURST a second.
+        #[arg(long, env = "RAMD_THROTTLE_READS", default_value = "100:200")]
+        throttle_reads: Rate,
+        /// Calls that change something, per account and Region: RATE or RATE:BURST a second.
+        #[arg(long, env = "RAMD_THROTTLE_WRITES", default_value = "20:40")]
+        throttle_writes: Rate,
     },
     /// Decide whether a principal may perform an action on a resource, and why (JSON on stdout).
     CheckAccess {
@@ -198,6 +216,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             deleted_share_retention_seconds,
             ended_invitation_retention_seconds,
             quotas,
+            throttle,
+            throttle_reads,
+            throttle_writes,
         } => {
             if auth == Auth::Trust && !listen.ip().is_loopback() && !allow_remote_trust {
                 return Err(format!(
@@ -236,9 +257,36 @@ async fn run(cli: Cli) -> Result<(), String> {
             )
             .await
             .map_err(|e| e.to_string())?;
+            let throttling = match throttle {
+                ThrottleMode::Auto => auth == Auth::Sigv4,
+                ThrottleMode::On => true,
+                ThrottleMode::Off => false,
+            };
+            let throttle =
+                throttling.then(|| Arc::new(Throttle::new(throttle_reads, throttle_writes)));
+            if let Some(t) = &throttle {
+                tracing::info!(
+                    reads = %format!("{}/s, bursts of {}", throttle_reads.per_second, throttle_reads.burst),
+                    writes = %format!("{}/s, bursts of {}", throttle_writes.per_second, throttle_writes.burst),
+                    "per-account throttling is on"
+                );
+                let t = Arc::downgrade(t);
+                tokio::spawn(async move {
+                    let mut every = tokio::time::interval(std::time::Duration::from_mins(1));
+                    while let Some(t) = {
+                        every.tick().await;
+                        t.upgrade()
+                    } {
+                        t.forget_idle();
+                    }
+                });
+            } else {
+                tracing::info!("per-account throttling is off");
+            }
             let app = router(AppState {
                 ram,
                 auth: Arc::new(mode),
+                throttle,
             });
             let listener = tokio::net::TcpListener::bind(listen)
                 .await

@@ -26,6 +26,7 @@ use crate::auth::{AuthMode, Signed, authenticate};
 use crate::extensions::{Extensions, Reset};
 use crate::global_services::{Iam, Organizations, Sts};
 use crate::ram_api::RamApi;
+use crate::throttle::Throttle;
 
 #[cfg(test)]
 mod tests;
@@ -37,6 +38,8 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 pub struct AppState {
     pub ram: Ram,
     pub auth: Arc<AuthMode>,
+    /// Per-account rate limits; `None` serves every call.
+    pub throttle: Option<Arc<Throttle>>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -221,10 +224,20 @@ async fn serve<H: ApiHandler>(
         Some(service) => {
             let state = req.state;
             let now = server_time_secs(&state.ram);
-            match authenticate(&state.auth, state.ram.store(), &req.signed(), service, now).await {
-                Ok(caller) => Some(caller),
-                Err(e) => return Some(Err(e)),
+            let caller =
+                match authenticate(&state.auth, state.ram.store(), &req.signed(), service, now)
+                    .await
+                {
+                    Ok(caller) => caller,
+                    Err(e) => return Some(Err(e)),
+                };
+            if let Some(throttle) = &state.throttle
+                && let Err(e) =
+                    throttle.admit(&caller.account_id, &caller.region, operation.as_str())
+            {
+                return Some(Err(e));
             }
+            Some(caller)
         }
         None => None,
     };

@@ -95,6 +95,7 @@ async fn state(dir: &tempfile::TempDir) -> AppState {
         auth: Arc::new(AuthMode::Trust {
             default_account: "111111111111".to_owned(),
         }),
+        throttle: None,
     }
 }
 

@@ -28,3 +28,4 @@ mod share_permissions;
 mod shares;
 mod tags_policies;
 mod tcp_smoke;
+mod throttling;

@@ -25,6 +25,7 @@ use axum::Router;
 use http_body_util::BodyExt;
 use ram_domain::{Clock, Config, Ram, RandomIds};
 use ram_store::Store;
+use ramd::throttle::Throttle;
 use ramd::{AppState, AuthMode, router};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -192,6 +193,7 @@ pub struct Harness {
     pub clock: Arc<TestClock>,
     pub auth: AuthMode,
     pub config: Config,
+    pub throttle: Option<Arc<Throttle>>,
     pub dir: TempDir,
 }
 
@@ -207,15 +209,25 @@ pub fn trust_mode() -> AuthMode {
 }
 
 pub async fn start(config: Config, auth: AuthMode) -> Harness {
+    start_throttled(config, auth, None).await
+}
+
+/// As `start`, with per-account rate limits.
+pub async fn start_throttled(
+    config: Config,
+    auth: AuthMode,
+    throttle: Option<Arc<Throttle>>,
+) -> Harness {
     let dir = tempfile::tempdir().expect("temporary directory");
     let clock = Arc::new(TestClock::new());
-    let (ram, router) = build(dir.path(), &config, &auth, clock.clone()).await;
+    let (ram, router) = build(dir.path(), &config, &auth, throttle.clone(), clock.clone()).await;
     Harness {
         router,
         ram,
         clock,
         auth,
         config,
+        throttle,
         dir,
     }
 }
@@ -261,6 +273,7 @@ async fn build(
     dir: &Path,
     config: &Config,
     auth: &AuthMode,
+    throttle: Option<Arc<Throttle>>,
     clock: Arc<TestClock>,
 ) -> (Ram, Router) {
     let store = open_store(dir).await;
@@ -270,6 +283,7 @@ async fn build(
     let router = router(AppState {
         ram: ram.clone(),
         auth: Arc::new(auth.clone()),
+        throttle,
     });
     (ram, router)
 }
@@ -292,6 +306,17 @@ impl Harness {
         )
     }
 
+    /// A client of `account` with the SDK's standard retries on (up to `attempts` tries a call).
+    pub fn retrying_client(&self, account: &str, region: &str, attempts: u32) -> Client {
+        let client = self.client(account, region);
+        let config = client
+            .config()
+            .to_builder()
+            .retry_config(RetryConfig::standard().with_max_attempts(attempts))
+            .build();
+        Client::from_conf(config)
+    }
+
     pub fn advance(&self, ms: i64) {
         self.clock.advance(ms);
     }
@@ -305,18 +330,21 @@ impl Harness {
             clock,
             auth,
             config,
+            throttle,
             dir,
         } = self;
         drop(router);
         ram.store().close().await;
         drop(ram);
-        let (ram, router) = build(dir.path(), &config, &auth, clock.clone()).await;
+        let (ram, router) =
+            build(dir.path(), &config, &auth, throttle.clone(), clock.clone()).await;
         Harness {
             router,
             ram,
             clock,
             auth,
             config,
+            throttle,
             dir,
         }
     }
