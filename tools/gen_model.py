@@ -42,6 +42,7 @@ EXTRA_ERRORS = [
     ("MissingAuthenticationTokenException", 403),
     ("InvalidClientTokenId", 403),
     ("RequestEntityTooLargeException", 413),
+    ("RequestTimeoutException", 408),
 ]
 
 # The operations ramd serves of the other services, by botocore service name; the generated module

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod connections;
 pub mod extensions;
 pub mod global_services;
 pub mod ram_api;

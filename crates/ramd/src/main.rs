@@ -3,10 +3,12 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use ram_domain::{Clock, Config, Ram, RandomIds, SystemClock};
 use ram_store::{Durability, Store, StoreOptions};
+use ramd::connections::{self, Limits};
 use ramd::throttle::{Rate, Throttle};
 use ramd::{AppState, AuthMode, accounts, router};
 
@@ -131,6 +133,22 @@ enum Command {
         /// Calls that change something, per account and Region: RATE or RATE:BURST a second.
         #[arg(long, env = "RAMD_THROTTLE_WRITES", default_value = "20:40")]
         throttle_writes: Rate,
+        /// Connections served at once; more are answered 503 and closed.
+        #[arg(long, env = "RAMD_MAX_CONNECTIONS", default_value_t = 1024)]
+        max_connections: usize,
+        /// Seconds a request head may take to arrive (also how long an idle keep-alive
+        /// connection is kept).
+        #[arg(long, env = "RAMD_IDLE_TIMEOUT_SECONDS", default_value_t = 60)]
+        idle_timeout_seconds: u64,
+        /// Seconds a request body may take to arrive after its head.
+        #[arg(long, env = "RAMD_BODY_TIMEOUT_SECONDS", default_value_t = 60)]
+        body_timeout_seconds: u64,
+        /// Headers one request may carry (more: 431).
+        #[arg(long, env = "RAMD_MAX_HEADERS", default_value_t = 100)]
+        max_headers: usize,
+        /// Bytes of one request's line and headers (more: 431; at least 8192).
+        #[arg(long, env = "RAMD_MAX_HEAD_BYTES", default_value_t = 65536)]
+        max_head_bytes: usize,
     },
     /// Decide whether a principal may perform an action on a resource, and why (JSON on stdout).
     CheckAccess {
@@ -219,6 +237,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             throttle,
             throttle_reads,
             throttle_writes,
+            max_connections,
+            idle_timeout_seconds,
+            body_timeout_seconds,
+            max_headers,
+            max_head_bytes,
         } => {
             if auth == Auth::Trust && !listen.ip().is_loopback() && !allow_remote_trust {
                 return Err(format!(
@@ -287,7 +310,14 @@ async fn run(cli: Cli) -> Result<(), String> {
                 ram,
                 auth: Arc::new(mode),
                 throttle,
+                body_timeout: Duration::from_secs(body_timeout_seconds),
             });
+            let limits = Limits {
+                max_connections,
+                idle_timeout: Duration::from_secs(idle_timeout_seconds),
+                max_headers,
+                max_head_bytes,
+            };
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -296,10 +326,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             } else {
                 tracing::info!(%listen, "ramd is serving on PostgreSQL");
             }
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown_signal())
-                .await
-                .map_err(|e| e.to_string())?;
+            connections::serve(listener, app, limits, shutdown_signal()).await;
             db.close().await;
             tracing::info!("ramd stopped");
             Ok(())

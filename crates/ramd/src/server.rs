@@ -10,7 +10,7 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
@@ -40,6 +40,8 @@ pub struct AppState {
     pub auth: Arc<AuthMode>,
     /// Per-account rate limits; `None` serves every call.
     pub throttle: Option<Arc<Throttle>>,
+    /// How long a request's body may take to arrive once its head has.
+    pub body_timeout: Duration,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -129,11 +131,22 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
     let received = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = request.into_parts();
-    let Ok(body) = to_bytes(body, MAX_BODY_BYTES).await else {
-        let e = ApiError::new(
-            ErrorCode::RequestEntityTooLargeException,
-            format!("The request body exceeds {MAX_BODY_BYTES} bytes."),
-        );
+    let read = tokio::time::timeout(state.body_timeout, to_bytes(body, MAX_BODY_BYTES)).await;
+    let Ok(Ok(body)) = read else {
+        let e = if read.is_err() {
+            ApiError::new(
+                ErrorCode::RequestTimeoutException,
+                format!(
+                    "The request body did not arrive within {} seconds.",
+                    state.body_timeout.as_secs()
+                ),
+            )
+        } else {
+            ApiError::new(
+                ErrorCode::RequestEntityTooLargeException,
+                format!("The request body exceeds {MAX_BODY_BYTES} bytes."),
+            )
+        };
         let line = LogLine {
             request_id: &request_id,
             received,

@@ -96,6 +96,7 @@ async fn state(dir: &tempfile::TempDir) -> AppState {
             default_account: "111111111111".to_owned(),
         }),
         throttle: None,
+        body_timeout: std::time::Duration::from_secs(30),
     }
 }
 

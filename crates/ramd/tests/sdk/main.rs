@@ -15,6 +15,7 @@ mod access_decisions;
 mod associations;
 mod auth;
 mod client_flows;
+mod connection_limits;
 mod idempotency;
 mod invitations;
 mod isolation;

@@ -1,4 +1,4 @@
-//! One round trip over a real socket: ramd's router served by `axum::serve` on 127.0.0.1, the SDK
+//! One round trip over a real socket: ramd's router served by `ramd::connections::serve` (as `ramd serve` serves it) on 127.0.0.1, the SDK
 //! talking HTTP/1.1 to it through a minimal hyper client connector (one connection per request;
 //! `aws-sdk-ram` is built without its default HTTPS client, and a plain-HTTP hyper connection is
 //! the lightest client that reaches a local port).
@@ -89,7 +89,12 @@ async fn the_sdk_talks_to_ramd_over_tcp() {
     let h = trust().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(axum::serve(listener, h.router.clone()).into_future());
+    let server = tokio::spawn(ramd::connections::serve(
+        listener,
+        h.router.clone(),
+        ramd::connections::Limits::default(),
+        std::future::pending(),
+    ));
     let endpoint = format!("http://{addr}");
 
     let a = client_over(Tcp { addr }, &endpoint, A, "secret", US);

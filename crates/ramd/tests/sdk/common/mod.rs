@@ -284,6 +284,7 @@ async fn build(
         ram: ram.clone(),
         auth: Arc::new(auth.clone()),
         throttle,
+        body_timeout: std::time::Duration::from_secs(30),
     });
     (ram, router)
 }
