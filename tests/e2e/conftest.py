@@ -17,8 +17,9 @@ The binary comes from ``$RAMD_BIN`` (default ``target/debug/ramd`` under the rep
 from __future__ import annotations
 
 import atexit
-import json
+import base64
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -149,7 +150,13 @@ def store_args(data_dir: Path) -> list[str]:
                             capture_output=True, text=True, check=True).stdout.strip()
     if not exists:
         subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    return args + ["--database-url", admin.rsplit("/", 1)[0] + "/" + name]
+    # PostgreSQL has no data directory to keep the master key in: the test gives one, as an
+    # operator gives every replica the same one.
+    key = Path(data_dir) / "master.key"
+    if not key.exists():
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        key.write_text(base64.b64encode(os.urandom(32)).decode())
+    return args + ["--database-url", admin.rsplit("/", 1)[0] + "/" + name, "--master-key-file", str(key)]
 
 
 def ramd_accounts_create(data_dir, account_id=None, principal_arn=None) -> dict:

@@ -15,7 +15,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from conftest import (
-    ACCOUNT_A, ACCOUNT_B, AWS_CLI, RAMD_BIN, REGION, make_client, pending_invitation, raw_request, run_cli,
+    ACCOUNT_A, ACCOUNT_B, AWS_CLI, RAMD_BIN, REGION, make_client, pending_invitation, raw_request, run_cli, store_args,
     ramd_accounts_create, tgw_arn,
 )
 
@@ -302,3 +302,50 @@ def test_pagination_tokens_survive_a_restart(ramd_factory, tmp_path_factory):
                                                     nextToken=first["nextToken"])
     names = [s["name"] for s in first["resourceShares"] + rest["resourceShares"]]
     assert sorted(names) == ["s0", "s1", "s2"]
+
+
+# ------------------------------------------------------------------------------ keys at rest
+
+
+def ramd_keys(data_dir, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([str(RAMD_BIN), "accounts", "keys", *args, *store_args(data_dir)],
+                          capture_output=True, text=True, timeout=30, env={"PATH": "/usr/bin:/bin"})
+
+
+def test_access_keys_are_sealed_and_managed_with_ramd_accounts_keys(ramd_factory, tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("keys-data")
+    creds = ramd_accounts_create(data_dir, ACCOUNT_A)
+    if os.environ.get("RAMD_TEST_BACKEND") != "postgres":
+        # The embedded store keeps its master key beside it, readable by its owner only, and the
+        # secret is not in the database file.
+        key = data_dir / "master.key"
+        assert key.stat().st_mode & 0o777 == 0o600
+        raw = b"".join(p.read_bytes() for p in data_dir.glob("ramd.sqlite3*"))
+        assert creds["secretAccessKey"].encode() not in raw
+    server = ramd_factory(auth="sigv4", data_dir=data_dir)
+    ram = client_for(server, creds)
+    ram.list_resource_types()
+
+    listed = json.loads(ramd_keys(data_dir, "list", "--account-id", ACCOUNT_A).stdout)
+    assert [(k["accessKeyId"], k["status"]) for k in listed] == [(creds["accessKeyId"], "Active")]
+    assert "secretAccessKey" not in listed[0]
+
+    assert ramd_keys(data_dir, "deactivate", creds["accessKeyId"]).returncode == 0
+    with pytest.raises(ClientError) as e:
+        client_for(server, creds).list_resource_types()
+    assert e.value.response["Error"]["Code"] == "UnrecognizedClientException"
+    assert ramd_keys(data_dir, "reactivate", creds["accessKeyId"]).returncode == 0
+    client_for(server, creds).list_resource_types()
+
+    rotated = ramd_keys(data_dir, "rotate", creds["accessKeyId"])
+    assert rotated.returncode == 0, rotated.stderr
+    new = json.loads(rotated.stdout)
+    assert new["accountId"] == ACCOUNT_A and new["accessKeyId"] != creds["accessKeyId"]
+    client_for(server, new).list_resource_types()
+    assert ramd_keys(data_dir, "delete", creds["accessKeyId"]).returncode == 0
+    with pytest.raises(ClientError) as e:
+        client_for(server, creds).list_resource_types()
+    assert e.value.response["Error"]["Code"] == "UnrecognizedClientException"
+    client_for(server, new).list_resource_types()
+    gone = ramd_keys(data_dir, "delete", creds["accessKeyId"])
+    assert gone.returncode != 0 and "no access key" in gone.stderr

@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (4, include_str!("../migrations/0004_status_counts.sql")),
     (5, include_str!("../migrations/0005_received_in_order.sql")),
+    (6, include_str!("../migrations/0006_access_key_status.sql")),
 ];
 
 /// The parts of a migration that cannot be portable (triggers), per backend: the file

@@ -46,10 +46,13 @@ pub struct AccountRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessKeyRecord {
     pub access_key_id: String,
+    /// As stored: sealed by ramd (`ramd::secrets`), or plain text in a store from before that.
     pub secret_access_key: String,
     pub account_id: String,
     pub principal_arn: Option<String>,
     pub created_ms: i64,
+    /// A deactivated key is kept but refused.
+    pub active: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -717,6 +717,7 @@ async fn idempotency_accounts_settings_and_reset() {
             account_id: OWNER.into(),
             principal_arn: None,
             created_ms: 1,
+            active: true,
         })
         .await
         .unwrap();
@@ -755,6 +756,30 @@ async fn idempotency_accounts_settings_and_reset() {
                 .account_id,
             OWNER
         );
+        // A key is deactivated and reactivated, its secret replaced, then deleted.
+        assert!(tx.set_access_key_active("AKIA1", false).await.unwrap());
+        assert!(!tx.set_access_key_active("AKIA-none", false).await.unwrap());
+        tx.set_access_key_secret("AKIA1", "sealed").await.unwrap();
+        let listed = tx.list_access_keys(Some(OWNER)).await.unwrap();
+        assert_eq!(
+            listed
+                .iter()
+                .map(|k| (
+                    k.access_key_id.as_str(),
+                    k.active,
+                    k.secret_access_key.as_str()
+                ))
+                .collect::<Vec<_>>(),
+            vec![("AKIA1", false, "sealed")],
+            "{name}"
+        );
+        assert!(tx.list_access_keys(Some(OTHER)).await.unwrap().is_empty());
+        assert_eq!(tx.list_access_keys(None).await.unwrap().len(), 1);
+        assert!(tx.set_access_key_active("AKIA1", true).await.unwrap());
+        assert!(tx.get_access_key("AKIA1").await.unwrap().unwrap().active);
+        assert!(tx.delete_access_key("AKIA1").await.unwrap());
+        assert!(!tx.delete_access_key("AKIA1").await.unwrap());
+        assert!(tx.get_access_key("AKIA1").await.unwrap().is_none());
         assert!(
             tx.get_idempotency(OWNER, REGION, "CreateResourceShare", "t")
                 .await

@@ -1,6 +1,9 @@
 //! Accounts and their access keys (`ramd accounts`, and the first-start bootstrap of `serve`).
+//! Secrets are stored sealed under the master key (`secrets.rs`) and shown only once, when made.
 
 use ram_store::{AccessKeyRecord, AccountRecord, Store, StoreError};
+
+use crate::secrets::{MasterKey, is_sealed};
 use rand::RngExt;
 use serde_json::json;
 
@@ -53,6 +56,7 @@ pub fn random_account_id() -> String {
 /// user or role ARN of the account (that principal is then the caller).
 pub async fn create(
     store: &Store,
+    master: &MasterKey,
     account_id: Option<&str>,
     name: Option<&str>,
     principal_arn: Option<&str>,
@@ -73,8 +77,27 @@ pub async fn create(
             ));
         }
     }
-    let credentials = NewCredentials {
-        account_id: account_id.clone(),
+    let credentials = new_credentials(&account_id, principal_arn);
+    let run = async {
+        let mut tx = store.begin().await?;
+        tx.insert_account(&AccountRecord {
+            account_id: account_id.clone(),
+            name: name.unwrap_or(&account_id).to_owned(),
+            created_ms: now_ms,
+        })
+        .await?;
+        tx.insert_access_key(&sealed_record(master, &credentials, now_ms))
+            .await?;
+        tx.commit().await?;
+        Ok::<_, StoreError>(())
+    };
+    run.await.map_err(|e| e.to_string())?;
+    Ok(credentials)
+}
+
+fn new_credentials(account_id: &str, principal_arn: Option<&str>) -> NewCredentials {
+    NewCredentials {
+        account_id: account_id.to_owned(),
         access_key_id: format!(
             "AKIA{}",
             random_string(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
@@ -84,26 +107,114 @@ pub async fn create(
             40,
         ),
         principal_arn: principal_arn.map(str::to_owned),
-    };
+    }
+}
+
+fn sealed_record(master: &MasterKey, c: &NewCredentials, now_ms: i64) -> AccessKeyRecord {
+    AccessKeyRecord {
+        access_key_id: c.access_key_id.clone(),
+        secret_access_key: master.seal(&c.access_key_id, &c.secret_access_key),
+        account_id: c.account_id.clone(),
+        principal_arn: c.principal_arn.clone(),
+        created_ms: now_ms,
+        active: true,
+    }
+}
+
+/// Seals the secrets a store from before sealing holds in plain text; how many there were.
+pub async fn seal_plaintext(store: &Store, master: &MasterKey) -> Result<usize, String> {
     let run = async {
         let mut tx = store.begin().await?;
-        tx.insert_account(&AccountRecord {
-            account_id: account_id.clone(),
-            name: name.unwrap_or(&account_id).to_owned(),
-            created_ms: now_ms,
-        })
-        .await?;
-        tx.insert_access_key(&AccessKeyRecord {
-            access_key_id: credentials.access_key_id.clone(),
-            secret_access_key: credentials.secret_access_key.clone(),
-            account_id: account_id.clone(),
-            principal_arn: credentials.principal_arn.clone(),
-            created_ms: now_ms,
-        })
-        .await?;
+        let mut sealed = 0;
+        for key in tx.list_access_keys(None).await? {
+            if !is_sealed(&key.secret_access_key) {
+                let stored = master.seal(&key.access_key_id, &key.secret_access_key);
+                tx.set_access_key_secret(&key.access_key_id, &stored)
+                    .await?;
+                sealed += 1;
+            }
+        }
         tx.commit().await?;
-        Ok::<_, StoreError>(())
+        Ok::<_, StoreError>(sealed)
     };
-    run.await.map_err(|e| e.to_string())?;
-    Ok(credentials)
+    run.await.map_err(|e| e.to_string())
+}
+
+/// The access keys (of `account`, or all) as `ramd accounts keys list` prints them: never a secret.
+pub async fn list_keys(store: &Store, account: Option<&str>) -> Result<serde_json::Value, String> {
+    let run = async {
+        let mut tx = store.read().await?;
+        let keys = tx.list_access_keys(account).await?;
+        tx.commit().await?;
+        Ok::<_, StoreError>(keys)
+    };
+    let keys = run.await.map_err(|e| e.to_string())?;
+    Ok(keys
+        .iter()
+        .map(|k| {
+            json!({
+                "accessKeyId": k.access_key_id,
+                "accountId": k.account_id,
+                "principalArn": k.principal_arn,
+                "status": if k.active { "Active" } else { "Inactive" },
+                "createdMs": k.created_ms,
+            })
+        })
+        .collect())
+}
+
+/// What `ramd accounts keys` does to one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyChange {
+    Deactivate,
+    Reactivate,
+    Delete,
+}
+
+/// Deactivates, reactivates or deletes the key `access_key_id`.
+pub async fn change_key(
+    store: &Store,
+    access_key_id: &str,
+    change: KeyChange,
+) -> Result<(), String> {
+    let run = async {
+        let mut tx = store.begin().await?;
+        let found = match change {
+            KeyChange::Deactivate => tx.set_access_key_active(access_key_id, false).await?,
+            KeyChange::Reactivate => tx.set_access_key_active(access_key_id, true).await?,
+            KeyChange::Delete => tx.delete_access_key(access_key_id).await?,
+        };
+        tx.commit().await?;
+        Ok::<_, StoreError>(found)
+    };
+    if run.await.map_err(|e| e.to_string())? {
+        Ok(())
+    } else {
+        Err(format!("no access key {access_key_id}"))
+    }
+}
+
+/// A new key for the same account and principal as `access_key_id`, which stays as it is until
+/// it is deactivated or deleted (so callers can move over first, as with IAM's key rotation).
+pub async fn rotate_key(
+    store: &Store,
+    master: &MasterKey,
+    access_key_id: &str,
+    now_ms: i64,
+) -> Result<NewCredentials, String> {
+    let run = async {
+        let mut tx = store.begin().await?;
+        let Some(old) = tx.get_access_key(access_key_id).await? else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let credentials = new_credentials(&old.account_id, old.principal_arn.as_deref());
+        tx.insert_access_key(&sealed_record(master, &credentials, now_ms))
+            .await?;
+        tx.commit().await?;
+        Ok::<_, StoreError>(Some(credentials))
+    };
+    run.await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no access key {access_key_id}"))
 }

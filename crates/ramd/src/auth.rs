@@ -2,17 +2,26 @@
 //! access key; in `trust` mode (local emulation) signatures are not checked and a 12-digit access
 //! key id is taken as the account. Both read the Region from the credential scope.
 
+use std::sync::Arc;
+
 use ram_domain::Caller;
 use ram_model::{ApiError, ErrorCode};
 use ram_store::{AccountRecord, Store, StoreError};
 
+use crate::secrets::{MasterKey, is_sealed};
+
 /// The Region assumed for a request that carries no credential scope (trust mode only).
 pub const DEFAULT_REGION: &str = "us-east-1";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum AuthMode {
-    Sigv4,
-    Trust { default_account: String },
+    /// Signatures checked against the stored keys, whose secrets open with `master`.
+    Sigv4 {
+        master: Arc<MasterKey>,
+    },
+    Trust {
+        default_account: String,
+    },
 }
 
 /// A request as authentication needs it.
@@ -56,7 +65,7 @@ pub async fn authenticate(
 ) -> Result<Caller, ApiError> {
     let request = req.sigv4();
     match mode {
-        AuthMode::Sigv4 => {
+        AuthMode::Sigv4 { master } => {
             let parsed = ram_sigv4::parse(&request).map_err(|e| sigv4_error(&e))?;
             let mut tx = store.read().await.map_err(store_failure)?;
             let key = tx
@@ -64,14 +73,28 @@ pub async fn authenticate(
                 .await
                 .map_err(store_failure)?;
             tx.commit().await.map_err(store_failure)?;
-            let key = key.ok_or_else(|| {
+            // A deactivated key is refused as AWS refuses an unknown one.
+            let key = key.filter(|k| k.active).ok_or_else(|| {
                 ApiError::new(
                     ErrorCode::UnrecognizedClientException,
                     "The security token included in the request is invalid.",
                 )
             })?;
-            ram_sigv4::verify(&request, &parsed, &key.secret_access_key, now_secs)
-                .map_err(|e| sigv4_error(&e))?;
+            let secret = if is_sealed(&key.secret_access_key) {
+                master
+                    .open(&key.access_key_id, &key.secret_access_key)
+                    .ok_or_else(|| {
+                        tracing::error!(
+                            access_key_id = %key.access_key_id,
+                            "the key's secret does not open with the master key in use (another master key?)"
+                        );
+                        ApiError::internal()
+                    })?
+            } else {
+                // Written by a replica from before sealing; sealed at the next start.
+                key.secret_access_key.clone()
+            };
+            ram_sigv4::verify(&request, &parsed, &secret, now_secs).map_err(|e| sigv4_error(&e))?;
             ram_sigv4::check_scope(&parsed, &parsed.region, service)
                 .map_err(|e| sigv4_error(&e))?;
             Ok(match &key.principal_arn {

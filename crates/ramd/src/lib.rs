@@ -7,6 +7,7 @@ pub mod connections;
 pub mod extensions;
 pub mod global_services;
 pub mod ram_api;
+pub mod secrets;
 pub mod server;
 pub mod throttle;
 

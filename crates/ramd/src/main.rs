@@ -8,7 +8,9 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 use ram_domain::{Clock, Config, Ram, RandomIds, SystemClock};
 use ram_store::{Durability, Store, StoreOptions};
+use ramd::accounts::KeyChange;
 use ramd::connections::{self, Limits};
+use ramd::secrets::{MasterKey, Origin};
 use ramd::throttle::{Rate, Throttle};
 use ramd::{AppState, AuthMode, accounts, router};
 
@@ -41,6 +43,12 @@ struct StoreArgs {
         default_value = "fsync"
     )]
     sqlite_durability: SqliteDurability,
+    /// The file of the master key that seals the stored secret access keys (base64 of 32 bytes).
+    /// `RAMD_MASTER_KEY` may give the key itself instead. Default for the embedded store:
+    /// `master.key` in the data directory, made on first use; PostgreSQL needs one given (the
+    /// same for every replica).
+    #[arg(long, env = "RAMD_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -62,6 +70,38 @@ impl StoreArgs {
             None => Store::open_dir_with(&self.data_dir, options).await,
         };
         opened.map_err(|e| e.to_string())
+    }
+
+    /// The master key the access keys of `db` (opened from these arguments) are sealed under;
+    /// secrets a store from before sealing holds in plain text are sealed now.
+    async fn master_key(&self, db: &Store) -> Result<Arc<MasterKey>, String> {
+        let default_file = self
+            .database_url
+            .is_none()
+            .then(|| self.data_dir.join("master.key"));
+        if default_file.is_some() {
+            std::fs::create_dir_all(&self.data_dir)
+                .map_err(|e| format!("cannot create {}: {e}", self.data_dir.display()))?;
+        }
+        let env = std::env::var("RAMD_MASTER_KEY").ok();
+        let (master, origin) = MasterKey::load(
+            env.as_deref(),
+            self.master_key_file.as_deref(),
+            default_file.as_deref(),
+        )?;
+        match origin {
+            Origin::Generated(path) => eprintln!(
+                "ramd: made a master key at {} (it seals the stored access keys: keep it, and back it up, with the store)",
+                path.display()
+            ),
+            Origin::File(path) => tracing::debug!(path = %path.display(), "master key read"),
+            Origin::Environment => tracing::debug!("master key from RAMD_MASTER_KEY"),
+        }
+        let sealed = accounts::seal_plaintext(db, &master).await?;
+        if sealed > 0 {
+            tracing::info!(sealed, "sealed the access keys stored in plain text");
+        }
+        Ok(Arc::new(master))
     }
 }
 
@@ -204,6 +244,48 @@ enum AccountsCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Manage access keys: list, deactivate, reactivate, rotate, delete.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// List access keys (never their secrets) as JSON.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Only this account's keys.
+        #[arg(long)]
+        account_id: Option<String>,
+    },
+    /// Refuse the key from now on, keeping it (reactivate undoes it).
+    Deactivate {
+        #[command(flatten)]
+        store: StoreArgs,
+        access_key_id: String,
+    },
+    /// Accept a deactivated key again.
+    Reactivate {
+        #[command(flatten)]
+        store: StoreArgs,
+        access_key_id: String,
+    },
+    /// Issue a new key for the same account and principal and print it as JSON; the old key stays
+    /// active until you deactivate or delete it.
+    Rotate {
+        #[command(flatten)]
+        store: StoreArgs,
+        access_key_id: String,
+    },
+    /// Delete the key for good.
+    Delete {
+        #[command(flatten)]
+        store: StoreArgs,
+        access_key_id: String,
+    },
 }
 
 #[tokio::main]
@@ -251,8 +333,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             let db = store.open().await?;
             let mode = match auth {
                 Auth::Sigv4 => {
-                    bootstrap(&db, &store.data_dir).await?;
-                    AuthMode::Sigv4
+                    let master = store.master_key(&db).await?;
+                    bootstrap(&db, &master, &store.data_dir).await?;
+                    AuthMode::Sigv4 { master }
                 }
                 Auth::Trust => {
                     tracing::warn!(
@@ -383,8 +466,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                 principal_arn,
             } => {
                 let db = store.open().await?;
+                let master = store.master_key(&db).await?;
                 let created = accounts::create(
                     &db,
+                    &master,
                     account_id.as_deref(),
                     name.as_deref(),
                     principal_arn.as_deref(),
@@ -405,20 +490,69 @@ async fn run(cli: Cli) -> Result<(), String> {
                 println!("{}", serde_json::Value::Array(out));
                 Ok(())
             }
+            AccountsCommand::Keys { command } => keys(command).await,
         },
     }
 }
 
+async fn keys(command: KeysCommand) -> Result<(), String> {
+    let (store, key, change) = match command {
+        KeysCommand::List { store, account_id } => {
+            let db = store.open().await?;
+            store.master_key(&db).await?;
+            println!("{}", accounts::list_keys(&db, account_id.as_deref()).await?);
+            return Ok(());
+        }
+        KeysCommand::Rotate {
+            store,
+            access_key_id,
+        } => {
+            let db = store.open().await?;
+            let master = store.master_key(&db).await?;
+            let created =
+                accounts::rotate_key(&db, &master, &access_key_id, SystemClock.now_ms()).await?;
+            println!("{}", created.to_json());
+            return Ok(());
+        }
+        KeysCommand::Deactivate {
+            store,
+            access_key_id,
+        } => (store, access_key_id, KeyChange::Deactivate),
+        KeysCommand::Reactivate {
+            store,
+            access_key_id,
+        } => (store, access_key_id, KeyChange::Reactivate),
+        KeysCommand::Delete {
+            store,
+            access_key_id,
+        } => (store, access_key_id, KeyChange::Delete),
+    };
+    let db = store.open().await?;
+    accounts::change_key(&db, &key, change).await
+}
+
 /// On first start with an empty store, creates one account and writes its credentials to the
 /// data directory in AWS shared-credentials format.
-async fn bootstrap(db: &Store, data_dir: &std::path::Path) -> Result<(), String> {
+async fn bootstrap(
+    db: &Store,
+    master: &MasterKey,
+    data_dir: &std::path::Path,
+) -> Result<(), String> {
     let mut tx = db.read().await.map_err(|e| e.to_string())?;
     let count = tx.count_accounts().await.map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     if count > 0 {
         return Ok(());
     }
-    let created = accounts::create(db, None, Some("default"), None, SystemClock.now_ms()).await?;
+    let created = accounts::create(
+        db,
+        master,
+        None,
+        Some("default"),
+        None,
+        SystemClock.now_ms(),
+    )
+    .await?;
     std::fs::create_dir_all(data_dir)
         .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
     let path = data_dir.join("credentials");

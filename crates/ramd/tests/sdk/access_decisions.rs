@@ -12,7 +12,6 @@ use std::collections::hash_map::Entry;
 
 use aws_sdk_ram::Client;
 use ram_domain::Config;
-use ramd::AuthMode;
 use serde_json::{Value, json};
 
 use crate::common::*;
@@ -1267,11 +1266,12 @@ async fn aws_current_time_is_always_in_the_context() {
 /// the signing key's.
 #[tokio::test]
 async fn check_access_is_signed_in_sigv4_mode() {
-    let h = start(Config::default(), AuthMode::Sigv4).await;
+    let h = start(Config::default(), sigv4_mode()).await;
     let key = |account: &'static str| {
         let store = h.ram.store().clone();
+        let master = h.master();
         async move {
-            ramd::accounts::create(&store, Some(account), None, None, wall_ms())
+            ramd::accounts::create(&store, &master, Some(account), None, None, wall_ms())
                 .await
                 .expect("accounts::create")
         }

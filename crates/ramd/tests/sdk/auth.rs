@@ -9,20 +9,26 @@ use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use http_body_util::BodyExt;
 use ram_domain::Config;
-use ramd::AuthMode;
 use ramd::accounts::{NewCredentials, create};
 use tower::ServiceExt;
 
 use crate::common::*;
 
 async fn sigv4() -> Harness {
-    start(Config::default(), AuthMode::Sigv4).await
+    start(Config::default(), sigv4_mode()).await
 }
 
 async fn keys(h: &Harness, account: &str, principal: Option<&str>) -> NewCredentials {
-    create(h.ram.store(), Some(account), None, principal, wall_ms())
-        .await
-        .expect("accounts::create")
+    create(
+        h.ram.store(),
+        &h.master(),
+        Some(account),
+        None,
+        principal,
+        wall_ms(),
+    )
+    .await
+    .expect("accounts::create")
 }
 
 fn client_of(h: &Harness, keys: &NewCredentials, region: &str) -> aws_sdk_ram::Client {
@@ -388,6 +394,7 @@ async fn a_key_bound_to_an_iam_role_acts_for_its_account() {
     // A key for a role of another account is refused when it is issued.
     let refused = create(
         h.ram.store(),
+        &h.master(),
         Some(A),
         None,
         Some(&format!("arn:aws:iam::{B}:role/Elsewhere")),
@@ -464,4 +471,105 @@ async fn trust_mode_takes_a_twelve_digit_key_as_the_account_and_others_as_the_de
     let who = raw(&h, "/", STS_FORM, STS_BODY, "sts", None, US, now, None).await;
     assert_eq!(who.status, 200, "{}", who.body);
     assert_eq!(xml_field(&who.body, "Account"), Some(DEFAULT_ACCOUNT));
+}
+
+// ------------------------------------------------------------------------------ keys at rest
+
+#[tokio::test]
+async fn secrets_are_stored_sealed_and_keys_can_be_deactivated_rotated_and_deleted() {
+    use ramd::accounts::{KeyChange, change_key, rotate_key};
+    let h = sigv4().await;
+    let k = keys(&h, A, None).await;
+    let store = h.ram.store();
+
+    // The store holds no secret in the clear, and a copy of it without the master key opens none.
+    let mut tx = store.read().await.unwrap();
+    let stored = tx.get_access_key(&k.access_key_id).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+    assert!(!stored.secret_access_key.contains(&k.secret_access_key));
+    assert!(ramd::secrets::is_sealed(&stored.secret_access_key));
+    let other = match sigv4_mode() {
+        ramd::AuthMode::Sigv4 { master } => master,
+        ramd::AuthMode::Trust { .. } => unreachable!(),
+    };
+    assert_eq!(
+        other.open(&k.access_key_id, &stored.secret_access_key),
+        None
+    );
+
+    let list = |c: &aws_sdk_ram::Client| c.list_resource_types().send();
+    list(&client_of(&h, &k, US))
+        .await
+        .expect("an active key signs");
+
+    change_key(store, &k.access_key_id, KeyChange::Deactivate)
+        .await
+        .unwrap();
+    let refused = list(&client_of(&h, &k, US)).await;
+    expect_code(refused, "UnrecognizedClientException");
+    change_key(store, &k.access_key_id, KeyChange::Reactivate)
+        .await
+        .unwrap();
+    list(&client_of(&h, &k, US)).await.expect("reactivated");
+
+    // Rotation issues a second key of the same account; both sign until the old one goes.
+    let rotated = rotate_key(store, &h.master(), &k.access_key_id, wall_ms())
+        .await
+        .unwrap();
+    assert_eq!(rotated.account_id, A);
+    assert_ne!(rotated.access_key_id, k.access_key_id);
+    list(&client_of(&h, &rotated, US))
+        .await
+        .expect("the new key signs");
+    list(&client_of(&h, &k, US))
+        .await
+        .expect("the old key still signs");
+    change_key(store, &k.access_key_id, KeyChange::Delete)
+        .await
+        .unwrap();
+    expect_code(
+        list(&client_of(&h, &k, US)).await,
+        "UnrecognizedClientException",
+    );
+    list(&client_of(&h, &rotated, US))
+        .await
+        .expect("the new key signs on");
+    assert!(
+        change_key(store, &k.access_key_id, KeyChange::Delete)
+            .await
+            .is_err(),
+        "a deleted key is gone"
+    );
+}
+
+#[tokio::test]
+async fn a_store_with_plain_text_secrets_is_sealed_and_still_signs() {
+    let h = sigv4().await;
+    let k = keys(&h, A, None).await;
+    let store = h.ram.store();
+    // As a store from before sealing holds it.
+    let mut tx = store.begin().await.unwrap();
+    tx.set_access_key_secret(&k.access_key_id, &k.secret_access_key)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let list = |c: &aws_sdk_ram::Client| c.list_resource_types().send();
+    list(&client_of(&h, &k, US))
+        .await
+        .expect("a plain-text secret still signs");
+    assert_eq!(
+        ramd::accounts::seal_plaintext(store, &h.master()).await,
+        Ok(1)
+    );
+    let mut tx = store.read().await.unwrap();
+    let stored = tx.get_access_key(&k.access_key_id).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+    assert!(ramd::secrets::is_sealed(&stored.secret_access_key));
+    list(&client_of(&h, &k, US))
+        .await
+        .expect("the sealed secret signs");
+    assert_eq!(
+        ramd::accounts::seal_plaintext(store, &h.master()).await,
+        Ok(0)
+    );
 }

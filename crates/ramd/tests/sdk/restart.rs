@@ -3,7 +3,6 @@
 
 use aws_sdk_ram::types::{ResourceOwner, ResourceShareInvitationStatus, ResourceShareStatus, Tag};
 use ram_domain::Config;
-use ramd::AuthMode;
 
 use crate::common::*;
 
@@ -89,8 +88,8 @@ async fn shares_invitations_and_tags_survive_a_restart() {
 
 #[tokio::test]
 async fn pagination_tokens_and_access_keys_survive_a_restart() {
-    let h = start(Config::default(), AuthMode::Sigv4).await;
-    let keys = ramd::accounts::create(h.ram.store(), Some(A), None, None, wall_ms())
+    let h = start(Config::default(), sigv4_mode()).await;
+    let keys = ramd::accounts::create(h.ram.store(), &h.master(), Some(A), None, None, wall_ms())
         .await
         .unwrap();
     let a = h.client_with_keys(&keys.access_key_id, &keys.secret_access_key, US);

@@ -25,6 +25,7 @@ use axum::Router;
 use http_body_util::BodyExt;
 use ram_domain::{Clock, Config, Ram, RandomIds};
 use ram_store::Store;
+use ramd::secrets::MasterKey;
 use ramd::throttle::Throttle;
 use ramd::{AppState, AuthMode, router};
 use tempfile::TempDir;
@@ -200,6 +201,25 @@ pub struct Harness {
 /// ramd in trust mode (a 12-digit access key id is the account) with the default configuration.
 pub async fn trust() -> Harness {
     start(Config::default(), trust_mode()).await
+}
+
+/// SigV4 mode, with a master key of its own sealing the harness's access keys.
+pub fn sigv4_mode() -> AuthMode {
+    let bytes: [u8; 32] = std::array::from_fn(|_| rand::random());
+    let text = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes);
+    AuthMode::Sigv4 {
+        master: Arc::new(MasterKey::from_base64(&text).expect("32 bytes")),
+    }
+}
+
+impl Harness {
+    /// The master key of a SigV4 harness.
+    pub fn master(&self) -> Arc<MasterKey> {
+        match &self.auth {
+            AuthMode::Sigv4 { master } => master.clone(),
+            AuthMode::Trust { .. } => panic!("a trust-mode harness has no master key"),
+        }
+    }
 }
 
 pub fn trust_mode() -> AuthMode {
