@@ -234,6 +234,7 @@ def test_first_start_writes_a_credentials_profile(ramd_factory, tmp_path, tmp_pa
     cfg = configparser.ConfigParser()
     cfg.read(data_dir / "credentials")
     assert "ramd" in cfg.sections()
+    assert (data_dir / "credentials").stat().st_mode & 0o777 == 0o600, "it holds a secret"
     key, secret = cfg["ramd"]["aws_access_key_id"], cfg["ramd"]["aws_secret_access_key"]
     ident = make_client(server.url, service="sts", account=key, secret=secret).get_caller_identity()
     assert len(ident["Account"]) == 12 and ident["Account"].isdigit()

@@ -558,6 +558,10 @@ async fn bootstrap(
     let path = data_dir.join("credentials");
     std::fs::write(&path, created.to_profile("ramd"))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    // It holds a secret: its owner's only, as the AWS CLI keeps ~/.aws/credentials.
+    #[cfg(unix)]
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .map_err(|e| format!("cannot restrict {}: {e}", path.display()))?;
     eprintln!(
         "ramd: created account {} and wrote its credentials to {} (profile \"ramd\"): export AWS_SHARED_CREDENTIALS_FILE={} AWS_PROFILE=ramd",
         created.account_id,
