@@ -350,3 +350,13 @@ def test_access_keys_are_sealed_and_managed_with_ramd_accounts_keys(ramd_factory
     client_for(server, new).list_resource_types()
     gone = ramd_keys(data_dir, "delete", creds["accessKeyId"])
     assert gone.returncode != 0 and "no access key" in gone.stderr
+
+
+def test_sigv4_unknown_key_on_iam_and_sts_is_invalid_client_token_id(sigv4):
+    server, _ = sigv4
+    for service in ("sts", "iam"):
+        client = make_client(server.url, service=service, account="AKIANOTAKNOWNKEY0000", secret="whatever")
+        with pytest.raises(ClientError) as e:
+            client.get_caller_identity() if service == "sts" else client.get_role(RoleName="r")
+        assert e.value.response["Error"]["Code"] == "InvalidClientTokenId", service
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403, service

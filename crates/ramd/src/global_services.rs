@@ -150,6 +150,9 @@ impl ApiHandler for Iam {
     /// ramd's own failures as IAM names them (`ServiceFailure`), with the status IAM gives each
     /// code.
     fn render_error(&self, e: &ApiError, request_id: &str) -> Reply {
+        if let Some(e) = invalid_token_id(e) {
+            return query::error(&e, 403, IAM_XMLNS, request_id);
+        }
         let e = iam_error(e.clone());
         query::error(&e, iam::error_status(e.code), IAM_XMLNS, request_id)
     }
@@ -212,6 +215,20 @@ impl ApiHandler for Sts {
         if e.code == ErrorCode::ThrottlingException {
             return sts::error(400, "Throttling", "Rate exceeded", request_id);
         }
+        if let Some(e) = invalid_token_id(e) {
+            return sts::error(403, e.code.as_str(), &e.message, request_id);
+        }
         sts::error(e.status(), e.code.as_str(), &e.message, request_id)
     }
+}
+
+/// An unknown (or deactivated) access key as the query-protocol services name it:
+/// `InvalidClientTokenId` (403), where the JSON services say `UnrecognizedClientException`.
+fn invalid_token_id(e: &ApiError) -> Option<ApiError> {
+    (e.code == ErrorCode::UnrecognizedClientException).then(|| {
+        ApiError::new(
+            ErrorCode::InvalidClientTokenId,
+            "The security token included in the request is invalid.",
+        )
+    })
 }
