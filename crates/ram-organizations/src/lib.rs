@@ -45,12 +45,11 @@ const DEFAULT_PAGE_SIZE: i32 = 20;
 pub(crate) const MAX_OU_DEPTH: i64 = 5;
 
 /// The internal failure of a service, as its own error code says it.
-fn service_failure(e: ApiError, code: ErrorCode, message: &str, throttled: ApiError) -> ApiError {
+fn service_failure(e: ApiError, code: ErrorCode, message: &str) -> ApiError {
     match e.code {
         ErrorCode::ServerInternalException | ErrorCode::ServiceUnavailableException => {
             ApiError::new(code, message)
         }
-        ErrorCode::ThrottlingException => throttled,
         _ => e,
     }
 }
@@ -58,25 +57,27 @@ fn service_failure(e: ApiError, code: ErrorCode, message: &str, throttled: ApiEr
 /// ramd's own failures (store trouble) and throttling as Organizations names them
 /// (`ServiceException`, `TooManyRequestsException`); every other error unchanged.
 pub fn organizations_error(e: ApiError) -> ApiError {
+    if e.code == ErrorCode::ThrottlingException {
+        return api_error!(
+            TooManyRequestsException,
+            "You have sent too many requests in too short a period of time. The quota helps protect against denial-of-service attacks. Try again later."
+        );
+    }
     service_failure(
         e,
         ErrorCode::ServiceException,
         "AWS Organizations can't complete your request because of an internal service error. Try again later.",
-        api_error!(
-            TooManyRequestsException,
-            "You have sent too many requests in too short a period of time. The quota helps protect against denial-of-service attacks. Try again later."
-        ),
     )
 }
 
-/// ramd's own failures and throttling as IAM names them (`ServiceFailure`, `Throttling`); every
-/// other error unchanged.
+/// ramd's own failures as IAM names them (`ServiceFailure`); every other error unchanged (the
+/// query protocol's own names for throttling and unknown keys are given where IAM's answers are
+/// written, as STS's are).
 pub fn iam_error(e: ApiError) -> ApiError {
     service_failure(
         e,
         ErrorCode::ServiceFailure,
         "The request processing has failed because of an unknown error, exception or failure.",
-        api_error!(Throttling, "Rate exceeded"),
     )
 }
 

@@ -23,6 +23,14 @@ const COUNT_ACCOUNTS: &str = "SELECT COUNT(*) AS n FROM accounts";
 const INSERT_ACCOUNT: &str = "INSERT INTO accounts (account_id, name, created_ms) VALUES ($1, $2, $3) ON CONFLICT (account_id) DO NOTHING";
 const INSERT_ACCESS_KEY: &str = "INSERT INTO access_keys (access_key_id, secret_access_key, account_id, principal_arn, created_ms, active) VALUES ($1, $2, $3, $4, $5, $6)";
 
+fn account_from_row(r: &Row) -> Result<AccountRecord, DbError> {
+    Ok(AccountRecord {
+        account_id: r.try_get("account_id")?,
+        name: r.try_get("name")?,
+        created_ms: r.try_get("created_ms")?,
+    })
+}
+
 fn key_from_row(r: &Row) -> Result<AccessKeyRecord, DbError> {
     Ok(AccessKeyRecord {
         access_key_id: r.try_get("access_key_id")?,
@@ -43,29 +51,15 @@ impl ReadTx {
             .bind(account_id)
             .fetch_optional(&mut self.tx)
             .await?;
-        row.map(|r| {
-            Ok(AccountRecord {
-                account_id: r.try_get("account_id")?,
-                name: r.try_get("name")?,
-                created_ms: r.try_get("created_ms")?,
-            })
-        })
-        .transpose()
-        .map_err(|e: DbError| e.into())
+        Ok(row.as_ref().map(account_from_row).transpose()?)
     }
 
     pub async fn list_accounts(&mut self) -> Result<Vec<AccountRecord>, StoreError> {
         let rows = query(LIST_ACCOUNTS).fetch_all(&mut self.tx).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AccountRecord {
-                    account_id: r.try_get("account_id")?,
-                    name: r.try_get("name")?,
-                    created_ms: r.try_get("created_ms")?,
-                })
-            })
-            .collect::<Result<_, DbError>>()
-            .map_err(Into::into)
+        Ok(rows
+            .iter()
+            .map(account_from_row)
+            .collect::<Result<_, DbError>>()?)
     }
 
     pub async fn get_access_key(
@@ -119,7 +113,7 @@ impl WriteTx {
             .bind(&key.account_id)
             .bind(key.principal_arn.as_deref())
             .bind(key.created_ms)
-            .bind(i64::from(key.active))
+            .bind(key.active)
             .execute(&mut self.tx)
             .await?;
         Ok(())
@@ -132,7 +126,7 @@ impl WriteTx {
         active: bool,
     ) -> Result<bool, StoreError> {
         let done = query(SET_ACCESS_KEY_ACTIVE)
-            .bind(i64::from(active))
+            .bind(active)
             .bind(access_key_id)
             .execute(&mut self.tx)
             .await?;

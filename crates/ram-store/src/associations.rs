@@ -131,19 +131,13 @@ impl ReadTx {
             sql.push(")");
         }
         sql.and_states(&filter.statuses, |sql| effective_status(sql, "a", now_ms));
-        let Scope::Receiver { reach, granting } = scope else {
+        let Some(received) = Received::of(scope, region, now_ms) else {
             sql.after("a.created_ms", ASSOCIATION_KEY, after);
             sql.push(" ORDER BY a.created_ms, ").push(ASSOCIATION_KEY);
             return sql.page(&mut self.tx, limit, association_from_row).await;
         };
         // A receiver's associations come share by share, in ARN order (see `received`), each
         // share's in key order; the cursor's key names the share, type and entity.
-        let received = Received {
-            reach,
-            granting,
-            region,
-            now_ms,
-        };
         let after = after.map(|(_, key)| split_key(key));
         if let Some((share, kind, entity)) = after {
             sql.push(" AND (a.share_arn > ")

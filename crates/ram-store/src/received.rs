@@ -11,7 +11,7 @@ use ram_model::{ResourceShareAssociationStatus, ResourceShareAssociationType};
 
 use crate::StoreError;
 use crate::engine::{Conn, Row};
-use crate::query::{Page, Reach, Sql, effective_status};
+use crate::query::{Page, Reach, Scope, Sql, effective_status};
 use crate::states::States;
 
 /// The largest batch of shares one step of a walk takes (it grows while filters leave pages
@@ -36,7 +36,20 @@ pub(crate) enum Start<'a> {
     After(&'a str),
 }
 
-impl Received<'_> {
+impl<'a> Received<'a> {
+    /// The receiver's view of `scope`, if it takes one.
+    pub(crate) fn of(scope: &'a Scope, region: &'a str, now_ms: i64) -> Option<Received<'a>> {
+        match scope {
+            Scope::Receiver { reach, granting } => Some(Received {
+                reach,
+                granting,
+                region,
+                now_ms,
+            }),
+            Scope::Owner(_) => None,
+        }
+    }
+
     /// ` AND <share_col> reaches the receiver`, tested against the share's own principal
     /// associations (the primary key): for listings that name their shares or entities.
     pub(crate) fn reaches(&self, sql: &mut Sql, share_col: &'static str) {

@@ -112,18 +112,12 @@ impl ReadTx {
             }
             sql.push(")");
         }
-        let Scope::Receiver { reach, granting } = scope else {
+        let Some(received) = Received::of(scope, region, now_ms) else {
             sql.after("s.created_ms", "s.arn", after);
             sql.push(" ORDER BY s.created_ms, s.arn");
             return sql.page(&mut self.tx, limit, share_from_row).await;
         };
         // A receiver's shares come in ARN order (see `received`); the cursor's key is the ARN.
-        let received = Received {
-            reach,
-            granting,
-            region,
-            now_ms,
-        };
         let after = after.map(|(_, arn)| arn.as_str());
         if filter.arns.is_empty() {
             let start = after.map_or(Start::Beginning, Start::After);

@@ -150,8 +150,8 @@ impl ApiHandler for Iam {
     /// ramd's own failures as IAM names them (`ServiceFailure`), with the status IAM gives each
     /// code.
     fn render_error(&self, e: &ApiError, request_id: &str) -> Reply {
-        if let Some(e) = invalid_token_id(e) {
-            return query::error(&e, 403, IAM_XMLNS, request_id);
+        if let Some((e, status)) = query_protocol_error(e) {
+            return query::error(&e, status, IAM_XMLNS, request_id);
         }
         let e = iam_error(e.clone());
         query::error(&e, iam::error_status(e.code), IAM_XMLNS, request_id)
@@ -211,24 +211,29 @@ impl ApiHandler for Sts {
 
     /// STS's `<ErrorResponse>`, with the status the code has in RAM's model.
     fn render_error(&self, e: &ApiError, request_id: &str) -> Reply {
-        // STS, like IAM, names throttling `Throttling`, a client fault (400).
-        if e.code == ErrorCode::ThrottlingException {
-            return sts::error(400, "Throttling", "Rate exceeded", request_id);
-        }
-        if let Some(e) = invalid_token_id(e) {
-            return sts::error(403, e.code.as_str(), &e.message, request_id);
+        if let Some((e, status)) = query_protocol_error(e) {
+            return sts::error(status, e.code.as_str(), &e.message, request_id);
         }
         sts::error(e.status(), e.code.as_str(), &e.message, request_id)
     }
 }
 
-/// An unknown (or deactivated) access key as the query-protocol services name it:
-/// `InvalidClientTokenId` (403), where the JSON services say `UnrecognizedClientException`.
-fn invalid_token_id(e: &ApiError) -> Option<ApiError> {
-    (e.code == ErrorCode::UnrecognizedClientException).then(|| {
-        ApiError::new(
-            ErrorCode::InvalidClientTokenId,
-            "The security token included in the request is invalid.",
-        )
-    })
+/// The errors the query-protocol services (IAM, STS) name otherwise than the JSON ones, with
+/// their status: an unknown or deactivated key is `InvalidClientTokenId` (403, where RAM says
+/// `UnrecognizedClientException`), throttling `Throttling` (400, where RAM says
+/// `ThrottlingException`, 429).
+fn query_protocol_error(e: &ApiError) -> Option<(ApiError, u16)> {
+    match e.code {
+        ErrorCode::UnrecognizedClientException => Some((
+            ApiError::new(
+                ErrorCode::InvalidClientTokenId,
+                "The security token included in the request is invalid.",
+            ),
+            403,
+        )),
+        ErrorCode::ThrottlingException => {
+            Some((ApiError::new(ErrorCode::Throttling, "Rate exceeded"), 400))
+        }
+        _ => None,
+    }
 }

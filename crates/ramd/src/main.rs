@@ -168,26 +168,30 @@ enum Command {
         #[arg(long, env = "RAMD_THROTTLE", value_enum, default_value = "auto")]
         throttle: ThrottleMode,
         /// Calls that read (Get…, List…, Describe…) per account and Region: RATE or RATE:BURST a second.
-        #[arg(long, env = "RAMD_THROTTLE_READS", default_value = "100:200")]
+        #[arg(long, env = "RAMD_THROTTLE_READS", default_value_t = Rate::READS)]
         throttle_reads: Rate,
         /// Calls that change something, per account and Region: RATE or RATE:BURST a second.
-        #[arg(long, env = "RAMD_THROTTLE_WRITES", default_value = "20:40")]
+        #[arg(long, env = "RAMD_THROTTLE_WRITES", default_value_t = Rate::WRITES)]
         throttle_writes: Rate,
         /// Connections served at once; more are answered 503 and closed.
-        #[arg(long, env = "RAMD_MAX_CONNECTIONS", default_value_t = 1024)]
+        #[arg(long, env = "RAMD_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections)]
         max_connections: usize,
         /// Seconds a request head may take to arrive (also how long an idle keep-alive
         /// connection is kept).
-        #[arg(long, env = "RAMD_IDLE_TIMEOUT_SECONDS", default_value_t = 60)]
+        #[arg(
+            long,
+            env = "RAMD_IDLE_TIMEOUT_SECONDS",
+            default_value_t = Limits::default().idle_timeout.as_secs()
+        )]
         idle_timeout_seconds: u64,
         /// Seconds a request body may take to arrive after its head.
         #[arg(long, env = "RAMD_BODY_TIMEOUT_SECONDS", default_value_t = 60)]
         body_timeout_seconds: u64,
         /// Headers one request may carry (more: 431).
-        #[arg(long, env = "RAMD_MAX_HEADERS", default_value_t = 100)]
+        #[arg(long, env = "RAMD_MAX_HEADERS", default_value_t = Limits::default().max_headers)]
         max_headers: usize,
         /// Bytes of one request's line and headers (more: 431; at least 8192).
-        #[arg(long, env = "RAMD_MAX_HEAD_BYTES", default_value_t = 65536)]
+        #[arg(long, env = "RAMD_MAX_HEAD_BYTES", default_value_t = Limits::default().max_head_bytes)]
         max_head_bytes: usize,
     },
     /// Decide whether a principal may perform an action on a resource, and why (JSON on stdout).
@@ -372,8 +376,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 throttling.then(|| Arc::new(Throttle::new(throttle_reads, throttle_writes)));
             if let Some(t) = &throttle {
                 tracing::info!(
-                    reads = %format!("{}/s, bursts of {}", throttle_reads.per_second, throttle_reads.burst),
-                    writes = %format!("{}/s, bursts of {}", throttle_writes.per_second, throttle_writes.burst),
+                    reads = %throttle_reads,
+                    writes = %throttle_writes,
                     "per-account throttling is on"
                 );
                 let t = Arc::downgrade(t);
@@ -556,12 +560,11 @@ async fn bootstrap(
     std::fs::create_dir_all(data_dir)
         .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
     let path = data_dir.join("credentials");
-    std::fs::write(&path, created.to_profile("ramd"))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    // A file left by an earlier store names keys that are gone with it.
+    let _ = std::fs::remove_file(&path);
     // It holds a secret: its owner's only, as the AWS CLI keeps ~/.aws/credentials.
-    #[cfg(unix)]
-    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
-        .map_err(|e| format!("cannot restrict {}: {e}", path.display()))?;
+    ramd::secrets::write_private(&path, &created.to_profile("ramd"))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     eprintln!(
         "ramd: created account {} and wrote its credentials to {} (profile \"ramd\"): export AWS_SHARED_CREDENTIALS_FILE={} AWS_PROFILE=ramd",
         created.account_id,

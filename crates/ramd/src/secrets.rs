@@ -129,7 +129,9 @@ pub fn is_sealed(stored: &str) -> bool {
     stored.starts_with(SEALED)
 }
 
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+/// Writes a new file only its owner may read (it holds a key or a secret); an existing one is an
+/// error, never overwritten.
+pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

@@ -33,6 +33,13 @@ impl Rate {
     }
 }
 
+/// `RATE:BURST`, as the flags take it.
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.per_second, self.burst)
+    }
+}
+
 /// `RATE` or `RATE:BURST`, requests per second; the burst defaults to twice the rate.
 impl FromStr for Rate {
     type Err = String;
@@ -168,6 +175,7 @@ mod tests {
     fn a_rate_is_read_with_or_without_its_burst() {
         assert_eq!("20".parse::<Rate>(), Ok(Rate::new(20, 40)));
         assert_eq!("5:7".parse::<Rate>(), Ok(Rate::new(5, 7)));
+        assert_eq!(Rate::READS.to_string().parse::<Rate>(), Ok(Rate::READS));
         for bad in ["0", "x", "5:0", "-1", "5:", ""] {
             assert!(bad.parse::<Rate>().is_err(), "{bad}");
         }
