@@ -250,6 +250,18 @@ def emit_service(out, title, model, operations, variants, module=None):
     out.append("    }")
     out.append("}")
     out.append("")
+    out.append("/// Reads `input` as `operation`'s typed request without serving it: the first step of")
+    out.append("/// [`dispatch`], so a check (the fuzz targets) can hold that every document the validator")
+    out.append("/// passes also reads.")
+    out.append("pub fn read_input(operation: Operation, input: &serde_json::Value) -> Result<(), crate::ApiError> {")
+    out.append("    match operation {")
+    for name in operations:
+        op = ops[name]
+        read = f"typed::<{op['input']['shape']}>(input).map(drop)" if "input" in op else "{ let _ = input; Ok(()) }"
+        out.append(f"        Operation::{variants[name]} => {read},")
+    out.append("    }")
+    out.append("}")
+    out.append("")
     path = "$crate::" + (f"{module}::" if module else "")
     macro = f"serve_{module or 'ram'}"
     out.append(f"/// Implements [`Service`] for a type whose inherent async methods of the operations' names serve")

@@ -13,7 +13,7 @@ mod pagination;
 pub use caller::{Caller, is_account_id, partition_of_region};
 pub use clock::{Clock, Ids, RandomIds, SystemClock};
 pub use failure::{Failure, Outcome};
-pub use pagination::{Cursor, DEFAULT_PAGE_SIZE, PageRequest};
+pub use pagination::{Cursor, DEFAULT_PAGE_SIZE, PageRequest, TokenKey};
 
 use std::sync::Arc;
 
@@ -30,7 +30,7 @@ pub struct Context {
     store: Store,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn Ids>,
-    token_key: Arc<Vec<u8>>,
+    token_key: TokenKey,
 }
 
 impl Context {
@@ -49,7 +49,7 @@ impl Context {
             store,
             clock,
             ids,
-            token_key: Arc::new(hex::decode(key).unwrap_or_default()),
+            token_key: TokenKey::new(hex::decode(key).unwrap_or_default()),
         })
     }
 

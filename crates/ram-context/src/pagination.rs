@@ -7,6 +7,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
 use ram_model::{ApiError, api_error};
+use std::sync::Arc;
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -43,7 +45,7 @@ impl Context {
             .unwrap_or(DEFAULT_PAGE_SIZE);
         let after = match next_token {
             None => None,
-            Some(token) => Some(self.open_token(token, &binding()).ok_or_else(|| {
+            Some(token) => Some(self.token_key.open(token, &binding()).ok_or_else(|| {
                 api_error!(
                     InvalidNextTokenException,
                     "The specified value for NextToken is not valid. You must specify a value you received in the NextToken response of a previous call to this operation."
@@ -64,8 +66,23 @@ impl Context {
         more: bool,
         last: Option<Cursor>,
     ) -> Option<String> {
-        let (created, key) = last.filter(|_| more)?;
-        let body = serde_json::to_vec(&(created, key, (page.binding)())).ok()?;
+        let last = last.filter(|_| more)?;
+        self.token_key.seal(&last, &(page.binding)())
+    }
+}
+
+/// The key that seals and opens page tokens (kept in the store, so one for every replica).
+#[derive(Clone)]
+pub struct TokenKey(Arc<Vec<u8>>);
+
+impl TokenKey {
+    pub fn new(key: Vec<u8>) -> TokenKey {
+        TokenKey(Arc::new(key))
+    }
+
+    /// The token naming `cursor`, bound to `binding` (the caller, operation and query).
+    pub fn seal(&self, (created, key): &Cursor, binding: &str) -> Option<String> {
+        let body = serde_json::to_vec(&(created, key, binding)).ok()?;
         let payload = URL_SAFE_NO_PAD.encode(body);
         Some(format!(
             "{payload}.{}",
@@ -73,14 +90,15 @@ impl Context {
         ))
     }
 
-    fn open_token(&self, token: &str, binding: &str) -> Option<Cursor> {
+    /// The cursor `token` names, if this key sealed it for `binding`; `None` for anything else.
+    pub fn open(&self, token: &str, binding: &str) -> Option<Cursor> {
         let (payload, sig) = token.split_once('.')?;
         let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
         // The whole tag: `verify_truncated_left` alone would accept a 1-byte prefix.
         if sig.len() != TAG_BYTES {
             return None;
         }
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.token_key).ok()?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).ok()?;
         mac.update(payload.as_bytes());
         mac.verify_truncated_left(&sig).ok()?;
         let (created, key, bound): (i64, String, String) =
@@ -88,9 +106,10 @@ impl Context {
         (bound == binding).then_some((created, key))
     }
 
-    fn sign(&self, data: &[u8]) -> Vec<u8> {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.token_key).expect("HMAC takes any key length");
+    /// The tag of `data`; public so that a check (the fuzz target) can make tokens whose payload
+    /// it chose and so reach the decoding behind the tag.
+    pub fn sign(&self, data: &[u8]) -> Vec<u8> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
         mac.update(data);
         mac.finalize().into_bytes()[..TAG_BYTES].to_vec()
     }

@@ -5703,6 +5703,91 @@ pub async fn dispatch<S: Service, D: Output>(
     }
 }
 
+/// Reads `input` as `operation`'s typed request without serving it: the first step of
+/// [`dispatch`], so a check (the fuzz targets) can hold that every document the validator
+/// passes also reads.
+pub fn read_input(operation: Operation, input: &serde_json::Value) -> Result<(), crate::ApiError> {
+    match operation {
+        Operation::AcceptResourceShareInvitation => {
+            typed::<AcceptResourceShareInvitationRequest>(input).map(drop)
+        }
+        Operation::AssociateResourceShare => {
+            typed::<AssociateResourceShareRequest>(input).map(drop)
+        }
+        Operation::AssociateResourceSharePermission => {
+            typed::<AssociateResourceSharePermissionRequest>(input).map(drop)
+        }
+        Operation::CreatePermission => typed::<CreatePermissionRequest>(input).map(drop),
+        Operation::CreatePermissionVersion => {
+            typed::<CreatePermissionVersionRequest>(input).map(drop)
+        }
+        Operation::CreateResourceShare => typed::<CreateResourceShareRequest>(input).map(drop),
+        Operation::DeletePermission => typed::<DeletePermissionRequest>(input).map(drop),
+        Operation::DeletePermissionVersion => {
+            typed::<DeletePermissionVersionRequest>(input).map(drop)
+        }
+        Operation::DeleteResourceShare => typed::<DeleteResourceShareRequest>(input).map(drop),
+        Operation::DisassociateResourceShare => {
+            typed::<DisassociateResourceShareRequest>(input).map(drop)
+        }
+        Operation::DisassociateResourceSharePermission => {
+            typed::<DisassociateResourceSharePermissionRequest>(input).map(drop)
+        }
+        Operation::EnableSharingWithAwsOrganization => {
+            typed::<EnableSharingWithAwsOrganizationRequest>(input).map(drop)
+        }
+        Operation::GetPermission => typed::<GetPermissionRequest>(input).map(drop),
+        Operation::GetResourcePolicies => typed::<GetResourcePoliciesRequest>(input).map(drop),
+        Operation::GetResourceShareAssociations => {
+            typed::<GetResourceShareAssociationsRequest>(input).map(drop)
+        }
+        Operation::GetResourceShareInvitations => {
+            typed::<GetResourceShareInvitationsRequest>(input).map(drop)
+        }
+        Operation::GetResourceShares => typed::<GetResourceSharesRequest>(input).map(drop),
+        Operation::ListPendingInvitationResources => {
+            typed::<ListPendingInvitationResourcesRequest>(input).map(drop)
+        }
+        Operation::ListPermissionAssociations => {
+            typed::<ListPermissionAssociationsRequest>(input).map(drop)
+        }
+        Operation::ListPermissionVersions => {
+            typed::<ListPermissionVersionsRequest>(input).map(drop)
+        }
+        Operation::ListPermissions => typed::<ListPermissionsRequest>(input).map(drop),
+        Operation::ListPrincipals => typed::<ListPrincipalsRequest>(input).map(drop),
+        Operation::ListReplacePermissionAssociationsWork => {
+            typed::<ListReplacePermissionAssociationsWorkRequest>(input).map(drop)
+        }
+        Operation::ListResourceSharePermissions => {
+            typed::<ListResourceSharePermissionsRequest>(input).map(drop)
+        }
+        Operation::ListResourceTypes => typed::<ListResourceTypesRequest>(input).map(drop),
+        Operation::ListResources => typed::<ListResourcesRequest>(input).map(drop),
+        Operation::ListSourceAssociations => {
+            typed::<ListSourceAssociationsRequest>(input).map(drop)
+        }
+        Operation::PromotePermissionCreatedFromPolicy => {
+            typed::<PromotePermissionCreatedFromPolicyRequest>(input).map(drop)
+        }
+        Operation::PromoteResourceShareCreatedFromPolicy => {
+            typed::<PromoteResourceShareCreatedFromPolicyRequest>(input).map(drop)
+        }
+        Operation::RejectResourceShareInvitation => {
+            typed::<RejectResourceShareInvitationRequest>(input).map(drop)
+        }
+        Operation::ReplacePermissionAssociations => {
+            typed::<ReplacePermissionAssociationsRequest>(input).map(drop)
+        }
+        Operation::SetDefaultPermissionVersion => {
+            typed::<SetDefaultPermissionVersionRequest>(input).map(drop)
+        }
+        Operation::TagResource => typed::<TagResourceRequest>(input).map(drop),
+        Operation::UntagResource => typed::<UntagResourceRequest>(input).map(drop),
+        Operation::UpdateResourceShare => typed::<UpdateResourceShareRequest>(input).map(drop),
+    }
+}
+
 /// Implements [`Service`] for a type whose inherent async methods of the operations' names serve
 /// them (`fn op(&self, &Caller, OpRequest) -> Result<OpResponse, Error>`), so each operation is one
 /// function and the list of operations is written only here: `serve_ram!(Type, Caller, Error);`.

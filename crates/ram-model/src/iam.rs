@@ -805,6 +805,24 @@ pub async fn dispatch<S: Service, D: Output>(
     }
 }
 
+/// Reads `input` as `operation`'s typed request without serving it: the first step of
+/// [`dispatch`], so a check (the fuzz targets) can hold that every document the validator
+/// passes also reads.
+pub fn read_input(operation: Operation, input: &serde_json::Value) -> Result<(), crate::ApiError> {
+    match operation {
+        Operation::CreateServiceLinkedRole => {
+            typed::<CreateServiceLinkedRoleRequest>(input).map(drop)
+        }
+        Operation::DeleteServiceLinkedRole => {
+            typed::<DeleteServiceLinkedRoleRequest>(input).map(drop)
+        }
+        Operation::GetRole => typed::<GetRoleRequest>(input).map(drop),
+        Operation::GetServiceLinkedRoleDeletionStatus => {
+            typed::<GetServiceLinkedRoleDeletionStatusRequest>(input).map(drop)
+        }
+    }
+}
+
 /// Implements [`Service`] for a type whose inherent async methods of the operations' names serve
 /// them (`fn op(&self, &Caller, OpRequest) -> Result<OpResponse, Error>`), so each operation is one
 /// function and the list of operations is written only here: `serve_iam!(Type, Caller, Error);`.

@@ -3967,6 +3967,84 @@ pub async fn dispatch<S: Service, D: Output>(
     }
 }
 
+/// Reads `input` as `operation`'s typed request without serving it: the first step of
+/// [`dispatch`], so a check (the fuzz targets) can hold that every document the validator
+/// passes also reads.
+pub fn read_input(operation: Operation, input: &serde_json::Value) -> Result<(), crate::ApiError> {
+    match operation {
+        Operation::AcceptHandshake => typed::<AcceptHandshakeRequest>(input).map(drop),
+        Operation::CancelHandshake => typed::<CancelHandshakeRequest>(input).map(drop),
+        Operation::CreateAccount => typed::<CreateAccountRequest>(input).map(drop),
+        Operation::CreateOrganization => typed::<CreateOrganizationRequest>(input).map(drop),
+        Operation::CreateOrganizationalUnit => {
+            typed::<CreateOrganizationalUnitRequest>(input).map(drop)
+        }
+        Operation::DeclineHandshake => typed::<DeclineHandshakeRequest>(input).map(drop),
+        Operation::DeleteOrganization => {
+            let _ = input;
+            Ok(())
+        }
+        Operation::DeleteOrganizationalUnit => {
+            typed::<DeleteOrganizationalUnitRequest>(input).map(drop)
+        }
+        Operation::DescribeAccount => typed::<DescribeAccountRequest>(input).map(drop),
+        Operation::DescribeCreateAccountStatus => {
+            typed::<DescribeCreateAccountStatusRequest>(input).map(drop)
+        }
+        Operation::DescribeHandshake => typed::<DescribeHandshakeRequest>(input).map(drop),
+        Operation::DescribeOrganization => {
+            let _ = input;
+            Ok(())
+        }
+        Operation::DescribeOrganizationalUnit => {
+            typed::<DescribeOrganizationalUnitRequest>(input).map(drop)
+        }
+        Operation::DisableAwsServiceAccess => {
+            typed::<DisableAWSServiceAccessRequest>(input).map(drop)
+        }
+        Operation::EnableAwsServiceAccess => {
+            typed::<EnableAWSServiceAccessRequest>(input).map(drop)
+        }
+        Operation::InviteAccountToOrganization => {
+            typed::<InviteAccountToOrganizationRequest>(input).map(drop)
+        }
+        Operation::LeaveOrganization => {
+            let _ = input;
+            Ok(())
+        }
+        Operation::ListAwsServiceAccessForOrganization => {
+            typed::<ListAWSServiceAccessForOrganizationRequest>(input).map(drop)
+        }
+        Operation::ListAccounts => typed::<ListAccountsRequest>(input).map(drop),
+        Operation::ListAccountsForParent => typed::<ListAccountsForParentRequest>(input).map(drop),
+        Operation::ListChildren => typed::<ListChildrenRequest>(input).map(drop),
+        Operation::ListCreateAccountStatus => {
+            typed::<ListCreateAccountStatusRequest>(input).map(drop)
+        }
+        Operation::ListHandshakesForAccount => {
+            typed::<ListHandshakesForAccountRequest>(input).map(drop)
+        }
+        Operation::ListHandshakesForOrganization => {
+            typed::<ListHandshakesForOrganizationRequest>(input).map(drop)
+        }
+        Operation::ListOrganizationalUnitsForParent => {
+            typed::<ListOrganizationalUnitsForParentRequest>(input).map(drop)
+        }
+        Operation::ListParents => typed::<ListParentsRequest>(input).map(drop),
+        Operation::ListRoots => typed::<ListRootsRequest>(input).map(drop),
+        Operation::ListTagsForResource => typed::<ListTagsForResourceRequest>(input).map(drop),
+        Operation::MoveAccount => typed::<MoveAccountRequest>(input).map(drop),
+        Operation::RemoveAccountFromOrganization => {
+            typed::<RemoveAccountFromOrganizationRequest>(input).map(drop)
+        }
+        Operation::TagResource => typed::<TagResourceRequest>(input).map(drop),
+        Operation::UntagResource => typed::<UntagResourceRequest>(input).map(drop),
+        Operation::UpdateOrganizationalUnit => {
+            typed::<UpdateOrganizationalUnitRequest>(input).map(drop)
+        }
+    }
+}
+
 /// Implements [`Service`] for a type whose inherent async methods of the operations' names serve
 /// them (`fn op(&self, &Caller, OpRequest) -> Result<OpResponse, Error>`), so each operation is one
 /// function and the list of operations is written only here: `serve_organizations!(Type, Caller, Error);`.

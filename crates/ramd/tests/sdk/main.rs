@@ -16,6 +16,7 @@ mod associations;
 mod auth;
 mod client_flows;
 mod connection_limits;
+mod fuzz_corpora;
 mod idempotency;
 mod invitations;
 mod isolation;
