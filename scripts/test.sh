@@ -4,7 +4,8 @@
 # suite against the built binary (including several replicas over one PostgreSQL database).
 # Installs what it needs: Python packages into .venv, and Debian's postgresql package when no
 # PostgreSQL server binaries are found (a throw-away cluster is started unless
-# RAMD_TEST_DATABASE_URL names a server). Usage: scripts/test.sh
+# RAMD_TEST_DATABASE_URL names a server), and Debian's libfuse2 for the simulated power-loss test.
+# Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +39,14 @@ RAMD_TEST_BACKEND=postgres cargo test -p ramd --test sdk --quiet
 step "build the ramd binary"
 cargo build -p ramd --quiet
 export RAMD_BIN="$PWD/target/debug/ramd"
+
+# The power-loss test's FUSE filesystem (tests/powerloss/lossyfs.py) uses fusepy, which needs libfuse 2.
+if ! ldconfig -p | grep -q 'libfuse\.so\.2 '; then
+    step "installing libfuse2 (FUSE for the simulated power-loss test)"
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libfuse2 >&2
+fi
+# Here the power-loss test must run, not skip (as RAMD_REQUIRE_POSTGRES does for PostgreSQL).
+export RAMD_REQUIRE_FUSE=1
 
 step "python suite (boto3 + AWS CLI)"
 if [ ! -x .venv/bin/pytest ] || ! cmp -s tests/e2e/requirements.txt .venv/requirements.txt; then

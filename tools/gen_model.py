@@ -68,15 +68,26 @@ SERVED = {
 }
 
 # Statuses the models leave out. Organizations declares no httpStatusCode (so the JSON default, 400,
-# applies) except that its internal error is a server fault; an unknown X-Amz-Target is 400 in JSON 1.1.
+# applies) except that its internal error is a server fault; an unknown X-Amz-Target is 400 in JSON 1.1,
+# and so are the authentication failures (as the JSON 1.x services, DynamoDB's among them, answer them;
+# RAM's restJson1 answers them 403).
 STATUS_DEFAULTS = {"ServiceException": 500}
-PROTOCOL_STATUS = {"json": {"UnknownOperationException": 400}}
+PROTOCOL_STATUS = {"json": {
+    "UnknownOperationException": 400,
+    "UnrecognizedClientException": 400,
+    "InvalidSignatureException": 400,
+    "MissingAuthenticationTokenException": 400,
+    "IncompleteSignatureException": 400,
+}}
 
 # Errors of the query protocol (IAM, STS) that no operation declares.
 QUERY_ERRORS = [
     ("ValidationError", 400),
     ("InvalidAction", 400),
     ("Throttling", 400),
+    ("MissingAuthenticationToken", 403),
+    ("SignatureDoesNotMatch", 403),
+    ("IncompleteSignature", 400),
 ]
 
 

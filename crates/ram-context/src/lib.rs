@@ -23,6 +23,10 @@ use ram_store::{Store, StoreError};
 /// How often an operation is re-run after a serialization conflict before giving up.
 const CONFLICT_RETRIES: usize = 10;
 
+/// Conflicts after which an operation's attempts run alone among writers (`ram_store::alone`),
+/// where nothing is left to conflict with: a writer that keeps losing is not starved.
+const ALONE_AFTER: usize = 3;
+
 /// The store, the injected clock and id source, and the pagination-token key, shared by every
 /// service over the same store.
 #[derive(Clone)]
@@ -76,7 +80,12 @@ impl Context {
     {
         let mut tries = 0;
         loop {
-            match attempt().await {
+            let outcome = if tries >= ALONE_AFTER {
+                ram_store::alone(attempt()).await
+            } else {
+                attempt().await
+            };
+            match outcome {
                 Ok(v) => return Ok(v),
                 Err(Failure::Api(e)) => return Err(e),
                 Err(Failure::Store(StoreError::Conflict(e))) if tries < CONFLICT_RETRIES => {

@@ -165,11 +165,21 @@ impl Ram {
                 "You can ask only about resources your account owns or principals of your account.",
             ));
         }
-        self.ctx
+        let mut answer = self
+            .ctx
             .with_retries("CheckAccess", || {
                 self.decide(&question, &caller.region, &caller.partition)
             })
-            .await
+            .await?;
+        if !own_resource && matches!(answer.decision, Decision::Deny) {
+            // The shares that did not grant are the resource owner's and need not reach the
+            // caller: name none of them (an ALLOW's grant is a share that reaches the caller).
+            answer.reasons = vec![format!(
+                "No resource share in {} shared with {} grants {} on {}.",
+                caller.region, question.principal, question.action, question.resource_arn
+            )];
+        }
+        Ok(answer)
     }
 
     /// `ramd check-access`: the operator's view, with no caller to restrict it.

@@ -5985,6 +5985,9 @@ pub enum ErrorCode {
     ValidationError,
     InvalidAction,
     Throttling,
+    MissingAuthenticationToken,
+    SignatureDoesNotMatch,
+    IncompleteSignature,
 }
 impl ErrorCode {
     pub const ALL: &'static [ErrorCode] = &[
@@ -6063,6 +6066,9 @@ impl ErrorCode {
         ErrorCode::ValidationError,
         ErrorCode::InvalidAction,
         ErrorCode::Throttling,
+        ErrorCode::MissingAuthenticationToken,
+        ErrorCode::SignatureDoesNotMatch,
+        ErrorCode::IncompleteSignature,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -6161,6 +6167,9 @@ impl ErrorCode {
             ErrorCode::ValidationError => "ValidationError",
             ErrorCode::InvalidAction => "InvalidAction",
             ErrorCode::Throttling => "Throttling",
+            ErrorCode::MissingAuthenticationToken => "MissingAuthenticationToken",
+            ErrorCode::SignatureDoesNotMatch => "SignatureDoesNotMatch",
+            ErrorCode::IncompleteSignature => "IncompleteSignature",
         }
     }
     pub fn status(self) -> u16 {
@@ -6240,6 +6249,9 @@ impl ErrorCode {
             ErrorCode::ValidationError => 400,
             ErrorCode::InvalidAction => 400,
             ErrorCode::Throttling => 400,
+            ErrorCode::MissingAuthenticationToken => 403,
+            ErrorCode::SignatureDoesNotMatch => 403,
+            ErrorCode::IncompleteSignature => 400,
         }
     }
 }

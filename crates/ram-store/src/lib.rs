@@ -37,6 +37,7 @@ pub use organizations::{
     OrgUnitRecord, OrganizationRecord, ServiceAccessRecord,
 };
 pub use permissions::{SharePermissionFilter, share_permission_key};
+pub use postgres::alone;
 pub use query::{Page, Reach, Scope};
 pub use records::*;
 pub use sqlite::Durability;

@@ -3,6 +3,12 @@
 //! taken before the transaction starts (so its snapshot is taken after the lock is held and sees
 //! the previous writer's commit), instead of colliding and retrying serialization failures. The
 //! lock spans replicas: it lives in the database.
+//!
+//! Writers of different accounts can still collide (SSI's predicate locks reach over shared
+//! index pages and other accounts' rows). So that a writer that keeps losing is not starved, every
+//! write first takes one database-wide lock shared, and a write begun [`alone`] takes it
+//! exclusively: it waits for the writers in flight, new ones queue behind it, and it runs with no
+//! other writer to conflict with (reads are REPEATABLE READ, outside SSI).
 
 use std::time::Duration;
 
@@ -14,6 +20,21 @@ use crate::engine::DbError;
 
 /// Connections per replica.
 const CONNECTIONS: u32 = 16;
+
+/// The key of the database-wide writers' lock (any fixed number no account's `hashtext` lock
+/// shares: those are a one-argument key space, this is the two-argument one).
+const WRITERS_LOCK: (i32, i32) = (0x7261_6d64, 1);
+
+tokio::task_local! {
+    static ALONE: ();
+}
+
+/// Runs `work` with every PostgreSQL write transaction it begins running alone (see the module
+/// comment): for a write that lost to serialization conflicts several times. On SQLite, writers
+/// already run one at a time.
+pub async fn alone<F: Future>(work: F) -> F::Output {
+    ALONE.scope((), work).await
+}
 
 pub(crate) struct Engine {
     pool: PgPool,
@@ -30,35 +51,52 @@ impl Engine {
     }
 
     pub(crate) async fn read(&self) -> Result<Lease, DbError> {
-        self.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", None)
-            .await
+        let mut lease = self.lease().await?;
+        lease
+            .connection()?
+            .execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await?;
+        lease.open = true;
+        Ok(lease)
     }
 
-    /// A SERIALIZABLE transaction; with `account`, after the account's other writers (on every
-    /// replica) have finished.
+    /// A SERIALIZABLE transaction, once the writers' lock is held (shared, or exclusive when
+    /// [`alone`]) and, with `account`, after the account's other writers (on every replica) have
+    /// finished. The locks come first in every writer, in one order, so they cannot deadlock.
     pub(crate) async fn write(&self, account: Option<&str>) -> Result<Lease, DbError> {
-        self.begin("BEGIN ISOLATION LEVEL SERIALIZABLE", account)
-            .await
-    }
-
-    async fn begin(&self, begin: &'static str, account: Option<&str>) -> Result<Lease, DbError> {
-        let mut conn = self.pool.acquire().await?;
-        let mut lease = Lease {
-            conn: None,
-            locked: false,
-            open: false,
+        let mut lease = self.lease().await?;
+        // Set before locking: a lease dropped half-way still unlocks its connection.
+        lease.locked = true;
+        let writers = if ALONE.try_with(|()| ()).is_ok() {
+            "SELECT pg_advisory_lock($1, $2)"
+        } else {
+            "SELECT pg_advisory_lock_shared($1, $2)"
         };
+        sqlx::query(writers)
+            .bind(WRITERS_LOCK.0)
+            .bind(WRITERS_LOCK.1)
+            .execute(&mut **lease.connection()?)
+            .await?;
         if let Some(account) = account {
             sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
                 .bind(account)
-                .execute(&mut *conn)
+                .execute(&mut **lease.connection()?)
                 .await?;
-            lease.locked = true;
         }
-        lease.conn = Some(conn);
-        lease.connection()?.execute(begin).await?;
+        lease
+            .connection()?
+            .execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+            .await?;
         lease.open = true;
         Ok(lease)
+    }
+
+    async fn lease(&self) -> Result<Lease, DbError> {
+        Ok(Lease {
+            conn: Some(self.pool.acquire().await?),
+            locked: false,
+            open: false,
+        })
     }
 
     pub(crate) async fn close(&self) {

@@ -1510,3 +1510,51 @@ async fn concurrent_writers_are_each_all_or_nothing_and_counted_exactly() {
         tx.commit().await.unwrap();
     }
 }
+
+/// A write begun `alone` (what an operation that keeps losing serialization conflicts retries
+/// as) waits for the writers in flight, whatever their account, and holds off new ones until it
+/// ends — so it has no writer left to conflict with. (SQLite runs one writer at a time anyway.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_begun_alone_excludes_every_other_writer() {
+    use std::time::Duration;
+    let (backends, _turn) = backends().await;
+    for (name, store, _dir) in backends {
+        let first = store.begin_for(Some(OWNER)).await.unwrap();
+        let alone = tokio::spawn({
+            let store = store.clone();
+            async move {
+                ram_store::alone(store.begin_for(Some(OTHER)))
+                    .await
+                    .unwrap()
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            !alone.is_finished(),
+            "{name}: began beside a writer in flight"
+        );
+        // Its own task: on SQLite a commit queues for the writer again (group commit), behind
+        // the write begun alone.
+        let committed = tokio::spawn(first.commit());
+        let alone = tokio::time::timeout(Duration::from_secs(5), alone)
+            .await
+            .expect("begins once the writer in flight is done")
+            .unwrap();
+        let later = tokio::spawn({
+            let store = store.clone();
+            async move { store.begin_for(Some("333333333333")).await.unwrap() }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            !later.is_finished(),
+            "{name}: a writer began beside one alone"
+        );
+        alone.rollback().await.unwrap();
+        let later = tokio::time::timeout(Duration::from_secs(5), later)
+            .await
+            .expect("the next writer begins after")
+            .unwrap();
+        later.rollback().await.unwrap();
+        committed.await.unwrap().unwrap();
+    }
+}

@@ -234,6 +234,19 @@ fn query_protocol_error(e: &ApiError) -> Option<(ApiError, u16)> {
         ErrorCode::ThrottlingException => {
             Some((ApiError::new(ErrorCode::Throttling, "Rate exceeded"), 400))
         }
+        // The query protocol's names for the signature failures, with the same messages.
+        ErrorCode::MissingAuthenticationTokenException => Some((
+            ApiError::new(ErrorCode::MissingAuthenticationToken, e.message.clone()),
+            403,
+        )),
+        ErrorCode::InvalidSignatureException => Some((
+            ApiError::new(ErrorCode::SignatureDoesNotMatch, e.message.clone()),
+            403,
+        )),
+        ErrorCode::IncompleteSignatureException => Some((
+            ApiError::new(ErrorCode::IncompleteSignature, e.message.clone()),
+            400,
+        )),
         _ => None,
     }
 }

@@ -683,7 +683,8 @@ fn cases() -> Vec<Case> {
             .deny(&["does not name arn:aws:iam::333333333333:role/Dev"]),
         ask("a stranger may ask about its own principals", Accepted, C, GET, p)
             .by(C)
-            .deny(&["does not name 333333333333"]),
+            // The owner's shares are not the stranger's to see: none is named.
+            .deny(&["No resource share in us-east-1 shared with 333333333333 grants"]),
         ask("a stranger asking about someone else's principal", Accepted, B, GET, p)
             .by(C)
             .error(403, "AccessDeniedException"),
@@ -939,7 +940,7 @@ fn cases() -> Vec<Case> {
             .deny(&["$share: ", "does not name 444444444444 in status ASSOCIATED"]),
         ask("the moved account asks about itself", OrgMovedOut, D, GET, p)
             .by(D)
-            .deny(&["does not name 444444444444"]),
+            .deny(&["No resource share in us-east-1 shared with 444444444444 grants"]),
         ask("a member that stayed in the OU after another moved", OrgMovedOut, B, GET, p)
             .allow("share", "$default", "1", "$eng"),
         ask("an OU member after sharing with RAM is disabled", OrgSharingDisabled, B, GET, p)
@@ -1190,6 +1191,35 @@ async fn decisions_follow_a_share_as_it_changes() {
         .unwrap();
     assert_eq!(decision(&h, B, START, &project).await, "DENY");
     assert_eq!(decision(&h, C, START, &project).await, "DENY");
+}
+
+/// A principal's account asking about a resource of another account learns the decision, not
+/// the owner's shares: a DENY names none of the shares that did not grant (here a private one
+/// and one shared with C), while the owner asking the same is told about each.
+#[tokio::test]
+async fn a_deny_names_no_share_the_asking_principal_cannot_see() {
+    let h = trust().await;
+    let a = h.client(A, US);
+    let project = codebuild(A, US, "private");
+    let private = create_share(&a, "private", std::slice::from_ref(&project), &[]).await;
+    let with_c = create_share(&a, "with-c", std::slice::from_ref(&project), &[C]).await;
+    let question = json!({"principal": B, "action": GET, "resourceArn": project});
+
+    let as_b = h.post_json(B, US, "/checkaccess", &question).await;
+    assert_eq!(as_b.ok()["decision"], "DENY");
+    let told = as_b.body["reasons"].to_string();
+    assert!(
+        !told.contains(&private) && !told.contains(&with_c) && !told.contains(C),
+        "{told}"
+    );
+    assert!(
+        told.contains("No resource share in us-east-1 shared with 222222222222"),
+        "{told}"
+    );
+
+    let as_a = h.post_json(A, US, "/checkaccess", &question).await;
+    let told = as_a.ok()["reasons"].to_string();
+    assert!(told.contains(&private) && told.contains(&with_c), "{told}");
 }
 
 /// ramd with the associations delay on: a new association is ASSOCIATING for a while, and

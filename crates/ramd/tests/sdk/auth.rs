@@ -318,9 +318,10 @@ async fn the_signature_window_follows_the_servers_clock() {
     )
     .await;
     assert_eq!(sts_now.status, 403, "{}", sts_now.body);
+    // The query protocol's name for it.
     assert_eq!(
         xml_field(&sts_now.body, "Code"),
-        Some("InvalidSignatureException")
+        Some("SignatureDoesNotMatch")
     );
 
     let ahead = SystemTime::now() + Duration::from_mins(20);
@@ -428,10 +429,7 @@ async fn sts_refuses_a_wrong_signature_in_sts_shape() {
     .await;
     assert_eq!(who.status, 403, "{}", who.body);
     assert!(who.body.contains("<ErrorResponse"), "{}", who.body);
-    assert_eq!(
-        xml_field(&who.body, "Code"),
-        Some("InvalidSignatureException")
-    );
+    assert_eq!(xml_field(&who.body, "Code"), Some("SignatureDoesNotMatch"));
 }
 
 #[tokio::test]
