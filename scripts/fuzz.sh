@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs ramd's fuzz targets (crates/ramd-fuzz) under libFuzzer: needs a nightly toolchain (not the
 # test command: it replays the kept corpora on stable) and cargo-fuzz (installed when missing).
-# Each target runs RUNS executions (default 10M) on its kept corpus, new finds added to it, then
-# the corpus is minimised in place; a crash stops the run and leaves the reproducer in
+# Each target runs RUNS executions (default 10M) from its seeds (fuzz/seeds) and kept corpus, new
+# finds added to the corpus, then the corpus is minimised in place; a crash stops the run and leaves the reproducer in
 # fuzz/artifacts/<target>/ (keep it in fuzz/regressions/<target>/ once fixed). Prints each
 # target's executions and corpus size, also kept in fuzz/logs/.
 # Usage: scripts/fuzz.sh [RUNS] [TARGET...]
@@ -17,7 +17,7 @@ mkdir -p logs
 for target in $targets; do
     mkdir -p "corpus/$target"
     start=$(date +%s)
-    cargo +nightly fuzz run -O "$target" "corpus/$target" -- \
+    cargo +nightly fuzz run -O "$target" "corpus/$target" "seeds/$target" -- \
         -runs="$runs" -max_len=4096 -print_final_stats=1 >"logs/$target.log" 2>&1 \
         || { tail -40 "logs/$target.log"; exit 1; }
     executed=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "logs/$target.log" | grep -o '[0-9]*$')

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Writes the hand-made seeds of ramd's fuzz targets into fuzz/corpus/<target>/seed-*.
+"""Writes the hand-made seeds of ramd's fuzz targets into fuzz/seeds/<target>/seed-*.
 
 Seeds start the fuzzer from inputs that reach deep (a valid body for every operation, requests
 signed for real, tokens sealed with the target's key); what the fuzzer then keeps is committed
-beside them. The formats are those of crates/ramd-fuzz/src/input.rs. Needs botocore (the test
+in fuzz/corpus/<target>/ (which `cargo fuzz cmin` rewrites; the seeds stay as written). The formats are those of crates/ramd-fuzz/src/input.rs. Needs botocore (the test
 suite's .venv) for the signed requests. Usage: .venv/bin/python tools/fuzz_seeds.py
 """
 
@@ -21,14 +21,14 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "fuzz" / "corpus"
+SEEDS = ROOT / "fuzz" / "seeds"
 SIGV4_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # ramd_fuzz::targets::SIGV4_SECRET
 PAGE_KEY = b"ramd-fuzz page token key"  # the page_token target's key
 ACCOUNT = "111111111111"
 
 
 def write(target: str, name: str, data: bytes | str) -> None:
-    out = CORPUS / target
+    out = SEEDS / target
     out.mkdir(parents=True, exist_ok=True)
     (out / f"seed-{name}").write_bytes(data.encode() if isinstance(data, str) else data)
 
@@ -220,5 +220,5 @@ if __name__ == "__main__":
     for seeds in (rest_json_seeds, organizations_seeds, query_seeds, sigv4_seeds, arn_seeds,
                   page_token_seeds, policy_seeds):
         seeds()
-    for target in sorted(p.name for p in CORPUS.iterdir()):
-        print(target, len(list((CORPUS / target).iterdir())))
+    for target in sorted(p.name for p in SEEDS.iterdir()):
+        print(target, len(list((SEEDS / target).iterdir())))

@@ -1,6 +1,6 @@
-//! Where the kept inputs live: `fuzz/corpus/<target>/` (what the fuzzer found worth keeping,
-//! minimised, and the hand-written seeds) and `fuzz/regressions/<target>/` (every input that
-//! once broke a target, kept after the fix).
+//! Where the kept inputs live: `fuzz/seeds/<target>/` (hand-made by `tools/fuzz_seeds.py`),
+//! `fuzz/corpus/<target>/` (what the fuzzer found worth keeping, minimised) and
+//! `fuzz/regressions/<target>/` (every input that once broke a target, kept after the fix).
 
 use std::path::{Path, PathBuf};
 
@@ -9,13 +9,13 @@ pub fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz")
 }
 
-/// Every kept input of `target`, with its file, in file-name order (corpus, then regressions).
+/// Every kept input of `target`, with its file, in file-name order (seeds, corpus, regressions).
 ///
 /// # Panics
 /// When a directory or file exists but cannot be read.
 pub fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let mut all = Vec::new();
-    for kind in ["corpus", "regressions"] {
+    for kind in ["seeds", "corpus", "regressions"] {
         let dir = fuzz_dir().join(kind).join(target);
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;

@@ -1,5 +1,5 @@
-//! The fuzz targets on the stable toolchain: every kept input (`fuzz/corpus`, `fuzz/regressions`)
-//! replayed, then a short seeded run of mutations of them. `RAMD_FUZZ_MUTATIONS` sets how many
+//! The fuzz targets on the stable toolchain: every kept input (`fuzz/seeds`, `fuzz/corpus`,
+//! `fuzz/regressions`) replayed, then a short seeded run of mutations of them. `RAMD_FUZZ_MUTATIONS` sets how many
 //! per target (default 20000), `RAMD_FUZZ_SEED` the seed (default: the time; printed, so a
 //! failure can be rerun).
 
@@ -81,7 +81,7 @@ fn signed_seeds_verify() {
     ] {
         let bytes = std::fs::read(
             corpus::fuzz_dir()
-                .join("corpus/sigv4")
+                .join("seeds/sigv4")
                 .join(format!("seed-{seed}")),
         )
         .expect("seed file");
