@@ -2,6 +2,9 @@
 //! corpora (libFuzzer does the real search on nightly; this only keeps stable runs from
 //! replaying exactly the same bytes every time while staying reproducible from a seed).
 
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
 /// Tokens that break parsers in interesting places.
 const TOKENS: &[&[u8]] = &[
     b"\"",
@@ -34,25 +37,17 @@ const TOKENS: &[&[u8]] = &[
     b"99999999999999999999",
 ];
 
-/// SplitMix64: tiny, seeded, good enough for picking mutations.
-pub struct Mutator(u64);
+/// A seeded mutator: the same seed gives the same mutations.
+pub struct Mutator(StdRng);
 
 impl Mutator {
     pub fn new(seed: u64) -> Mutator {
-        Mutator(seed)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        Mutator(StdRng::seed_from_u64(seed))
     }
 
     /// A number below `n` (`n` > 0).
     fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % u64::try_from(n).unwrap_or(u64::MAX)).unwrap_or(0)
+        self.0.random_range(0..n)
     }
 
     /// `input` with one to four random edits, some taking bytes of `other`.
@@ -62,7 +57,7 @@ impl Mutator {
             let at = self.below(out.len() + 1);
             match self.below(6) {
                 0 if at < out.len() => out[at] ^= 1 << self.below(8),
-                1 if at < out.len() => out[at] = self.next().to_le_bytes()[0],
+                1 if at < out.len() => out[at] = self.0.random(),
                 2 => {
                     let token = TOKENS[self.below(TOKENS.len())];
                     out.splice(at..at, token.iter().copied());

@@ -6,14 +6,12 @@
 use std::collections::BTreeMap;
 
 use axum::Router;
-use http_body_util::BodyExt;
 use ramd_fuzz::mutate::Mutator;
 use ramd_fuzz::{TARGETS, corpus, requests};
-use tower::ServiceExt;
 
 use ram_domain::Config;
 
-use crate::common::{sigv4_mode, start, trust};
+use crate::common::{answer, sigv4_mode, start, trust};
 
 /// Mutations per target sent over HTTP after the kept inputs (`RAMD_FUZZ_HTTP_MUTATIONS`).
 const MUTATIONS: usize = 300;
@@ -28,20 +26,7 @@ async fn send(
     statuses: &mut BTreeMap<u16, usize>,
 ) {
     for request in requests::requests(target, data) {
-        let request = request.map(axum::body::Body::from);
-        let response = router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router answers");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
+        let (status, headers, body) = answer(router, request.map(axum::body::Body::from)).await;
         assert!(
             status < 500,
             "{target} {what} got {status}: {}\ninput: {:?}",

@@ -586,6 +586,22 @@ impl JsonReply {
     }
 }
 
+/// The router's answer to one raw request: status, headers, the whole body.
+pub async fn answer(
+    router: &Router,
+    request: http::Request<axum::body::Body>,
+) -> (u16, http::HeaderMap, axum::body::Bytes) {
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("router answers");
+    let status = response.status().as_u16();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.expect("response body").to_bytes();
+    (status, parts.headers, bytes)
+}
+
 /// POSTs `body` to `path` on the router, signed with SigV4 (service `ram`) by these keys for
 /// `region` at the current wall-clock time, as an SDK would sign it.
 pub async fn signed_post(
@@ -632,23 +648,11 @@ pub async fn signed_post(
     instructions.apply_to_request_http1x(&mut request);
     let (parts, ()) = request.into_parts();
     let request = http::Request::from_parts(parts, axum::body::Body::from(body.to_owned()));
-    let response = router
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("router answers");
-    let status = response.status().as_u16();
-    let error_type = response
-        .headers()
+    let (status, headers, bytes) = answer(router, request).await;
+    let error_type = headers
         .get("x-amzn-errortype")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("response body")
-        .to_bytes();
     JsonReply {
         status,
         error_type,
