@@ -153,9 +153,6 @@ class Config:
 # ramd records `external` when a principal is added and never again; by the spec it is whether the
 # principal's account is in the owner's organization, which changes as accounts join and leave.
 EXTERNAL_FIXED_WHEN_ADDED = "external fixed when added"
-# ramd's ListPrincipals(OTHER-ACCOUNTS) answers one entry per principal of a share that reaches the
-# caller (its account and the organization, say), not one per share.
-PRINCIPALS_LISTED_PER_REACHING_PRINCIPAL = "principals listed per reaching principal"
 
 
 # ----------------------------------------------------------------------------------------- rules
@@ -631,9 +628,6 @@ class Ram:
                            for e, a in s.principals.items()
                            if self.association_status(a, at) != "DISASSOCIATED"), key=repr)
         # OTHER-ACCOUNTS: the accounts sharing with the caller, one entry per share reaching it.
-        if PRINCIPALS_LISTED_PER_REACHING_PRINCIPAL in self.config.deviations:
-            return sorted((s.owner, s.id) for s in self.shares.values() if self.has_access(s, caller, at)
-                          for a in s.principals.values() if self.reaches(s, a, caller, at))
         return sorted((s.owner, s.id) for s in self.shares.values() if self.has_access(s, caller, at))
 
     def pending_resources(self, caller: str, inv_id: str | None, at: float) -> list[str]:

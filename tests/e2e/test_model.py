@@ -63,7 +63,7 @@ ENDED_INVITATION_RETENTION_S = 2
 PENDING_QUOTA = 3
 # The known deviations of ramd the model reproduces, so that a run can find others (each one is
 # shown by a strict xfail test below, which starts to pass, and so fails, once ramd is fixed).
-KNOWN_DEVIATIONS = frozenset({ref.EXTERNAL_FIXED_WHEN_ADDED, ref.PRINCIPALS_LISTED_PER_REACHING_PRINCIPAL})
+KNOWN_DEVIATIONS = frozenset({ref.EXTERNAL_FIXED_WHEN_ADDED})
 CONFIG = ref.Config(TTL_S, DELETED_RETENTION_S, ENDED_INVITATION_RETENTION_S, PENDING_QUOTA, KNOWN_DEVIATIONS)
 
 # Timing: the server and the test read the same wall clock. A boundary (an invitation expiring, ...)
@@ -910,10 +910,8 @@ def test_external_follows_membership_after_joining(ramd):
     assert row["external"] is False  # ramd: True
 
 
-@pytest.mark.xfail(strict=True, reason="ramd's ListPrincipals(OTHER-ACCOUNTS) lists a share once per principal "
-                   "reaching the caller (the organization and the caller's account: twice), where its documented rule "
-                   "(docs/compatibility.md) is one entry per share through which the caller has access")
 def test_list_principals_other_accounts_names_each_share_once(ramd):
+    """Found by the model (ramd listed the share once per principal reaching the caller); fixed."""
     a, b = ACCOUNTS[0], ACCOUNTS[1]
     _organization_with(ramd.url, b)
     org_arn = make_client(ramd.url, service="organizations", account=a).describe_organization()["Organization"]["Arn"]
@@ -923,6 +921,16 @@ def test_list_principals_other_accounts_names_each_share_once(ramd):
     # The share itself and its resource are listed once...
     assert len(receiver.get_resource_shares(resourceOwner="OTHER-ACCOUNTS")["resourceShares"]) == 1
     assert len(receiver.list_resources(resourceOwner="OTHER-ACCOUNTS")["resources"]) == 1
-    # ... the account sharing it twice.
+    # ... and so is the account sharing it, though two of its principals reach the receiver,
     listed = receiver.list_principals(resourceOwner="OTHER-ACCOUNTS")["principals"]
-    assert [(p["id"], p["resourceShareArn"]) for p in listed] == [(a, arn)]  # ramd: the same entry twice
+    assert [(p["id"], p["resourceShareArn"]) for p in listed] == [(a, arn)]
+    # also when the two fall on different pages.
+    walked, token = [], None
+    while True:
+        page = receiver.list_principals(resourceOwner="OTHER-ACCOUNTS", maxResults=1,
+                                        **({"nextToken": token} if token else {}))
+        walked += [(p["id"], p["resourceShareArn"]) for p in page["principals"]]
+        token = page.get("nextToken")
+        if not token:
+            break
+    assert walked == [(a, arn)]

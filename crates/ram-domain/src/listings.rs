@@ -157,11 +157,25 @@ impl Ram {
             .items
             .last()
             .map(|a| (a.created_ms, association_key(a)));
+        // OTHER-ACCOUNTS names each share once, however many of its principals reach the caller
+        // (the organization, an OU, the account): a receiver's rows come in share order, one per
+        // reaching association, so a row of the share before it (or of the cursor's) is skipped.
+        let mut previous = page
+            .after
+            .as_ref()
+            .and_then(|(_, key)| key.split(' ').next())
+            .map(str::to_owned);
+        let shown = result.items.iter().filter(|a| {
+            if !receiving {
+                return true;
+            }
+            let repeat = previous.as_deref() == Some(a.share_arn.as_str());
+            previous = Some(a.share_arn.clone());
+            !repeat
+        });
         Ok(ListPrincipalsResponse {
             principals: Some(
-                result
-                    .items
-                    .iter()
+                shown
                     .map(|a| {
                         let mut p = render::principal(a);
                         if receiving {
