@@ -67,22 +67,22 @@ impl Engine {
         let mut lease = self.lease().await?;
         // Set before locking: a lease dropped half-way still unlocks its connection.
         lease.locked = true;
-        let writers = if ALONE.try_with(|()| ()).is_ok() {
-            "SELECT pg_advisory_lock($1, $2)"
-        } else {
-            "SELECT pg_advisory_lock_shared($1, $2)"
+        // One round trip for both locks; a SELECT list is evaluated in order, so the writers' lock
+        // is held before the account's is asked for.
+        let alone = ALONE.try_with(|()| ()).is_ok();
+        let locks = match (alone, account.is_some()) {
+            (false, false) => "SELECT pg_advisory_lock_shared($1, $2)",
+            (false, true) => {
+                "SELECT pg_advisory_lock_shared($1, $2), pg_advisory_lock(hashtext($3))"
+            }
+            (true, false) => "SELECT pg_advisory_lock($1, $2)",
+            (true, true) => "SELECT pg_advisory_lock($1, $2), pg_advisory_lock(hashtext($3))",
         };
-        sqlx::query(writers)
-            .bind(WRITERS_LOCK.0)
-            .bind(WRITERS_LOCK.1)
-            .execute(&mut **lease.connection()?)
-            .await?;
+        let mut query = sqlx::query(locks).bind(WRITERS_LOCK.0).bind(WRITERS_LOCK.1);
         if let Some(account) = account {
-            sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
-                .bind(account)
-                .execute(&mut **lease.connection()?)
-                .await?;
+            query = query.bind(account);
         }
+        query.execute(&mut **lease.connection()?).await?;
         lease
             .connection()?
             .execute("BEGIN ISOLATION LEVEL SERIALIZABLE")

@@ -777,23 +777,11 @@ pub async fn signed_service_post(
     instructions.apply_to_request_http1x(&mut request);
     let (parts, ()) = request.into_parts();
     let request = http::Request::from_parts(parts, axum::body::Body::from(body.to_owned()));
-    let response = router
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("router answers");
-    let status = response.status().as_u16();
-    let error_type = response
-        .headers()
+    let (status, headers, bytes) = answer(router, request).await;
+    let error_type = headers
         .get("x-amzn-errortype")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("response body")
-        .to_bytes();
     RawReply {
         status,
         error_type,
