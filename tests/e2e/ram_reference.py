@@ -108,7 +108,6 @@ class PrincipalAssociation:
     entity: object          # an account id, ("org", generation) or ("ou", generation)
     status: str             # ASSOCIATING (waiting for an invitation), ASSOCIATED, DISASSOCIATED
     invitation: str | None  # the invitation it waits (or waited) for
-    external_when_added: bool = False  # only for KNOWN_DEVIATIONS["external fixed when added"]
 
 
 @dataclass
@@ -148,11 +147,6 @@ class Config:
     # Known ramd deviations from these rules (each has a strict-xfail reproduction in test_model.py):
     # when set, the model reproduces the deviation so that a long run can still find other ones.
     deviations: frozenset = frozenset()
-
-
-# ramd records `external` when a principal is added and never again; by the spec it is whether the
-# principal's account is in the owner's organization, which changes as accounts join and leave.
-EXTERNAL_FIXED_WHEN_ADDED = "external fixed when added"
 
 
 # ----------------------------------------------------------------------------------------- rules
@@ -234,9 +228,6 @@ class Ram:
         membership is now (RAM reads membership at each request)."""
         if isinstance(entity, tuple):
             return False
-        assoc = share.principals.get(entity)
-        if assoc and EXTERNAL_FIXED_WHEN_ADDED in self.config.deviations:
-            return assoc.external_when_added
         return not self.same_org(share.owner, entity)
 
     def reaches(self, share: Share, assoc: PrincipalAssociation, account: str, at: float) -> bool:
@@ -327,9 +318,8 @@ class Ram:
             if not isinstance(entity, tuple) and self.needs_invitation(share.owner, entity):
                 invitation = f"I{len(self.invitations) + 1}"
                 self.invitations[invitation] = Invitation(invitation, share.id, share.owner, entity, span)
-            external = not isinstance(entity, tuple) and not self.same_org(share.owner, entity)
             share.principals[entity] = PrincipalAssociation(
-                entity, "ASSOCIATING" if invitation else "ASSOCIATED", invitation, external)
+                entity, "ASSOCIATING" if invitation else "ASSOCIATED", invitation)
             answer.append((entity, "PRINCIPAL", "ASSOCIATING"))
         return answer
 
@@ -482,7 +472,7 @@ class Ram:
                     for a in share.principals.values()):
                 own = share.principals.get(account)
                 if own is None or self.association_status(own, at) == "DISASSOCIATED":
-                    share.principals[account] = PrincipalAssociation(account, "ASSOCIATED", None, True)
+                    share.principals[account] = PrincipalAssociation(account, "ASSOCIATED", None)
                     self.retained += 1
         # The departing account's own organization and OU principals end.
         self._end_org_principals(account)

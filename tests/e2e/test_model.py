@@ -63,7 +63,7 @@ ENDED_INVITATION_RETENTION_S = 2
 PENDING_QUOTA = 3
 # The known deviations of ramd the model reproduces, so that a run can find others (each one is
 # shown by a strict xfail test below, which starts to pass, and so fails, once ramd is fixed).
-KNOWN_DEVIATIONS = frozenset({ref.EXTERNAL_FIXED_WHEN_ADDED})
+KNOWN_DEVIATIONS: frozenset = frozenset()
 CONFIG = ref.Config(TTL_S, DELETED_RETENTION_S, ENDED_INVITATION_RETENTION_S, PENDING_QUOTA, KNOWN_DEVIATIONS)
 
 # Timing: the server and the test read the same wall clock. A boundary (an invitation expiring, ...)
@@ -878,10 +878,9 @@ def _organization_with(url: str, *members: str):
     return orgs
 
 
-@pytest.mark.xfail(strict=True, reason="ramd records `external` when a principal is added and never updates "
-                   "it: an account that left the owner's organization stays external=false (spec §4: external is "
-                   "whether the principal is in the owner's organization; RAM reads membership at each request)")
 def test_external_follows_membership_after_leaving(ramd):
+    """Found by the model (ramd fixed `external` when the principal was added); fixed: external is
+    whether the principal is in the owner's organization now (spec §4)."""
     a, b = ACCOUNTS[0], ACCOUNTS[1]
     orgs = _organization_with(ramd.url, b)
     ram = make_client(ramd.url, account=a)
@@ -890,24 +889,22 @@ def test_external_follows_membership_after_leaving(ramd):
     orgs[b].leave_organization()
     [principal] = ram.list_principals(resourceOwner="SELF")["principals"]
     assert principal["id"] == b
-    assert principal["external"] is True  # ramd: False
-    # And so a share that allows no external principals keeps an outsider, and may be updated
-    # to say so again: the outsider's presence is checked on the stale flag.
+    assert principal["external"] is True
+    # A share that allows no external principals keeps the outsider, and may not say so again.
     with pytest.raises(ClientError) as excinfo:
         ram.update_resource_share(resourceShareArn=share["resourceShareArn"], allowExternalPrincipals=False)
     assert excinfo.value.response["Error"]["Code"] == "InvalidParameterException"
 
 
-@pytest.mark.xfail(strict=True, reason="ramd records `external` when a principal is added and never updates "
-                   "it: an invited outsider that joined the owner's organization stays external=true")
 def test_external_follows_membership_after_joining(ramd):
+    """An invited outsider that joins the owner's organization is no longer external."""
     a, b = ACCOUNTS[0], ACCOUNTS[1]
     ram = make_client(ramd.url, account=a)
     ram.create_resource_share(name="x", resourceArns=[resource_arn(f"{a}.tgw1")], principals=[b])
     _organization_with(ramd.url, b)
     [row] = ram.get_resource_share_associations(associationType="PRINCIPAL")["resourceShareAssociations"]
     assert (row["associatedEntity"], row["status"]) == (b, "ASSOCIATING")
-    assert row["external"] is False  # ramd: True
+    assert row["external"] is False
 
 
 def test_list_principals_other_accounts_names_each_share_once(ramd):

@@ -94,7 +94,24 @@ impl Ram {
 pub(crate) struct OrgSharing;
 
 impl MembershipListener for OrgSharing {
-    /// Shares that ask to retain the account keep it; its own shares' organization and OU
+    /// The principal associations between the account and the organization's other members
+    /// are no longer external.
+    fn account_joined<'a>(
+        &'a self,
+        tx: &'a mut WriteTx,
+        account: &'a str,
+        org_id: &'a str,
+        _now: i64,
+    ) -> ListenerFuture<'a> {
+        Box::pin(async move {
+            Ok(tx
+                .set_external_with_organization(account, org_id, false)
+                .await?)
+        })
+    }
+
+    /// The principal associations between the account and the other members become external;
+    /// shares that ask to retain the account keep it; its own shares' organization and OU
     /// principals end.
     fn account_leaving<'a>(
         &'a self,
@@ -103,6 +120,8 @@ impl MembershipListener for OrgSharing {
         now: i64,
     ) -> ListenerFuture<'a> {
         Box::pin(async move {
+            tx.set_external_with_organization(&leaving.account.account_id, &leaving.org_id, true)
+                .await?;
             retain_sharing_on_leave(tx, leaving, now).await?;
             end_organization_principals(tx, leaving, now).await
         })

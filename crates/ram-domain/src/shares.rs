@@ -255,9 +255,9 @@ impl Ram {
             if share.status == ShareStatus::Deleted || share.status == ShareStatus::Deleting {
                 return Err(share_not_found(&arn).into());
             }
-            if input.allow_external_principals == Some(false) && !share.allow_external {
-                // Nothing to re-check.
-            } else if input.allow_external_principals == Some(false) {
+            // Checked even when the share already disallows them: an account that left the
+            // owner's organization stays a principal, now an external one.
+            if input.allow_external_principals == Some(false) {
                 let external = AssociationFilter {
                     association_type: Some(AssociationType::Principal),
                     share_arns: vec![arn.clone()],

@@ -155,6 +155,9 @@ impl Organizations {
                 joined_ms: now,
             })
             .await?;
+            self.listener
+                .account_joined(&mut tx, &account_id, &m.org_id, now)
+                .await?;
             tx.put_org_tags(&account_id, &tags).await?;
             tx.insert_role(&RoleRecord {
                 account_id: account_id.clone(),

@@ -305,6 +305,9 @@ impl Organizations {
                 joined_ms: now,
             })
             .await?;
+            self.listener
+                .account_joined(&mut tx, &caller.account_id, &org.org_id, now)
+                .await?;
         }
         let handshake = self
             .close_handshake(&mut tx, h, HandshakeState::Accepted)

@@ -269,6 +269,16 @@ mod tests {
     struct NoListener;
 
     impl MembershipListener for NoListener {
+        fn account_joined<'a>(
+            &'a self,
+            _: &'a mut WriteTx,
+            _: &'a str,
+            _: &'a str,
+            _: i64,
+        ) -> ListenerFuture<'a> {
+            Box::pin(async { Ok(()) })
+        }
+
         fn account_leaving<'a>(
             &'a self,
             _: &'a mut WriteTx,

@@ -14,9 +14,20 @@ use crate::{access_denied, not_in_use};
 pub type ListenerFuture<'a> = Pin<Box<dyn Future<Output = Outcome<()>> + Send + 'a>>;
 
 /// A service that follows membership changes (RAM: access through organization and OU
-/// principals). Each reaction runs inside the transaction making the change, before the change
-/// is written, so it sees the membership as it was and commits or rolls back with it.
+/// principals, whether a principal is external). Each reaction runs inside the transaction making
+/// the change — a departure before it is written, so it sees the membership as it was — and
+/// commits or rolls back with it.
 pub trait MembershipListener: Send + Sync {
+    /// `account` has just joined organization `org_id` (its membership is written; the
+    /// transaction has not committed).
+    fn account_joined<'a>(
+        &'a self,
+        tx: &'a mut WriteTx,
+        account: &'a str,
+        org_id: &'a str,
+        now: i64,
+    ) -> ListenerFuture<'a>;
+
     /// `leaving` (its membership as it is) leaves its organization, or is removed from it.
     fn account_leaving<'a>(
         &'a self,

@@ -35,6 +35,9 @@ const GET_ASSOCIATION: &str = concat!(
 const UPSERT_ASSOCIATION: &str = "INSERT INTO associations (share_arn, association_type, entity, owner_account, region, entity_account, resource_type, external, status, status_message, next_status, transition_ms, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) ON CONFLICT (share_arn, association_type, entity) DO UPDATE SET external = $8, status = $9, status_message = $10, next_status = $11, transition_ms = $12, created_ms = $13, updated_ms = $13";
 /// Settles the associations of owner `$1` whose transition time `$2` has passed.
 const SETTLE_ASSOCIATIONS: &str = "UPDATE associations SET status = next_status WHERE owner_account = $1 AND status <> next_status AND transition_ms <= $2";
+/// `external` of the principal associations between account `$1` and the other members of
+/// organization `$2`, in either direction (`$1` the owner or the principal's account), set to `$3`.
+const SET_EXTERNAL_WITH_ORG: &str = "UPDATE associations SET external = $3 WHERE association_type = 'PRINCIPAL' AND entity_account IS NOT NULL AND entity_account <> owner_account AND ((entity_account = $1 AND owner_account IN (SELECT account_id FROM org_accounts WHERE org_id = $2)) OR (owner_account = $1 AND entity_account IN (SELECT account_id FROM org_accounts WHERE org_id = $2)))";
 const SET_ASSOCIATION_LIFECYCLE: &str = "UPDATE associations SET status = $1, next_status = $2, transition_ms = $3, status_message = $4, updated_ms = $5 WHERE share_arn = $6 AND association_type = $7 AND entity = $8";
 
 fn association_from_row(row: &Row) -> Result<AssociationRecord, StoreError> {
@@ -241,6 +244,26 @@ impl WriteTx {
             .bind(share_arn)
             .bind(association_type.as_str())
             .bind(entity)
+            .execute(&mut self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// An account joins or leaves organization `org_id`: the principal associations between it
+    /// and the organization's other members, whichever side owns the share, become internal
+    /// (`external = false`) or external. Called while `account` is a member (after it joined,
+    /// before it leaves); the `updated_ms` of the rows stays, as nothing of the association
+    /// itself changed.
+    pub async fn set_external_with_organization(
+        &mut self,
+        account: &str,
+        org_id: &str,
+        external: bool,
+    ) -> Result<(), StoreError> {
+        query(SET_EXTERNAL_WITH_ORG)
+            .bind(account)
+            .bind(org_id)
+            .bind(i64::from(external))
             .execute(&mut self.tx)
             .await?;
         Ok(())

@@ -1173,6 +1173,73 @@ async fn organizations_units_accounts_and_membership() {
     }
 }
 
+#[tokio::test]
+async fn external_follows_membership_in_both_directions() {
+    const OUTSIDER: &str = "444444444444";
+    let (stores, _turn) = backends().await;
+    for (name, store, _dir) in stores {
+        seed_organization(&store).await;
+        let mut tx = store.begin().await.unwrap();
+        // OWNER's share names OTHER (a member) and OUTSIDER; OTHER's share names OWNER; OUTSIDER's
+        // names OTHER. All were added as external.
+        let owners = [
+            (1, OWNER, vec![OTHER, OUTSIDER]),
+            (2, OTHER, vec![OWNER]),
+            (3, OUTSIDER, vec![OTHER]),
+        ];
+        for (n, owner, principals) in &owners {
+            let s = share(*n, owner, 100);
+            tx.insert_share(&s).await.unwrap();
+            for p in principals {
+                tx.upsert_association(&NewAssociation {
+                    owner_account: (*owner).into(),
+                    ..principal(
+                        &s.arn,
+                        p,
+                        Lifecycle::now(AssociationStatus::Associated),
+                        100,
+                    )
+                })
+                .await
+                .unwrap();
+            }
+        }
+        let external = async |tx: &mut ram_store::WriteTx, n: usize, owner: &str, entity: &str| {
+            let arn = share(n, owner, 0).arn;
+            let a = tx
+                .get_association(&arn, AssociationType::Principal, entity, 200)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(a.updated_ms, 100, "the association itself did not change");
+            a.external
+        };
+
+        // OTHER is a member of ORG: its associations with ORG's other members are internal.
+        tx.set_external_with_organization(OTHER, ORG, false)
+            .await
+            .unwrap();
+        assert!(!external(&mut tx, 1, OWNER, OTHER).await, "{name}");
+        assert!(!external(&mut tx, 2, OTHER, OWNER).await, "{name}");
+        assert!(
+            external(&mut tx, 1, OWNER, OUTSIDER).await,
+            "{name}: not a member"
+        );
+        assert!(
+            external(&mut tx, 3, OUTSIDER, OTHER).await,
+            "{name}: not a member's share"
+        );
+
+        // And external again as it leaves.
+        tx.set_external_with_organization(OTHER, ORG, true)
+            .await
+            .unwrap();
+        assert!(external(&mut tx, 1, OWNER, OTHER).await, "{name}");
+        assert!(external(&mut tx, 2, OTHER, OWNER).await, "{name}");
+        tx.commit().await.unwrap();
+    }
+}
+
 fn handshake(id: &str, target: &str, requested_ms: i64) -> ram_store::HandshakeRecord {
     ram_store::HandshakeRecord {
         id: id.into(),
