@@ -40,6 +40,9 @@ step "build the ramd binary"
 cargo build -p ramd --quiet
 export RAMD_BIN="$PWD/target/debug/ramd"
 
+step "JavaScript SDK v3 suite (skipped without Node.js)"
+tests/js/run.sh
+
 # The power-loss test's FUSE filesystem (tests/powerloss/lossyfs.py) uses fusepy, which needs libfuse 2.
 if ! ldconfig -p | grep -q 'libfuse\.so\.2 '; then
     step "installing libfuse2 (FUSE for the simulated power-loss test)"

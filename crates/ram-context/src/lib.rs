@@ -90,6 +90,8 @@ impl Context {
                 Err(Failure::Api(e)) => return Err(e),
                 Err(Failure::Store(StoreError::Conflict(e))) if tries < CONFLICT_RETRIES => {
                     tries += 1;
+                    metrics::counter!("ramd_store_conflicts_total").increment(1);
+                    metrics::counter!("ramd_store_retries_total").increment(1);
                     tracing::debug!(error = %e, tries, operation, "retrying after a transaction conflict");
                     // Jittered, growing pauses spread out writers that keep colliding.
                     let ceiling = 2u64 << tries.min(6);
@@ -100,6 +102,7 @@ impl Context {
                 }
                 Err(Failure::Store(StoreError::Conflict(e))) => {
                     // Still colliding after every retry: ask the client to slow down; SDKs retry 429s.
+                    metrics::counter!("ramd_store_conflicts_total").increment(1);
                     tracing::warn!(error = %e, operation, "giving up after repeated transaction conflicts");
                     return Err(api_error!(ThrottlingException, "Rate exceeded."));
                 }

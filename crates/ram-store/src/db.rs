@@ -96,6 +96,14 @@ enum Engine {
     Postgres(Arc<postgres::Engine>),
 }
 
+/// What [`Store::sizes`] counts.
+#[derive(Debug, Clone, Default)]
+pub struct StoreSizes {
+    pub accounts: i64,
+    /// `(kind, stored status, rows)`.
+    pub by_status: Vec<(String, String, i64)>,
+}
+
 /// How the store is opened, beside its URL.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StoreOptions {
@@ -107,6 +115,40 @@ pub struct StoreOptions {
 /// Every read of the store is a method of it.
 pub struct ReadTx {
     pub(crate) tx: Conn,
+    timer: TxTimer,
+}
+
+/// How long a transaction was open, recorded when it ends as the histogram
+/// `ramd_store_transaction_seconds{kind, outcome}` (`commit`, `rollback`, or `dropped`: ended
+/// without either, as an operation refused half-way ends, and rolled back by its engine).
+struct TxTimer {
+    started: std::time::Instant,
+    kind: &'static str,
+    ended: bool,
+}
+
+impl TxTimer {
+    fn start(kind: &'static str) -> TxTimer {
+        TxTimer {
+            started: std::time::Instant::now(),
+            kind,
+            ended: false,
+        }
+    }
+
+    fn end(&mut self, outcome: &'static str) {
+        self.ended = true;
+        metrics::histogram!("ramd_store_transaction_seconds", "kind" => self.kind, "outcome" => outcome)
+            .record(self.started.elapsed().as_secs_f64());
+    }
+}
+
+impl Drop for TxTimer {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.end("dropped");
+        }
+    }
 }
 
 /// A transaction that may write (SQLite: the write lock from the start; PostgreSQL: SERIALIZABLE).
@@ -170,6 +212,29 @@ impl Store {
         Ok(v)
     }
 
+    /// How much the store holds: accounts, and rows by kind (`share`, `invitation`, or an
+    /// association type) and stored status, summed over accounts and Regions from the counters
+    /// quotas read (so it costs no scan).
+    pub async fn sizes(&self) -> Result<StoreSizes, StoreError> {
+        let mut tx = self.read().await?;
+        let accounts = query("SELECT COUNT(*) AS n FROM accounts")
+            .fetch_one(&mut tx.tx)
+            .await?
+            .try_get("n")?;
+        let rows = query("SELECT kind, status, CAST(SUM(n) AS BIGINT) AS n FROM status_counts GROUP BY kind, status")
+            .fetch_all(&mut tx.tx)
+            .await?;
+        let by_status = rows
+            .iter()
+            .map(|r| Ok((r.try_get("kind")?, r.try_get("status")?, r.try_get("n")?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        tx.commit().await?;
+        Ok(StoreSizes {
+            accounts,
+            by_status,
+        })
+    }
+
     pub fn backend(&self) -> Backend {
         match self.engine {
             Engine::Sqlite(_) => Backend::Sqlite,
@@ -198,7 +263,10 @@ impl Store {
             Engine::Sqlite(e) => Conn::Sqlite(e.write().await?),
             Engine::Postgres(e) => Conn::Postgres(e.write(account).await?),
         };
-        Ok(WriteTx(ReadTx { tx }))
+        Ok(WriteTx(ReadTx {
+            tx,
+            timer: TxTimer::start("write"),
+        }))
     }
 
     /// Starts a read-only transaction (a consistent snapshot for one list call).
@@ -207,7 +275,10 @@ impl Store {
             Engine::Sqlite(e) => Conn::Sqlite(e.read()?),
             Engine::Postgres(e) => Conn::Postgres(e.read().await?),
         };
-        Ok(ReadTx { tx })
+        Ok(ReadTx {
+            tx,
+            timer: TxTimer::start("read"),
+        })
     }
 
     pub async fn close(&self) {
@@ -220,27 +291,28 @@ impl Store {
 impl ReadTx {
     /// Ends the snapshot.
     pub async fn commit(self) -> Result<(), StoreError> {
-        finish(self.tx, true).await
+        finish(self.tx, self.timer, true).await
     }
 }
 
 impl WriteTx {
     /// Makes the transaction's writes durable, all or nothing.
     pub async fn commit(self) -> Result<(), StoreError> {
-        finish(self.0.tx, true).await
+        finish(self.0.tx, self.0.timer, true).await
     }
 
     pub async fn rollback(self) -> Result<(), StoreError> {
-        finish(self.0.tx, false).await
+        finish(self.0.tx, self.0.timer, false).await
     }
 }
 
-async fn finish(conn: Conn, commit: bool) -> Result<(), StoreError> {
+async fn finish(conn: Conn, mut timer: TxTimer, commit: bool) -> Result<(), StoreError> {
     match (conn, commit) {
         (Conn::Sqlite(l), true) => l.commit().await?,
         (Conn::Sqlite(l), false) => l.rollback()?,
         (Conn::Postgres(l), true) => l.commit().await?,
         (Conn::Postgres(l), false) => l.rollback().await?,
     }
+    timer.end(if commit { "commit" } else { "rollback" });
     Ok(())
 }

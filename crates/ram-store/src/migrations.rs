@@ -21,6 +21,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_access_key_status.sql")),
 ];
 
+/// The schema version this build writes: its newest migration.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
 /// The parts of a migration that cannot be portable (triggers), per backend: the file
 /// `NNNN_name.sqlite.sql` or `NNNN_name.postgres.sql`, run whole after the portable part.
 const BACKEND_PARTS: &[(i64, &str, &str)] = &[(

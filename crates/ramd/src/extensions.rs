@@ -59,8 +59,8 @@ impl ApiHandler for Extensions {
         Ok(route(req.method, req.path))
     }
 
-    fn operation(&self, extension: &Self::Endpoint) -> String {
-        extension.name().to_owned()
+    fn operation(&self, extension: &Self::Endpoint) -> &'static str {
+        extension.name()
     }
 
     fn signing_service(&self, _: &Self::Endpoint) -> Option<&'static str> {
@@ -105,8 +105,8 @@ impl ApiHandler for Reset {
         Ok((trust && req.method == "POST" && RESET_PATHS.contains(&req.path)).then_some(()))
     }
 
-    fn operation(&self, (): &Self::Endpoint) -> String {
-        "Reset".to_owned()
+    fn operation(&self, (): &Self::Endpoint) -> &'static str {
+        "Reset"
     }
 
     fn signing_service(&self, (): &Self::Endpoint) -> Option<&'static str> {

@@ -56,8 +56,8 @@ impl ApiHandler for Organizations {
             .ok_or_else(|| json11::unknown_operation(name))
     }
 
-    fn operation(&self, endpoint: &Self::Endpoint) -> String {
-        endpoint.name().to_owned()
+    fn operation(&self, endpoint: &Self::Endpoint) -> &'static str {
+        endpoint.name()
     }
 
     fn signing_service(&self, _: &Self::Endpoint) -> Option<&'static str> {
@@ -90,6 +90,11 @@ impl ApiHandler for Organizations {
     }
 }
 
+/// How the log and the metrics name an action the query protocol's services do not serve (the
+/// request's own name for it is the client's, and unbounded).
+const UNKNOWN_ACTION: &str = "UnknownAction";
+const GET_CALLER_IDENTITY: &str = "GetCallerIdentity";
+
 /// IAM: form bodies posted to `/` that are IAM's (see [`is_iam`]).
 pub struct Iam;
 
@@ -104,8 +109,10 @@ impl ApiHandler for Iam {
             .filter(|form| is_iam(&req.signed(), form)))
     }
 
-    fn operation(&self, form: &Self::Endpoint) -> String {
-        form.action().unwrap_or_default().to_owned()
+    fn operation(&self, form: &Self::Endpoint) -> &'static str {
+        form.action()
+            .and_then(iam::Operation::parse)
+            .map_or(UNKNOWN_ACTION, iam::Operation::name)
     }
 
     fn signing_service(&self, _: &Self::Endpoint) -> Option<&'static str> {
@@ -172,8 +179,12 @@ impl ApiHandler for Sts {
             .flatten())
     }
 
-    fn operation(&self, action: &Self::Endpoint) -> String {
-        action.clone()
+    fn operation(&self, action: &Self::Endpoint) -> &'static str {
+        if action == GET_CALLER_IDENTITY {
+            GET_CALLER_IDENTITY
+        } else {
+            UNKNOWN_ACTION
+        }
     }
 
     fn signing_service(&self, _: &Self::Endpoint) -> Option<&'static str> {
@@ -187,7 +198,7 @@ impl ApiHandler for Sts {
         caller: Option<Caller>,
     ) -> Result<Reply, ApiError> {
         let caller = authenticated(caller)?;
-        if action != "GetCallerIdentity" {
+        if action != GET_CALLER_IDENTITY {
             return Err(ApiError::new(
                 ErrorCode::InvalidAction,
                 format!(

@@ -2,10 +2,13 @@
 //! `main.rs` is only the command line; everything here is usable from tests in-process.
 
 pub mod accounts;
+pub mod admin;
 pub mod auth;
 pub mod connections;
 pub mod extensions;
 pub mod global_services;
+pub mod logging;
+pub mod metrics;
 pub mod ram_api;
 pub mod secrets;
 pub mod server;

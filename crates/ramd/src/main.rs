@@ -21,6 +21,18 @@ use ramd::{AppState, AuthMode, accounts, router};
     about = "A self-hosted, wire-compatible AWS Resource Access Manager."
 )]
 struct Cli {
+    /// The log filter (e.g. `debug`, `info,ramd::server=warn`).
+    #[arg(long, global = true, env = "RAMD_LOG", default_value = ramd::logging::DEFAULT_FILTER)]
+    log: String,
+    /// How log lines are written on stderr.
+    #[arg(
+        long,
+        global = true,
+        env = "RAMD_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: ramd::logging::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -129,6 +141,9 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "RAMD_LISTEN", default_value = "127.0.0.1:7420")]
         listen: SocketAddr,
+        /// Serve `/health`, `/ready` and `/metrics` on this address instead of the main one.
+        #[arg(long, env = "RAMD_ADMIN_LISTEN")]
+        admin_listen: Option<SocketAddr>,
         /// How callers are authenticated.
         #[arg(long, env = "RAMD_AUTH", value_enum, default_value = "sigv4")]
         auth: Auth,
@@ -294,14 +309,12 @@ enum KeysCommand {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("RAMD_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    if let Err(reason) = run(Cli::parse()).await {
+    let cli = Cli::parse();
+    if let Err(reason) = ramd::logging::init(cli.log_format, &cli.log) {
+        eprintln!("ramd: {reason}");
+        std::process::exit(1);
+    }
+    if let Err(reason) = run(cli).await {
         eprintln!("ramd: {reason}");
         std::process::exit(1);
     }
@@ -312,6 +325,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve {
             store,
             listen,
+            admin_listen,
             auth,
             default_account,
             allow_remote_trust,
@@ -393,12 +407,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             } else {
                 tracing::info!("per-account throttling is off");
             }
-            let app = router(AppState {
+            ramd::metrics::install();
+            let admin = Arc::new(ramd::admin::Admin::new(admin_listen.is_none()));
+            let state = AppState {
                 ram,
                 auth: Arc::new(mode),
                 throttle,
                 body_timeout: Duration::from_secs(body_timeout_seconds),
-            });
+                admin: admin.clone(),
+            };
+            let app = router(state.clone());
             let limits = Limits {
                 max_connections,
                 idle_timeout: Duration::from_secs(idle_timeout_seconds),
@@ -413,7 +431,36 @@ async fn run(cli: Cli) -> Result<(), String> {
             } else {
                 tracing::info!(%listen, "ramd is serving on PostgreSQL");
             }
-            connections::serve(listener, app, limits, shutdown_signal()).await;
+            // One signal stops every listener; /ready says so at once.
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                tracing::info!("shutting down: finishing the requests in flight");
+                admin.start_draining();
+                let _ = stop.send(true);
+            });
+            let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            };
+            let admin_server = match admin_listen {
+                Some(address) => {
+                    let admin_listener = tokio::net::TcpListener::bind(address)
+                        .await
+                        .map_err(|e| format!("cannot listen on {address} (--admin-listen): {e}"))?;
+                    tracing::info!(%address, "serving /health, /ready and /metrics");
+                    Some(tokio::spawn(connections::serve(
+                        admin_listener,
+                        ramd::admin::router(state),
+                        Limits::default(),
+                        until_stopped(stopped.clone()),
+                    )))
+                }
+                None => None,
+            };
+            connections::serve(listener, app, limits, until_stopped(stopped)).await;
+            if let Some(server) = admin_server {
+                let _ = server.await;
+            }
             db.close().await;
             tracing::info!("ramd stopped");
             Ok(())

@@ -19,8 +19,8 @@ impl ApiHandler for RamApi {
         Ok(rest_json::route(req.method, req.path).ok())
     }
 
-    fn operation(&self, operation: &Self::Endpoint) -> String {
-        operation.name().to_owned()
+    fn operation(&self, operation: &Self::Endpoint) -> &'static str {
+        operation.name()
     }
 
     fn signing_service(&self, _: &Self::Endpoint) -> Option<&'static str> {

@@ -42,6 +42,8 @@ pub struct AppState {
     pub throttle: Option<Arc<Throttle>>,
     /// How long a request's body may take to arrive once its head has.
     pub body_timeout: Duration,
+    /// The operator's endpoints (`/health`, `/ready`, `/metrics`): where, and whether draining.
+    pub admin: Arc<crate::admin::Admin>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -93,8 +95,8 @@ pub trait ApiHandler: Sync {
     /// names nothing the API serves; that is answered before authentication.
     fn parse_endpoint(&self, req: &ApiRequest<'_>) -> Result<Option<Self::Endpoint>, ApiError>;
 
-    /// The operation, as the log names it.
-    fn operation(&self, endpoint: &Self::Endpoint) -> String;
+    /// The operation, as the log and the metrics name it (one of a fixed set of names).
+    fn operation(&self, endpoint: &Self::Endpoint) -> &'static str;
 
     /// The service the request must be signed for (its SigV4 credential scope's service), or
     /// `None` for an endpoint that takes no credentials (trust mode's reset).
@@ -129,6 +131,12 @@ fn server_time_secs(ram: &Ram) -> u64 {
 
 async fn handle(State(state): State<AppState>, request: Request) -> Response {
     let received = Instant::now();
+    if let Some(endpoint) =
+        crate::admin::on_main_port(&state, request.method(), request.uri().path())
+    {
+        return crate::admin::answer(&state, endpoint).await;
+    }
+    let _in_flight = InFlight::enter();
     let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = request.into_parts();
     let read = tokio::time::timeout(state.body_timeout, to_bytes(body, MAX_BODY_BYTES)).await;
@@ -153,7 +161,8 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
             method: parts.method.as_str(),
             path: parts.uri.path(),
             api: "-",
-            operation: String::new(),
+            operation: "",
+            caller: None,
         };
         return finish(&line, Err(e), &|e| rest_json::error(e, &request_id));
     };
@@ -200,7 +209,7 @@ async fn route(req: &ApiRequest<'_>) -> Response {
 /// Serves `req` with `handler` if it is the handler's: `None` when it is not.
 pub async fn drive<H: ApiHandler>(handler: &H, req: &ApiRequest<'_>) -> Option<Response> {
     let mut line = LogLine::of(req, H::NAME);
-    let served = AssertUnwindSafe(serve(handler, req, &mut line.operation))
+    let served = AssertUnwindSafe(serve(handler, req, &mut line))
         .catch_unwind()
         .await;
     let result = match served {
@@ -210,7 +219,7 @@ pub async fn drive<H: ApiHandler>(handler: &H, req: &ApiRequest<'_>) -> Option<R
             tracing::error!(
                 request_id = req.request_id,
                 api = H::NAME,
-                operation = line.operation.as_str(),
+                operation = line.operation,
                 panic = panic_message(panic.as_ref()),
                 "the handler panicked"
             );
@@ -226,13 +235,13 @@ pub async fn drive<H: ApiHandler>(handler: &H, req: &ApiRequest<'_>) -> Option<R
 async fn serve<H: ApiHandler>(
     handler: &H,
     req: &ApiRequest<'_>,
-    operation: &mut String,
+    line: &mut LogLine<'_>,
 ) -> Option<Result<Reply, ApiError>> {
     let endpoint = match handler.parse_endpoint(req).transpose()? {
         Ok(endpoint) => endpoint,
         Err(e) => return Some(Err(e)),
     };
-    *operation = handler.operation(&endpoint);
+    line.operation = handler.operation(&endpoint);
     let caller = match handler.signing_service(&endpoint) {
         Some(service) => {
             let state = req.state;
@@ -244,9 +253,9 @@ async fn serve<H: ApiHandler>(
                     Ok(caller) => caller,
                     Err(e) => return Some(Err(e)),
                 };
+            line.caller = Some((caller.account_id.clone(), caller.principal_arn.clone()));
             if let Some(throttle) = &state.throttle
-                && let Err(e) =
-                    throttle.admit(&caller.account_id, &caller.region, operation.as_str())
+                && let Err(e) = throttle.admit(&caller.account_id, &caller.region, line.operation)
             {
                 return Some(Err(e));
             }
@@ -286,7 +295,9 @@ struct LogLine<'a> {
     method: &'a str,
     path: &'a str,
     api: &'static str,
-    operation: String,
+    operation: &'static str,
+    /// The authenticated account and principal ARN.
+    caller: Option<(String, String)>,
 }
 
 impl<'a> LogLine<'a> {
@@ -297,8 +308,26 @@ impl<'a> LogLine<'a> {
             method: req.method,
             path: req.path,
             api,
-            operation: String::new(),
+            operation: "",
+            caller: None,
         }
+    }
+}
+
+/// Counts a request in `ramd_requests_in_flight` while it is served (also when its client goes
+/// away and the request is dropped half-way).
+struct InFlight;
+
+impl InFlight {
+    fn enter() -> InFlight {
+        metrics::gauge!("ramd_requests_in_flight").increment(1.0);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        metrics::gauge!("ramd_requests_in_flight").decrement(1.0);
     }
 }
 
@@ -318,31 +347,53 @@ fn finish(
         build(render(&ApiError::internal())).unwrap_or_else(|_| last_resort(line.request_id))
     });
     let status = response.status().as_u16();
+    let elapsed = line.received.elapsed();
+    let api = line.api;
+    let operation = line.operation;
+    metrics::counter!(
+        "ramd_requests_total",
+        "service" => api,
+        "operation" => operation,
+        "code" => code.map_or("OK", ErrorCode::as_str),
+    )
+    .increment(1);
+    metrics::histogram!("ramd_request_duration_seconds", "service" => api, "operation" => operation)
+        .record(elapsed.as_secs_f64());
     let code = code.map_or("", ErrorCode::as_str);
-    let latency_ms = line.received.elapsed().as_secs_f64() * 1000.0;
-    let LogLine {
-        request_id,
-        method,
-        path,
-        api,
-        ..
-    } = *line;
-    let operation = line.operation.as_str();
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
+    let (account, principal) = line
+        .caller
+        .as_ref()
+        .map_or(("", ""), |(a, p)| (a.as_str(), p.as_str()));
+    let (request_id, method, path) = (line.request_id, line.method, line.path);
+    // The one line per request; a 5xx is a warning (its cause was logged where it happened).
     if status >= 500 {
         tracing::warn!(
             request_id,
             method,
             path,
-            api,
+            service = api,
             operation,
+            account,
+            principal,
             status,
             code,
             latency_ms,
             "request failed"
         );
     } else {
-        tracing::debug!(
-            request_id, method, path, api, operation, status, code, latency_ms, "served"
+        tracing::info!(
+            request_id,
+            method,
+            path,
+            service = api,
+            operation,
+            account,
+            principal,
+            status,
+            code,
+            latency_ms,
+            "request"
         );
     }
     response

@@ -39,7 +39,7 @@ impl<H: ApiHandler> ApiHandler for Buggy<H> {
         self.0.parse_endpoint(req)
     }
 
-    fn operation(&self, endpoint: &Self::Endpoint) -> String {
+    fn operation(&self, endpoint: &Self::Endpoint) -> &'static str {
         self.0.operation(endpoint)
     }
 
@@ -97,6 +97,7 @@ async fn state(dir: &tempfile::TempDir) -> AppState {
         }),
         throttle: None,
         body_timeout: std::time::Duration::from_secs(30),
+        admin: std::sync::Arc::default(),
     }
 }
 

@@ -26,6 +26,7 @@ async fn serve(h: &Harness) -> std::net::SocketAddr {
         auth: Arc::new(h.auth.clone()),
         throttle: None,
         body_timeout: Duration::from_millis(500),
+        admin: std::sync::Arc::default(),
     });
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

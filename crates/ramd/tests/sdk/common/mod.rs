@@ -305,6 +305,7 @@ async fn build(
         auth: Arc::new(auth.clone()),
         throttle,
         body_timeout: std::time::Duration::from_secs(30),
+        admin: std::sync::Arc::default(),
     });
     (ram, router)
 }
