@@ -7,6 +7,7 @@
 use std::io::IsTerminal as _;
 
 use clap::ValueEnum;
+use tracing_appender::non_blocking::WorkerGuard;
 
 #[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
 pub enum LogFormat {
@@ -20,13 +21,24 @@ pub enum LogFormat {
 /// The filter when none is given.
 pub const DEFAULT_FILTER: &str = "info,sqlx=warn";
 
-/// Installs the process's subscriber. A filter that does not parse is an error at start.
-pub fn init(format: LogFormat, filter: &str) -> Result<(), String> {
+/// Lines waiting for the writer thread; beyond them a request waits (no line is dropped).
+const QUEUED_LINES: usize = 64 * 1024;
+
+/// Installs the process's subscriber; keep the guard until the process ends (dropping it writes
+/// what is queued). A filter that does not parse is an error at start.
+pub fn init(format: LogFormat, filter: &str) -> Result<WorkerGuard, String> {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .map_err(|e| format!("the log filter {filter:?} is not valid: {e}"))?;
+    // Lines are written by a thread of their own, in batches (one write for many lines when
+    // requests come fast), so a request does not wait for stderr.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .buffered_lines_limit(QUEUED_LINES)
+        .thread_name("ramd-log")
+        .finish(std::io::BufWriter::new(std::io::stderr()));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal());
     match format {
         LogFormat::Text => builder.init(),
@@ -36,5 +48,5 @@ pub fn init(format: LogFormat, filter: &str) -> Result<(), String> {
             .with_current_span(false)
             .init(),
     }
-    Ok(())
+    Ok(guard)
 }

@@ -310,11 +310,17 @@ enum KeysCommand {
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
-    if let Err(reason) = ramd::logging::init(cli.log_format, &cli.log) {
-        eprintln!("ramd: {reason}");
-        std::process::exit(1);
-    }
-    if let Err(reason) = run(cli).await {
+    let log = match ramd::logging::init(cli.log_format, &cli.log) {
+        Ok(guard) => guard,
+        Err(reason) => {
+            eprintln!("ramd: {reason}");
+            std::process::exit(1);
+        }
+    };
+    let result = run(cli).await;
+    // The queued log lines are written before the process ends.
+    drop(log);
+    if let Err(reason) = result {
         eprintln!("ramd: {reason}");
         std::process::exit(1);
     }
