@@ -100,3 +100,49 @@ def test_one_json_log_line_per_request_with_nothing_secret(tmp_path):
     assert len(refused) == 1 and refused[0]["status"] == 403 and refused[0]["account"] == ""
     assert creds["secretAccessKey"] not in log
     assert "Signature=" not in log and "Authorization" not in log
+
+
+def _ramd(*args, env=None):
+    import subprocess
+    from conftest import RAMD_BIN
+    return subprocess.run([str(RAMD_BIN), *args], capture_output=True, text=True, timeout=30,
+                          env={"PATH": "/usr/bin:/bin", **(env or {})})
+
+
+def test_config_file_flags_and_environment_and_where_each_value_came_from(tmp_path):
+    config = tmp_path / "ramd.toml"
+    config.write_text('listen = "127.0.0.1:7999"\nthrottle = "off"\nquota = ["resource-shares=10", "tags-per-resource=5"]\n'
+                      'auth = "sigv4"\ndatabase-url = "postgres://ramd:hunter2@db/ramd"\n')
+    out = _ramd("config", "--config", str(config), "--throttle", "on", env={"RAMD_AUTH": "trust"})
+    assert out.returncode == 0, out.stderr
+    effective = json.loads(out.stdout)
+    settings = effective["settings"]
+    assert effective["configFile"] == str(config)
+    assert settings["listen"] == {"value": "127.0.0.1:7999", "source": f"config file {config}"}
+    assert settings["throttle"] == {"value": "on", "source": "command line"}          # flags win
+    assert settings["auth"] == {"value": "trust", "source": "environment (RAMD_AUTH)"}  # and the environment
+    assert settings["quota"]["value"] == ["resource-shares=10", "tags-per-resource=5"]
+    assert settings["data-dir"] == {"value": "./ramd-data", "source": "default"}
+    assert settings["database-url"]["value"] == "postgres://ramd:***@db/ramd"
+    assert "hunter2" not in out.stdout
+
+
+def test_a_config_file_with_an_unknown_key_or_a_bad_value_stops_serve_at_start(tmp_path):
+    for text, says in [('lisen = "127.0.0.1:1"\n', "unknown key `lisen`"),
+                       ('listen = "nowhere"\n', "invalid value 'nowhere' for '--listen"),
+                       ('allow-remote-trust = "yes"\n', "`allow-remote-trust` is a switch"),
+                       ('listen = [\n', "not valid TOML")]:
+        config = tmp_path / "ramd.toml"
+        config.write_text(text)
+        out = _ramd("serve", "--config", str(config), "--data-dir", str(tmp_path / "data"))
+        assert out.returncode == 2 and says in out.stderr, (text, out.stderr)
+        assert not (tmp_path / "data").exists()
+
+
+def test_completions_and_man_page_come_from_the_command_line_definition():
+    bash = _ramd("completions", "bash")
+    assert bash.returncode == 0 and "complete -F _ramd" in bash.stdout and "--admin-listen" in bash.stdout
+    zsh = _ramd("completions", "zsh")
+    assert zsh.returncode == 0 and zsh.stdout.startswith("#compdef ramd")
+    man = _ramd("man")
+    assert man.returncode == 0 and man.stdout.count(".TH ramd 1") == 1 and "serve" in man.stdout

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod config_file;
 pub mod connections;
 pub mod extensions;
 pub mod global_services;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use ram_domain::{Clock, Config, Ram, RandomIds, SystemClock};
 use ram_store::{Durability, Store, StoreOptions};
 use ramd::accounts::KeyChange;
@@ -21,6 +21,10 @@ use ramd::{AppState, AuthMode, accounts, router};
     about = "A self-hosted, wire-compatible AWS Resource Access Manager."
 )]
 struct Cli {
+    /// A TOML file of settings, keyed by the long flags of the command (`listen = "..."`); flags
+    /// and environment variables win over it.
+    #[arg(long, global = true, env = "RAMD_CONFIG")]
+    config: Option<PathBuf>,
     /// The log filter (e.g. `debug`, `info,ramd::server=warn`).
     #[arg(long, global = true, env = "RAMD_LOG", default_value = ramd::logging::DEFAULT_FILTER)]
     log: String,
@@ -132,83 +136,94 @@ enum Auth {
     Trust,
 }
 
+/// What `ramd serve` (and `ramd config`) take.
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Address to listen on.
+    #[arg(long, env = "RAMD_LISTEN", default_value = "127.0.0.1:7420")]
+    listen: SocketAddr,
+    /// Serve `/health`, `/ready` and `/metrics` on this address instead of the main one.
+    #[arg(long, env = "RAMD_ADMIN_LISTEN")]
+    admin_listen: Option<SocketAddr>,
+    /// How callers are authenticated.
+    #[arg(long, env = "RAMD_AUTH", value_enum, default_value = "sigv4")]
+    auth: Auth,
+    /// In trust mode, the account of callers whose access key id is not 12 digits.
+    #[arg(long, env = "RAMD_DEFAULT_ACCOUNT", default_value = "000000000000")]
+    default_account: String,
+    /// In trust mode, allow listening on a non-loopback address (anyone who reaches it can act as any account).
+    #[arg(long, env = "RAMD_ALLOW_REMOTE_TRUST")]
+    allow_remote_trust: bool,
+    /// Lifetime of every invitation, overriding each resource type's (12 hours or 7 days).
+    #[arg(long, env = "RAMD_INVITATION_TTL_SECONDS")]
+    invitation_ttl_seconds: Option<i64>,
+    /// How long associations stay ASSOCIATING/DISASSOCIATING (and shares DELETING).
+    #[arg(long, env = "RAMD_ASSOCIATION_DELAY_MS", default_value_t = 0)]
+    association_delay_ms: i64,
+    /// Change a service quota, e.g. `--quota resource-shares=100` (repeatable; names: resource-shares,
+    /// resources-per-share, principals-per-share, resource-associations, principal-associations,
+    /// pending-invitations, entities-per-call, tags-per-resource).
+    #[arg(long = "quota", env = "RAMD_QUOTAS", value_delimiter = ',')]
+    quotas: Vec<String>,
+    /// How long a deleted share stays listed as DELETED.
+    #[arg(
+        long,
+        env = "RAMD_DELETED_SHARE_RETENTION_SECONDS",
+        default_value_t = 7200
+    )]
+    deleted_share_retention_seconds: i64,
+    /// How long an accepted, rejected or expired invitation stays listed before it is purged.
+    #[arg(
+        long,
+        env = "RAMD_ENDED_INVITATION_RETENTION_SECONDS",
+        default_value_t = 604_800
+    )]
+    ended_invitation_retention_seconds: i64,
+    /// Per-account rate limits: `auto` is on with `--auth sigv4` and off in trust mode (where
+    /// test suites would only be slowed down).
+    #[arg(long, env = "RAMD_THROTTLE", value_enum, default_value = "auto")]
+    throttle: ThrottleMode,
+    /// Calls that read (Get…, List…, Describe…) per account and Region: RATE or RATE:BURST a second.
+    #[arg(long, env = "RAMD_THROTTLE_READS", default_value_t = Rate::READS)]
+    throttle_reads: Rate,
+    /// Calls that change something, per account and Region: RATE or RATE:BURST a second.
+    #[arg(long, env = "RAMD_THROTTLE_WRITES", default_value_t = Rate::WRITES)]
+    throttle_writes: Rate,
+    /// Connections served at once; more are answered 503 and closed.
+    #[arg(long, env = "RAMD_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
+    /// Seconds a request head may take to arrive (also how long an idle keep-alive
+    /// connection is kept).
+    #[arg(
+        long,
+        env = "RAMD_IDLE_TIMEOUT_SECONDS",
+        default_value_t = Limits::default().idle_timeout.as_secs()
+    )]
+    idle_timeout_seconds: u64,
+    /// Seconds a request body may take to arrive after its head.
+    #[arg(long, env = "RAMD_BODY_TIMEOUT_SECONDS", default_value_t = 60)]
+    body_timeout_seconds: u64,
+    /// Headers one request may carry (more: 431).
+    #[arg(long, env = "RAMD_MAX_HEADERS", default_value_t = Limits::default().max_headers)]
+    max_headers: usize,
+    /// Bytes of one request's line and headers (more: 431; at least 8192).
+    #[arg(long, env = "RAMD_MAX_HEAD_BYTES", default_value_t = Limits::default().max_head_bytes)]
+    max_head_bytes: usize,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve RAM's API (and STS GetCallerIdentity) on one HTTP endpoint.
-    Serve {
-        #[command(flatten)]
-        store: StoreArgs,
-        /// Address to listen on.
-        #[arg(long, env = "RAMD_LISTEN", default_value = "127.0.0.1:7420")]
-        listen: SocketAddr,
-        /// Serve `/health`, `/ready` and `/metrics` on this address instead of the main one.
-        #[arg(long, env = "RAMD_ADMIN_LISTEN")]
-        admin_listen: Option<SocketAddr>,
-        /// How callers are authenticated.
-        #[arg(long, env = "RAMD_AUTH", value_enum, default_value = "sigv4")]
-        auth: Auth,
-        /// In trust mode, the account of callers whose access key id is not 12 digits.
-        #[arg(long, env = "RAMD_DEFAULT_ACCOUNT", default_value = "000000000000")]
-        default_account: String,
-        /// In trust mode, allow listening on a non-loopback address (anyone who reaches it can act as any account).
-        #[arg(long, env = "RAMD_ALLOW_REMOTE_TRUST")]
-        allow_remote_trust: bool,
-        /// Lifetime of every invitation, overriding each resource type's (12 hours or 7 days).
-        #[arg(long, env = "RAMD_INVITATION_TTL_SECONDS")]
-        invitation_ttl_seconds: Option<i64>,
-        /// How long associations stay ASSOCIATING/DISASSOCIATING (and shares DELETING).
-        #[arg(long, env = "RAMD_ASSOCIATION_DELAY_MS", default_value_t = 0)]
-        association_delay_ms: i64,
-        /// Change a service quota, e.g. `--quota resource-shares=100` (repeatable; names: resource-shares,
-        /// resources-per-share, principals-per-share, resource-associations, principal-associations,
-        /// pending-invitations, entities-per-call, tags-per-resource).
-        #[arg(long = "quota", env = "RAMD_QUOTAS", value_delimiter = ',')]
-        quotas: Vec<String>,
-        /// How long a deleted share stays listed as DELETED.
-        #[arg(
-            long,
-            env = "RAMD_DELETED_SHARE_RETENTION_SECONDS",
-            default_value_t = 7200
-        )]
-        deleted_share_retention_seconds: i64,
-        /// How long an accepted, rejected or expired invitation stays listed before it is purged.
-        #[arg(
-            long,
-            env = "RAMD_ENDED_INVITATION_RETENTION_SECONDS",
-            default_value_t = 604_800
-        )]
-        ended_invitation_retention_seconds: i64,
-        /// Per-account rate limits: `auto` is on with `--auth sigv4` and off in trust mode (where
-        /// test suites would only be slowed down).
-        #[arg(long, env = "RAMD_THROTTLE", value_enum, default_value = "auto")]
-        throttle: ThrottleMode,
-        /// Calls that read (Get…, List…, Describe…) per account and Region: RATE or RATE:BURST a second.
-        #[arg(long, env = "RAMD_THROTTLE_READS", default_value_t = Rate::READS)]
-        throttle_reads: Rate,
-        /// Calls that change something, per account and Region: RATE or RATE:BURST a second.
-        #[arg(long, env = "RAMD_THROTTLE_WRITES", default_value_t = Rate::WRITES)]
-        throttle_writes: Rate,
-        /// Connections served at once; more are answered 503 and closed.
-        #[arg(long, env = "RAMD_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections)]
-        max_connections: usize,
-        /// Seconds a request head may take to arrive (also how long an idle keep-alive
-        /// connection is kept).
-        #[arg(
-            long,
-            env = "RAMD_IDLE_TIMEOUT_SECONDS",
-            default_value_t = Limits::default().idle_timeout.as_secs()
-        )]
-        idle_timeout_seconds: u64,
-        /// Seconds a request body may take to arrive after its head.
-        #[arg(long, env = "RAMD_BODY_TIMEOUT_SECONDS", default_value_t = 60)]
-        body_timeout_seconds: u64,
-        /// Headers one request may carry (more: 431).
-        #[arg(long, env = "RAMD_MAX_HEADERS", default_value_t = Limits::default().max_headers)]
-        max_headers: usize,
-        /// Bytes of one request's line and headers (more: 431; at least 8192).
-        #[arg(long, env = "RAMD_MAX_HEAD_BYTES", default_value_t = Limits::default().max_head_bytes)]
-        max_head_bytes: usize,
-    },
+    Serve(ServeArgs),
+    /// Print the configuration `serve` would run with (the same flags, environment and config
+    /// file), and where each value comes from, as JSON.
+    Config(ServeArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff), e.g. `ramd man > /usr/local/share/man/man1/ramd.1`.
+    Man,
     /// Decide whether a principal may perform an action on a resource, and why (JSON on stdout).
     CheckAccess {
         #[command(flatten)]
@@ -309,7 +324,23 @@ enum KeysCommand {
 
 #[tokio::main]
 async fn main() {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let parsed = match ramd::config_file::parse(Cli::command(), &args) {
+        Ok(parsed) => parsed,
+        Err(ramd::config_file::Error::Usage(e)) => e.exit(),
+        Err(ramd::config_file::Error::File(reason)) => {
+            eprintln!("ramd: {reason}");
+            std::process::exit(2);
+        }
+    };
+    let cli = Cli::from_arg_matches(&parsed.matches).unwrap_or_else(|e| e.exit());
+    if let Command::Config(_) = cli.command {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&parsed.describe(&Cli::command())).unwrap_or_default()
+        );
+        return;
+    }
     let log = match ramd::logging::init(cli.log_format, &cli.log) {
         Ok(guard) => guard,
         Err(reason) => {
@@ -328,7 +359,15 @@ async fn main() {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Serve {
+        Command::Config(_) => Ok(()),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "ramd", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut std::io::stdout())
+            .map_err(|e| format!("cannot write the man page: {e}")),
+        Command::Serve(ServeArgs {
             store,
             listen,
             admin_listen,
@@ -348,7 +387,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             body_timeout_seconds,
             max_headers,
             max_head_bytes,
-        } => {
+        }) => {
             if auth == Auth::Trust && !listen.ip().is_loopback() && !allow_remote_trust {
                 return Err(format!(
                     "refusing to listen on {listen} in trust mode: anyone who can reach it could act as any account (pass --allow-remote-trust to do it anyway)"

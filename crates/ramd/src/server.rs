@@ -367,34 +367,28 @@ fn finish(
         .map_or(("", ""), |(a, p)| (a.as_str(), p.as_str()));
     let (request_id, method, path) = (line.request_id, line.method, line.path);
     // The one line per request; a 5xx is a warning (its cause was logged where it happened).
+    macro_rules! request_line {
+        ($level:expr, $message:literal) => {
+            tracing::event!(
+                $level,
+                request_id,
+                method,
+                path,
+                service = api,
+                operation,
+                account,
+                principal,
+                status,
+                code,
+                latency_ms,
+                $message
+            )
+        };
+    }
     if status >= 500 {
-        tracing::warn!(
-            request_id,
-            method,
-            path,
-            service = api,
-            operation,
-            account,
-            principal,
-            status,
-            code,
-            latency_ms,
-            "request failed"
-        );
+        request_line!(tracing::Level::WARN, "request failed");
     } else {
-        tracing::info!(
-            request_id,
-            method,
-            path,
-            service = api,
-            operation,
-            account,
-            principal,
-            status,
-            code,
-            latency_ms,
-            "request"
-        );
+        request_line!(tracing::Level::INFO, "request");
     }
     response
 }
