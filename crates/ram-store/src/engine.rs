@@ -186,6 +186,11 @@ pub(crate) struct Row {
 }
 
 impl Row {
+    /// The row's values, in its columns' order.
+    pub(crate) fn values(&self) -> &[Value] {
+        &self.values
+    }
+
     pub(crate) fn try_get<T: Decode, I: ColumnIndex>(&self, index: I) -> Result<T, DbError> {
         let at = index
             .position(&self.columns)
