@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod ram_api;
 pub mod secrets;
 pub mod server;
+pub mod snapshot;
 pub mod throttle;
 
 pub use auth::AuthMode;

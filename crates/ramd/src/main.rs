@@ -220,6 +220,21 @@ enum Command {
     /// Print the configuration `serve` would run with (the same flags, environment and config
     /// file), and where each value comes from, as JSON.
     Config(ServeArgs),
+    /// Write the whole store as a versioned JSON snapshot (stdout, or --output FILE).
+    Export {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The file to write (mode 0600: it holds sealed secrets); stdout when omitted.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Load a snapshot written by `ramd export` into an empty store.
+    Import {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The snapshot file.
+        file: PathBuf,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff), e.g. `ramd man > /usr/local/share/man/man1/ramd.1`.
@@ -360,6 +375,31 @@ async fn main() {
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Config(_) => Ok(()),
+        Command::Export { store, output } => {
+            let db = store.open().await?;
+            let snapshot = ramd::snapshot::export(&db, SystemClock.now_ms()).await?;
+            let text = serde_json::to_string(&snapshot).map_err(|e| e.to_string())?;
+            match output {
+                Some(path) => ramd::secrets::write_private(&path, &text)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+                None => println!("{text}"),
+            }
+            Ok(())
+        }
+        Command::Import { store, file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let snapshot: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| format!("{} is not JSON: {e}", file.display()))?;
+            let db = store.open().await?;
+            let master = store.master_key(&db).await?;
+            let done = ramd::snapshot::import(&db, &master, &snapshot).await?;
+            println!(
+                "{}",
+                serde_json::json!({"tables": done.tables, "rows": done.rows})
+            );
+            Ok(())
+        }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "ramd", &mut std::io::stdout());
             Ok(())

@@ -1,0 +1,144 @@
+"""`ramd export` / `ramd import`: the whole store out as a versioned JSON snapshot and into an empty
+store, lossless, on either backend, and from SQLite to PostgreSQL."""
+import base64
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import ACCOUNT_A, ACCOUNT_B, RAMD_BIN, RamdServer, make_client, ramd_accounts_create, share_with, tgw_arn
+
+
+def ramd(*args):
+    return subprocess.run([str(RAMD_BIN), *args], capture_output=True, text=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin"})
+
+
+def world(url: str, creds: dict) -> dict:
+    """What both accounts see: shares, associations, invitations, tags, permissions."""
+    def client(account):
+        c = creds[account]
+        return make_client(url, account=c["accessKeyId"], secret=c["secretAccessKey"])
+    a, b = client(ACCOUNT_A), client(ACCOUNT_B)
+    return {
+        "owned": a.get_resource_shares(resourceOwner="SELF")["resourceShares"],
+        "received": b.get_resource_shares(resourceOwner="OTHER-ACCOUNTS")["resourceShares"],
+        "associations": a.get_resource_share_associations(associationType="PRINCIPAL")["resourceShareAssociations"],
+        "invitations": b.get_resource_share_invitations()["resourceShareInvitations"],
+        "resources": b.list_resources(resourceOwner="OTHER-ACCOUNTS")["resources"],
+        "permissions": a.list_permissions(permissionType="CUSTOMER_MANAGED")["permissions"],
+    }
+
+
+def populate(url: str, creds: dict) -> None:
+    def client(account):
+        c = creds[account]
+        return make_client(url, account=c["accessKeyId"], secret=c["secretAccessKey"])
+    a, b = client(ACCOUNT_A), client(ACCOUNT_B)
+    share_with(a, b, ACCOUNT_B, resources=[tgw_arn(ACCOUNT_A, suffix="0123456789abcdef1")], name="accepted", tags=[{"key": "team", "value": "net"}])
+    a.create_resource_share(name="pending", resourceArns=[tgw_arn(ACCOUNT_A, suffix="0123456789abcdef2")], principals=[ACCOUNT_B],
+                            clientToken="kept-token")
+    a.create_permission(name="ReadOnly", resourceType="codebuild:Project",
+                        policyTemplate=json.dumps({"Effect": "Allow", "Action": ["codebuild:BatchGetProjects"]}))
+
+
+def master_key_args(directory):
+    key = directory / "master.key"
+    if not key.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        key.write_text(base64.b64encode(os.urandom(32)).decode())
+    return ["--master-key-file", str(key)]
+
+
+def postgres_url(name: str) -> str | None:
+    admin = os.environ.get("RAMD_TEST_DATABASE_URL")
+    if not admin:
+        return None
+    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True, capture_output=True)
+    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.mark.parametrize("target", ["sqlite", "postgres"])
+def test_a_store_moves_losslessly_through_a_snapshot(tmp_path, target, monkeypatch):
+    monkeypatch.delenv("RAMD_TEST_BACKEND", raising=False)  # the source is SQLite; the target is the parameter
+    source = tmp_path / "source"
+    keys = master_key_args(source)
+    creds = {a: ramd_accounts_create(source, account_id=a) for a in (ACCOUNT_A, ACCOUNT_B)}
+    server = RamdServer(source, auth="sigv4", extra_args=[*keys, "--throttle", "off"]).start()
+    try:
+        populate(server.url, creds)
+        before = world(server.url, creds)
+        # Beside the running server.
+        out = ramd("export", "--data-dir", str(source), *keys, "--output", str(tmp_path / "snap.json"))
+        assert out.returncode == 0, out.stderr
+    finally:
+        server.stop()
+    snapshot = json.loads((tmp_path / "snap.json").read_text())
+    assert snapshot["format"] == "ramd-snapshot" and snapshot["formatVersion"] == 1
+    assert {"accounts", "access_keys", "resource_shares", "associations", "invitations", "idempotency",
+            "permissions", "share_tags"} <= snapshot["tables"].keys()
+    assert creds[ACCOUNT_A]["secretAccessKey"] not in (tmp_path / "snap.json").read_text()
+    assert oct((tmp_path / "snap.json").stat().st_mode & 0o777) == "0o600"
+
+    if target == "postgres":
+        url = postgres_url("ramd_snapshot_target")
+        if url is None:
+            pytest.skip("no PostgreSQL (RAMD_TEST_DATABASE_URL)")
+        store = ["--database-url", url]
+    else:
+        store = ["--data-dir", str(tmp_path / "target")]
+    out = ramd("import", *store, *keys, str(tmp_path / "snap.json"))
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["rows"] > 0
+    # Into a store that is not empty: refused.
+    again = ramd("import", *store, *keys, str(tmp_path / "snap.json"))
+    assert again.returncode == 1 and "not empty" in again.stderr
+
+    (tmp_path / "target-log").mkdir(exist_ok=True)
+    moved = RamdServer(tmp_path / "target-log", auth="sigv4",
+                       extra_args=[*store, *keys, "--throttle", "off"]).start() if target == "postgres" else \
+        RamdServer(tmp_path / "target", auth="sigv4", extra_args=[*keys, "--throttle", "off"]).start()
+    try:
+        assert world(moved.url, creds) == before   # the same keys sign in; every answer is the same
+        # The idempotency record came along: the same token replays, it does not create a second share.
+        c = creds[ACCOUNT_A]
+        a = make_client(moved.url, account=c["accessKeyId"], secret=c["secretAccessKey"])
+        a.create_resource_share(name="pending", resourceArns=[tgw_arn(ACCOUNT_A, suffix="0123456789abcdef2")], principals=[ACCOUNT_B],
+                                clientToken="kept-token")
+        assert len(a.get_resource_shares(resourceOwner="SELF")["resourceShares"]) == 2
+    finally:
+        moved.stop()
+
+
+def test_a_malformed_newer_or_foreign_snapshot_is_refused_and_changes_nothing(tmp_path, monkeypatch):
+    monkeypatch.delenv("RAMD_TEST_BACKEND", raising=False)
+    source = tmp_path / "source"
+    keys = master_key_args(source)
+    ramd_accounts_create(source, account_id=ACCOUNT_A)
+    assert ramd("export", "--data-dir", str(source), *keys, "--output", str(tmp_path / "good.json")).returncode == 0
+    good = json.loads((tmp_path / "good.json").read_text())
+    target = ["--data-dir", str(tmp_path / "target"), *master_key_args(tmp_path / "target")]
+    cases = [
+        ("{not json", "is not JSON"),
+        (json.dumps({**good, "format": "other"}), "not a ramd snapshot"),
+        (json.dumps({**good, "formatVersion": 2}), "format version is 2"),
+        (json.dumps({**good, "schemaVersion": 999}), "schema version 999"),
+        (json.dumps({**good, "tables": {**good["tables"], "nope": []}}), "does not know: \"nope\""),
+        (json.dumps({**good, "tables": {**good["tables"],
+                                        "accounts": [{**good["tables"]["accounts"][0], "extra": 1}]}}), "\"extra\""),
+        (json.dumps({**good, "tables": {**good["tables"],
+                                        "accounts": [{**good["tables"]["accounts"][0], "created_ms": "soon"}]}}),
+         "is not an integer"),
+    ]
+    for text, says in cases:
+        (tmp_path / "bad.json").write_text(text)
+        out = ramd("import", *target, str(tmp_path / "bad.json"))
+        assert out.returncode == 1 and says in out.stderr, (says, out.stderr)
+    # Another store's master key cannot open the secrets: refused too.
+    out = ramd("import", *target, str(tmp_path / "good.json"))
+    assert out.returncode == 1 and "does not open under this master key" in out.stderr
+    # Nothing was written by any of them: the right key imports into the same store.
+    out = ramd("import", "--data-dir", str(tmp_path / "target"), *keys, str(tmp_path / "good.json"))
+    assert out.returncode == 0, out.stderr
