@@ -157,7 +157,10 @@ def test_a_postgres_restart_under_write_load_loses_no_acknowledged_write(replica
         t.start()
     time.sleep(1.0)
     pg_ctl("stop", "-m", "fast", "-w")
-    time.sleep(1.5)
+    # Down for longer than the pool's acquire timeout (2 s): a request waiting for a connection is
+    # answered then, rather than served once PostgreSQL is back (with a shorter outage no request
+    # might fail at all, and the test could not see what a failure looks like).
+    time.sleep(3.0)
     down = len(outcomes)
     pg_ctl("start", "-w", "-l", os.environ["RAMD_TEST_PG_DATA"] + "/../log")
     # The replicas recover by themselves: wait (bounded) for writes to succeed again.
