@@ -22,6 +22,8 @@ pub enum StoreError {
     /// A stored value the store cannot read back (an unknown state), or rows that break an
     /// invariant of the schema.
     Corrupt(String),
+    /// A table or column name given to the snapshot calls that this schema does not have.
+    NotInSchema(String),
     /// The data directory cannot be created.
     Io(std::io::Error),
 }
@@ -33,6 +35,7 @@ impl std::fmt::Display for StoreError {
             StoreError::Conflict(e) => write!(f, "transaction conflict: {e}"),
             StoreError::Other(e) => write!(f, "database error: {e}"),
             StoreError::Corrupt(m) => write!(f, "unreadable stored data: {m}"),
+            StoreError::NotInSchema(m) => write!(f, "not in this schema: {m}"),
             StoreError::Io(e) => write!(f, "store I/O error: {e}"),
         }
     }
@@ -43,7 +46,7 @@ impl std::error::Error for StoreError {
         match self {
             StoreError::Unavailable(e) | StoreError::Conflict(e) | StoreError::Other(e) => Some(e),
             StoreError::Io(e) => Some(e),
-            StoreError::Corrupt(_) => None,
+            StoreError::Corrupt(_) | StoreError::NotInSchema(_) => None,
         }
     }
 }

@@ -55,6 +55,15 @@ impl ReadTx {
             .collect()
     }
 
+    /// Whether `table` (one of [`snapshot_tables`]) has no row, reading at most one.
+    pub async fn table_is_empty(&mut self, table: &str) -> Result<bool, StoreError> {
+        known_table(table)?;
+        let rows = Query::built(format!("SELECT 1 AS one FROM {table} LIMIT 1"), Vec::new())
+            .fetch_all(&mut self.tx)
+            .await?;
+        Ok(rows.is_empty())
+    }
+
     /// Every row of `table` (one of [`snapshot_tables`]), its cells in `columns` order.
     pub async fn table_rows(
         &mut self,
@@ -129,9 +138,7 @@ fn known_table(table: &str) -> Result<(), StoreError> {
     if snapshot_tables().contains(&table) {
         Ok(())
     } else {
-        Err(StoreError::Corrupt(format!(
-            "no table {table:?} in this schema"
-        )))
+        Err(StoreError::NotInSchema(format!("no table {table:?}")))
     }
 }
 
@@ -144,7 +151,7 @@ fn identifier(name: &str) -> Result<(), StoreError> {
     {
         Ok(())
     } else {
-        Err(StoreError::Corrupt(format!(
+        Err(StoreError::NotInSchema(format!(
             "{name:?} is not a column name"
         )))
     }

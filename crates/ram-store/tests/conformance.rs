@@ -1705,6 +1705,12 @@ async fn every_table_moves_row_for_row_into_an_empty_store_of_either_backend() {
             integer: false,
         }];
         assert!(read.table_rows("accounts", &bad).await.is_err());
+        assert!(!read.table_is_empty("resource_shares").await.unwrap());
+        assert!(read.table_is_empty("org_handshakes").await.unwrap());
+        assert!(matches!(
+            read.table_is_empty("nope").await,
+            Err(ram_store::StoreError::NotInSchema(_))
+        ));
         read.commit().await.unwrap();
     }
 }

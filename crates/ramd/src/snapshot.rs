@@ -82,11 +82,12 @@ pub async fn import(
     snapshot: &Value,
 ) -> Result<Imported, String> {
     let tables = check_header(snapshot)?;
+    let schema_tables = snapshot_tables();
     let mut tx = store.begin().await.map_err(|e| e.to_string())?;
     // Every table checked against the store's own columns before a row is written.
     let mut plan: Vec<TablePlan<'_>> = Vec::new();
     for (name, rows) in tables {
-        let Some(table) = snapshot_tables().into_iter().find(|t| t == name) else {
+        let Some(&table) = schema_tables.iter().find(|t| *t == name) else {
             return Err(format!(
                 "the snapshot has a table this ramd does not know: {name:?}"
             ));
@@ -98,14 +99,8 @@ pub async fn import(
         let (columns, cells) = rows_of(table, &known, rows)?;
         plan.push((table, columns, cells));
     }
-    for table in snapshot_tables() {
-        let columns = tx.table_columns(table).await.map_err(|e| e.to_string())?;
-        if !tx
-            .table_rows(table, &columns)
-            .await
-            .map_err(|e| e.to_string())?
-            .is_empty()
-        {
+    for &table in &schema_tables {
+        if !tx.table_is_empty(table).await.map_err(|e| e.to_string())? {
             return Err(format!(
                 "the store is not empty (table {table} has rows): import into a new store"
             ));
@@ -113,7 +108,7 @@ pub async fn import(
     }
     check_sealed(master, &plan)?;
     // In the schema's order, so that rows referred to come first.
-    plan.sort_by_key(|(t, _, _)| snapshot_tables().iter().position(|n| n == t));
+    plan.sort_by_key(|(t, _, _)| schema_tables.iter().position(|n| n == t));
     let total: usize = plan.iter().map(|(_, _, rows)| rows.len()).sum();
     let progress = progress(total as u64, "importing");
     for (table, columns, rows) in &plan {
