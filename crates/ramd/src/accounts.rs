@@ -63,19 +63,9 @@ pub async fn create(
     now_ms: i64,
 ) -> Result<NewCredentials, String> {
     let account_id = account_id.map_or_else(random_account_id, str::to_owned);
-    if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("account id {account_id} is not 12 digits"));
-    }
+    check_account_id(&account_id)?;
     if let Some(arn) = principal_arn {
-        let expected_prefix = format!(":iam::{account_id}:");
-        if !arn.starts_with("arn:")
-            || !arn.contains(&expected_prefix)
-            || !(arn.contains(":user/") || arn.contains(":role/"))
-        {
-            return Err(format!(
-                "{arn} is not an IAM user or role ARN of account {account_id}"
-            ));
-        }
+        check_principal_arn(&account_id, arn)?;
     }
     let credentials = new_credentials(&account_id, principal_arn);
     let run = async {
@@ -93,6 +83,123 @@ pub async fn create(
     };
     run.await.map_err(|e| e.to_string())?;
     Ok(credentials)
+}
+
+pub fn check_account_id(account_id: &str) -> Result<(), String> {
+    if account_id.len() == 12 && account_id.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(format!("account id {account_id:?} is not 12 digits"))
+    }
+}
+
+/// A key may act as an IAM user or role of its own account, nothing else.
+pub fn check_principal_arn(account_id: &str, arn: &str) -> Result<(), String> {
+    let expected_prefix = format!(":iam::{account_id}:");
+    if arn.starts_with("arn:")
+        && arn.contains(&expected_prefix)
+        && (arn.contains(":user/") || arn.contains(":role/"))
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "{arn} is not an IAM user or role ARN of account {account_id}"
+        ))
+    }
+}
+
+/// An access key given in full (a fixture's), rather than made here.
+pub struct GivenKey<'a> {
+    pub access_key_id: &'a str,
+    pub secret_access_key: &'a str,
+    pub principal_arn: Option<&'a str>,
+}
+
+/// What [`ensure`] had to make.
+#[derive(Default)]
+pub struct Ensured {
+    pub account: bool,
+    pub keys: usize,
+}
+
+/// Makes the account and each of `keys` unless they exist; a key that exists must be the same
+/// (account, secret, principal), or nothing is written.
+pub async fn ensure(
+    store: &Store,
+    master: Option<&MasterKey>,
+    account_id: &str,
+    name: Option<&str>,
+    keys: &[GivenKey<'_>],
+    now_ms: i64,
+) -> Result<Ensured, String> {
+    check_account_id(account_id)?;
+    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
+    let mut ensured = Ensured {
+        account: tx
+            .insert_account(&AccountRecord {
+                account_id: account_id.to_owned(),
+                name: name.unwrap_or(account_id).to_owned(),
+                created_ms: now_ms,
+            })
+            .await
+            .map_err(|e| e.to_string())?,
+        keys: 0,
+    };
+    for key in keys {
+        let id = key.access_key_id;
+        if id.len() < 16
+            || id.len() > 128
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
+            return Err(format!(
+                "access key id {id:?} is not 16 to 128 capital letters and digits"
+            ));
+        }
+        if key.secret_access_key.len() < 16 || key.secret_access_key.contains(char::is_whitespace) {
+            return Err(format!(
+                "the secret of access key {id} is not at least 16 characters without spaces"
+            ));
+        }
+        if let Some(arn) = key.principal_arn {
+            check_principal_arn(account_id, arn)?;
+        }
+        let existing = tx.get_access_key(id).await.map_err(|e| e.to_string())?;
+        if let Some(existing) = existing {
+            let secret = if is_sealed(&existing.secret_access_key) {
+                master.and_then(|m| m.open(id, &existing.secret_access_key))
+            } else {
+                Some(existing.secret_access_key.clone())
+            };
+            if existing.account_id != account_id
+                || existing.principal_arn.as_deref() != key.principal_arn
+                || secret.as_deref() != Some(key.secret_access_key)
+            {
+                return Err(format!(
+                    "access key {id} exists already, for another account, principal or secret"
+                ));
+            }
+            continue;
+        }
+        let Some(master) = master else {
+            return Err(format!(
+                "access key {id}: keys are stored sealed, and no master key is in use"
+            ));
+        };
+        let credentials = NewCredentials {
+            account_id: account_id.to_owned(),
+            access_key_id: id.to_owned(),
+            secret_access_key: key.secret_access_key.to_owned(),
+            principal_arn: key.principal_arn.map(str::to_owned),
+        };
+        tx.insert_access_key(&sealed_record(master, &credentials, now_ms))
+            .await
+            .map_err(|e| e.to_string())?;
+        ensured.keys += 1;
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(ensured)
 }
 
 fn new_credentials(account_id: &str, principal_arn: Option<&str>) -> NewCredentials {

@@ -12,6 +12,7 @@ pub mod logging;
 pub mod metrics;
 pub mod ram_api;
 pub mod secrets;
+pub mod seed;
 pub mod server;
 pub mod snapshot;
 pub mod throttle;

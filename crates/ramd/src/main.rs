@@ -211,6 +211,9 @@ struct ServeArgs {
     /// Bytes of one request's line and headers (more: 431; at least 8192).
     #[arg(long, env = "RAMD_MAX_HEAD_BYTES", default_value_t = Limits::default().max_head_bytes)]
     max_head_bytes: usize,
+    /// Load this fixture (YAML or JSON, as `ramd seed` takes it) before serving.
+    #[arg(long, env = "RAMD_SEED")]
+    seed: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -233,6 +236,15 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
         /// The snapshot file.
+        file: PathBuf,
+    },
+    /// Load a fixture (YAML or JSON): accounts with fixed access keys, the organization tree,
+    /// permissions, shares with their resources, principals and tags, invitations accepted or
+    /// pending. What exists is kept, so running it again changes nothing. Prints what it made.
+    Seed {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The fixture file.
         file: PathBuf,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -400,6 +412,25 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Seed { store, file } => {
+            let fixture = read_fixture(&file)?;
+            let db = store.open().await?;
+            let master = store.master_key(&db).await?;
+            let ram = Ram::new(
+                db.clone(),
+                Config::default(),
+                Arc::new(SystemClock),
+                Arc::new(RandomIds),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let report = ramd::seed::seed(&ram, &db, Some(&master), &fixture, SystemClock.now_ms())
+                .await
+                .map_err(|e| format!("{}: {e}", file.display()));
+            db.close().await;
+            println!("{}", serde_json::json!({ "made": report? }));
+            Ok(())
+        }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "ramd", &mut std::io::stdout());
             Ok(())
@@ -427,6 +458,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             body_timeout_seconds,
             max_headers,
             max_head_bytes,
+            seed,
         }) => {
             if auth == Auth::Trust && !listen.ip().is_loopback() && !allow_remote_trust {
                 return Err(format!(
@@ -434,18 +466,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                 ));
             }
             let db = store.open().await?;
-            let mode = match auth {
-                Auth::Sigv4 => {
-                    let master = store.master_key(&db).await?;
-                    bootstrap(&db, &master, &store.data_dir).await?;
-                    AuthMode::Sigv4 { master }
-                }
-                Auth::Trust => {
-                    tracing::warn!(
-                        "trust mode: request signatures are NOT checked; use only for local testing"
-                    );
-                    AuthMode::Trust { default_account }
-                }
+            let fixture = seed.as_deref().map(read_fixture).transpose()?;
+            let master = if auth == Auth::Sigv4 || fixture.is_some() {
+                Some(store.master_key(&db).await?)
+            } else {
+                None
             };
             let mut limits = ram_domain::Quotas::default();
             for q in &quotas {
@@ -466,6 +491,22 @@ async fn run(cli: Cli) -> Result<(), String> {
             )
             .await
             .map_err(|e| e.to_string())?;
+            if let (Some(fixture), Some(path)) = (&fixture, &seed) {
+                let report =
+                    ramd::seed::seed(&ram, &db, master.as_deref(), fixture, SystemClock.now_ms())
+                        .await
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                tracing::info!(fixture = %path.display(), made = %serde_json::json!(report), "seeded");
+            }
+            let mode = if let (Auth::Sigv4, Some(master)) = (auth, master) {
+                bootstrap(&db, &master, &store.data_dir).await?;
+                AuthMode::Sigv4 { master }
+            } else {
+                tracing::warn!(
+                    "trust mode: request signatures are NOT checked; use only for local testing"
+                );
+                AuthMode::Trust { default_account }
+            };
             let throttling = match throttle {
                 ThrottleMode::Auto => auth == Auth::Sigv4,
                 ThrottleMode::On => true,
@@ -669,6 +710,12 @@ async fn keys(command: KeysCommand) -> Result<(), String> {
 
 /// On first start with an empty store, creates one account and writes its credentials to the
 /// data directory in AWS shared-credentials format.
+fn read_fixture(path: &std::path::Path) -> Result<ramd::seed::Fixture, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    ramd::seed::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 async fn bootstrap(
     db: &Store,
     master: &MasterKey,
