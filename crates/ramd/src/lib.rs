@@ -8,6 +8,7 @@ pub mod config_file;
 pub mod connections;
 pub mod extensions;
 pub mod global_services;
+pub mod in_process;
 pub mod logging;
 pub mod metrics;
 pub mod ram_api;

@@ -6,10 +6,8 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use indicatif::ProgressBar;
 use ram_domain::{Caller, Ram};
-use ram_model::organizations::{self as org, Operation as OrgOp};
-use ram_model::validate::Rules;
+use ram_model::organizations::Operation as OrgOp;
 use ram_model::{ApiError, ErrorCode, Operation};
-use ram_protocol::{json11, rest_json};
 use ram_store::Store;
 use serde_json::{Value, json};
 use serde_saphyr::Spanned;
@@ -19,6 +17,7 @@ use super::{
     SeedError, ShareSpec, UnitSpec,
 };
 use crate::accounts::{self, GivenKey};
+use crate::in_process::{InProcess, Op, text};
 use crate::secrets::MasterKey;
 
 /// What a run made: all zero when the world was there already.
@@ -49,7 +48,7 @@ pub async fn seed(
     now_ms: i64,
 ) -> Result<Report, SeedError> {
     let mut seeder = Seeder {
-        ram,
+        calls: InProcess { ram },
         region: fixture.region().to_owned(),
         report: Report::default(),
         units: HashMap::new(),
@@ -76,7 +75,7 @@ pub async fn seed(
 }
 
 struct Seeder<'a> {
-    ram: &'a Ram,
+    calls: InProcess<'a>,
     region: String,
     report: Report,
     /// The fixture organization's OUs: path of names from the root → ARN.
@@ -89,52 +88,7 @@ fn account_id<T>(at: &Spanned<T>, field: &str, id: &str) -> Result<(), SeedError
     accounts::check_account_id(id).map_err(|m| SeedError::at(at, field, m))
 }
 
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_owned()
-}
-
 impl Seeder<'_> {
-    async fn ram_op(
-        &self,
-        caller: &Caller,
-        op: Operation,
-        body: &Value,
-    ) -> Result<Value, ApiError> {
-        let input = rest_json::decode(op, None, body.to_string().as_bytes())?;
-        let output = self.ram.execute(caller, op, &input).await?;
-        Ok(serde_json::from_slice(&output.0).unwrap_or(Value::Null))
-    }
-
-    async fn org_op(&self, caller: &Caller, op: OrgOp, body: &Value) -> Result<Value, ApiError> {
-        let rules = Rules::uniform(org::SHAPES, ErrorCode::InvalidInputException);
-        let input = json11::decode(&rules, op.input(), body.to_string().as_bytes())?;
-        let output = self.ram.organizations().execute(caller, op, &input).await?;
-        Ok(serde_json::from_slice(&output.0).unwrap_or(Value::Null))
-    }
-
-    /// Every item of a listing, page after page. RAM names its token `nextToken`,
-    /// Organizations `NextToken`.
-    async fn all(
-        &self,
-        caller: &Caller,
-        op: Op,
-        mut body: Value,
-        items: &str,
-    ) -> Result<Vec<Value>, ApiError> {
-        let mut out = Vec::new();
-        loop {
-            let (page, token) = match op {
-                Op::Ram(op) => (self.ram_op(caller, op, &body).await?, "nextToken"),
-                Op::Org(op) => (self.org_op(caller, op, &body).await?, "NextToken"),
-            };
-            out.extend(page[items].as_array().cloned().unwrap_or_default());
-            match page.get(token).and_then(Value::as_str) {
-                Some(next) => body[token] = json!(next),
-                None => return Ok(out),
-            }
-        }
-    }
-
     fn caller(&self, account: &str, region: Option<&str>) -> Caller {
         Caller::root(account, region.unwrap_or(&self.region))
     }
@@ -182,7 +136,8 @@ impl Seeder<'_> {
             SeedError::at(organization, "organization", format!("{what}: {e}"))
         };
         let described = self
-            .org_op(&management, OrgOp::DescribeOrganization, &json!({}))
+            .calls
+            .org(&management, OrgOp::DescribeOrganization, &json!({}))
             .await;
         let org = match described {
             Ok(v) => {
@@ -205,7 +160,8 @@ impl Seeder<'_> {
                     body["FeatureSet"] = json!(features.value);
                 }
                 let made = self
-                    .org_op(&management, OrgOp::CreateOrganization, &body)
+                    .calls
+                    .org(&management, OrgOp::CreateOrganization, &body)
                     .await
                     .map_err(|e| match &spec.feature_set {
                         Some(f) => SeedError::at(
@@ -222,6 +178,7 @@ impl Seeder<'_> {
         };
         let org_id = text(&org["Id"]);
         let roots = self
+            .calls
             .all(&management, Op::Org(OrgOp::ListRoots), json!({}), "Roots")
             .await
             .map_err(|e| fail("ListRoots", e))?;
@@ -298,13 +255,14 @@ impl Seeder<'_> {
             self.progress.inc(1);
         }
         if spec.enable_sharing.unwrap_or(true) {
-            self.ram_op(
-                &management,
-                Operation::EnableSharingWithAwsOrganization,
-                &json!({}),
-            )
-            .await
-            .map_err(|e| fail("EnableSharingWithAwsOrganization", e))?;
+            self.calls
+                .ram(
+                    &management,
+                    Operation::EnableSharingWithAwsOrganization,
+                    &json!({}),
+                )
+                .await
+                .map_err(|e| fail("EnableSharingWithAwsOrganization", e))?;
         }
         Ok(())
     }
@@ -317,6 +275,7 @@ impl Seeder<'_> {
         name: &str,
     ) -> Result<(String, String), ApiError> {
         let existing = self
+            .calls
             .all(
                 management,
                 Op::Org(OrgOp::ListOrganizationalUnitsForParent),
@@ -328,12 +287,13 @@ impl Seeder<'_> {
             unit
         } else {
             self.report.units += 1;
-            self.org_op(
-                management,
-                OrgOp::CreateOrganizationalUnit,
-                &json!({ "ParentId": parent, "Name": name }),
-            )
-            .await?["OrganizationalUnit"]
+            self.calls
+                .org(
+                    management,
+                    OrgOp::CreateOrganizationalUnit,
+                    &json!({ "ParentId": parent, "Name": name }),
+                )
+                .await?["OrganizationalUnit"]
                 .clone()
         };
         Ok((text(&unit["Id"]), text(&unit["Arn"])))
@@ -350,7 +310,8 @@ impl Seeder<'_> {
         if account != management.account_id {
             let me = self.caller(account, None);
             match self
-                .org_op(&me, OrgOp::DescribeOrganization, &json!({}))
+                .calls
+                .org(&me, OrgOp::DescribeOrganization, &json!({}))
                 .await
             {
                 Ok(v) if v["Organization"]["Id"] == org_id => {}
@@ -370,6 +331,7 @@ impl Seeder<'_> {
             }
         }
         let parents = self
+            .calls
             .all(
                 management,
                 Op::Org(OrgOp::ListParents),
@@ -380,7 +342,7 @@ impl Seeder<'_> {
             .map_err(|e| format!("ListParents: {e}"))?;
         let current = parents.first().map(|p| text(&p["Id"])).unwrap_or_default();
         if current != parent {
-            self.org_op(
+            self.calls.org(
                 management,
                 OrgOp::MoveAccount,
                 &json!({ "AccountId": account, "SourceParentId": current, "DestinationParentId": parent }),
@@ -396,6 +358,7 @@ impl Seeder<'_> {
     /// again.
     async fn join(&self, management: &Caller, me: &Caller, org_id: &str) -> Result<(), ApiError> {
         let open = self
+            .calls
             .all(
                 me,
                 Op::Org(OrgOp::ListHandshakesForAccount),
@@ -416,7 +379,8 @@ impl Seeder<'_> {
             Some(h) => text(&h["Id"]),
             None => text(
                 &self
-                    .org_op(
+                    .calls
+                    .org(
                         management,
                         OrgOp::InviteAccountToOrganization,
                         &json!({ "Target": { "Id": me.account_id, "Type": "ACCOUNT" } }),
@@ -424,12 +388,13 @@ impl Seeder<'_> {
                     .await?["Handshake"]["Id"],
             ),
         };
-        self.org_op(
-            me,
-            OrgOp::AcceptHandshake,
-            &json!({ "HandshakeId": handshake }),
-        )
-        .await?;
+        self.calls
+            .org(
+                me,
+                OrgOp::AcceptHandshake,
+                &json!({ "HandshakeId": handshake }),
+            )
+            .await?;
         Ok(())
     }
 
@@ -444,6 +409,7 @@ impl Seeder<'_> {
         let fail =
             |what: &str, e: ApiError| SeedError::at(permission, field, format!("{what}: {e}"));
         let existing = self
+            .calls
             .all(
                 &owner,
                 Op::Ram(Operation::ListPermissions),
@@ -465,7 +431,8 @@ impl Seeder<'_> {
             if !spec.tags.is_empty() {
                 body["tags"] = tags(spec.tags.iter());
             }
-            self.ram_op(&owner, Operation::CreatePermission, &body)
+            self.calls
+                .ram(&owner, Operation::CreatePermission, &body)
                 .await
                 .map_err(|e| fail("CreatePermission", e))?;
             self.report.permissions += 1;
@@ -487,7 +454,8 @@ impl Seeder<'_> {
             let principal = match &p.value {
                 PrincipalSpec::Plain(s) if s == "organization" => {
                     let v = self
-                        .org_op(&owner, OrgOp::DescribeOrganization, &json!({}))
+                        .calls
+                        .org(&owner, OrgOp::DescribeOrganization, &json!({}))
                         .await
                         .map_err(|e| {
                             SeedError::at(
@@ -518,7 +486,7 @@ impl Seeder<'_> {
         }
         let permissions = self.permission_arns(&owner, spec, field).await?;
 
-        let found = self
+        let found = self.calls
             .all(
                 &owner,
                 Op::Ram(Operation::GetResourceShares),
@@ -560,7 +528,8 @@ impl Seeder<'_> {
                 body["allowExternalPrincipals"] = json!(allow);
             }
             let made = self
-                .ram_op(&owner, Operation::CreateResourceShare, &body)
+                .calls
+                .ram(&owner, Operation::CreateResourceShare, &body)
                 .await
                 .map_err(|e| fail("CreateResourceShare", e))?;
             self.report.shares += 1;
@@ -570,6 +539,7 @@ impl Seeder<'_> {
         for account in to_accept {
             let receiver = self.caller(&account, Some(&owner.region));
             let invitations = self
+                .calls
                 .all(
                     &receiver,
                     Op::Ram(Operation::GetResourceShareInvitations),
@@ -583,7 +553,7 @@ impl Seeder<'_> {
                 .iter()
                 .find(|i| i["status"] == "PENDING" && i["receiverAccountId"] == account.as_str())
             {
-                self.ram_op(
+                self.calls.ram(
                     &receiver,
                     Operation::AcceptResourceShareInvitation,
                     &json!({ "resourceShareInvitationArn": pending["resourceShareInvitationArn"] }),
@@ -615,16 +585,17 @@ impl Seeder<'_> {
             }
             if known.is_none() {
                 known = Some(
-                    self.all(
-                        owner,
-                        Op::Ram(Operation::ListPermissions),
-                        json!({ "permissionType": "ALL" }),
-                        "permissions",
-                    )
-                    .await
-                    .map_err(|e| {
-                        SeedError::at(p, &permission_field, format!("ListPermissions: {e}"))
-                    })?,
+                    self.calls
+                        .all(
+                            owner,
+                            Op::Ram(Operation::ListPermissions),
+                            json!({ "permissionType": "ALL" }),
+                            "permissions",
+                        )
+                        .await
+                        .map_err(|e| {
+                            SeedError::at(p, &permission_field, format!("ListPermissions: {e}"))
+                        })?,
                 );
             }
             let arn = known
@@ -663,18 +634,20 @@ impl Seeder<'_> {
         if let Some(allow) = spec.allow_external_principals
             && existing["allowExternalPrincipals"].as_bool() != Some(allow)
         {
-            self.ram_op(
-                owner,
-                Operation::UpdateResourceShare,
-                &json!({ "resourceShareArn": arn, "allowExternalPrincipals": allow }),
-            )
-            .await
-            .map_err(|e| fail("UpdateResourceShare", e))?;
+            self.calls
+                .ram(
+                    owner,
+                    Operation::UpdateResourceShare,
+                    &json!({ "resourceShareArn": arn, "allowExternalPrincipals": allow }),
+                )
+                .await
+                .map_err(|e| fail("UpdateResourceShare", e))?;
             self.report.share_updates += 1;
         }
         let mut associated = BTreeSet::new();
         for kind in ["RESOURCE", "PRINCIPAL"] {
             let associations = self
+                .calls
                 .all(
                     owner,
                     Op::Ram(Operation::GetResourceShareAssociations),
@@ -701,7 +674,7 @@ impl Seeder<'_> {
             .filter(|p| !associated.contains(*p))
             .collect();
         if !resources.is_empty() || !new_principals.is_empty() {
-            self.ram_op(
+            self.calls.ram(
                 owner,
                 Operation::AssociateResourceShare,
                 &json!({ "resourceShareArn": arn, "resourceArns": resources, "principals": new_principals }),
@@ -717,16 +690,18 @@ impl Seeder<'_> {
         };
         let missing: Vec<_> = spec.tags.iter().filter(|(k, v)| !has_tag(k, v)).collect();
         if !missing.is_empty() {
-            self.ram_op(
-                owner,
-                Operation::TagResource,
-                &json!({ "resourceShareArn": arn, "tags": tags(missing.iter().copied()) }),
-            )
-            .await
-            .map_err(|e| fail("TagResource", e))?;
+            self.calls
+                .ram(
+                    owner,
+                    Operation::TagResource,
+                    &json!({ "resourceShareArn": arn, "tags": tags(missing.iter().copied()) }),
+                )
+                .await
+                .map_err(|e| fail("TagResource", e))?;
             self.report.tags += missing.len();
         }
         let attached = self
+            .calls
             .all(
                 owner,
                 Op::Ram(Operation::ListResourceSharePermissions),
@@ -740,7 +715,8 @@ impl Seeder<'_> {
                 continue;
             }
             let described = self
-                .ram_op(
+                .calls
+                .ram(
                     owner,
                     Operation::GetPermission,
                     &json!({ "permissionArn": permission }),
@@ -750,7 +726,7 @@ impl Seeder<'_> {
             let resource_type = &described["permission"]["resourceType"];
             // Another permission for the same resource type gives way to this one.
             let replace = attached.iter().any(|a| &a["resourceType"] == resource_type);
-            self.ram_op(
+            self.calls.ram(
                 owner,
                 Operation::AssociateResourceSharePermission,
                 &json!({ "resourceShareArn": arn, "permissionArn": permission, "replace": replace }),
@@ -761,12 +737,6 @@ impl Seeder<'_> {
         }
         Ok(())
     }
-}
-
-#[derive(Clone, Copy)]
-enum Op {
-    Ram(Operation),
-    Org(OrgOp),
 }
 
 fn tags<'a>(tags: impl Iterator<Item = (&'a String, &'a String)>) -> Value {
