@@ -136,7 +136,7 @@ fn store_failure(e: StoreError) -> ApiError {
 }
 
 /// Trust mode creates accounts on first use; the common case (it exists) only reads.
-async fn ensure_account(store: &Store, account: &str) -> Result<(), ApiError> {
+pub(crate) async fn ensure_account(store: &Store, account: &str) -> Result<(), ApiError> {
     let mut tx = store.read().await.map_err(store_failure)?;
     let exists = tx
         .get_account(account)

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod config_file;
 pub mod connections;
+pub mod console;
 pub mod extensions;
 pub mod global_services;
 pub mod in_process;

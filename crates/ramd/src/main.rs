@@ -211,6 +211,10 @@ struct ServeArgs {
     /// Bytes of one request's line and headers (more: 431; at least 8192).
     #[arg(long, env = "RAMD_MAX_HEAD_BYTES", default_value_t = Limits::default().max_head_bytes)]
     max_head_bytes: usize,
+    /// Serve the web console at /console (sign in with an access key pair, or an account id in
+    /// trust mode).
+    #[arg(long, env = "RAMD_CONSOLE", default_value_t = true, action = clap::ArgAction::Set)]
+    console: bool,
     /// Load this fixture (YAML or JSON, as `ramd seed` takes it) before serving.
     #[arg(long, env = "RAMD_SEED")]
     seed: Option<PathBuf>,
@@ -458,6 +462,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             body_timeout_seconds,
             max_headers,
             max_head_bytes,
+            console,
             seed,
         }) => {
             if auth == Auth::Trust && !listen.ip().is_loopback() && !allow_remote_trust {
@@ -541,6 +546,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 throttle,
                 body_timeout: Duration::from_secs(body_timeout_seconds),
                 admin: admin.clone(),
+                console: console.then(Default::default),
             };
             let app = router(state.clone());
             let limits = Limits {

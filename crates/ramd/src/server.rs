@@ -44,6 +44,8 @@ pub struct AppState {
     pub body_timeout: Duration,
     /// The operator's endpoints (`/health`, `/ready`, `/metrics`): where, and whether draining.
     pub admin: Arc<crate::admin::Admin>,
+    /// The web console at `/console`, unless it is turned off.
+    pub console: Option<Arc<crate::console::Console>>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -135,6 +137,11 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
         crate::admin::on_main_port(&state, request.method(), request.uri().path())
     {
         return crate::admin::answer(&state, endpoint).await;
+    }
+    if let Some(console) = &state.console
+        && crate::console::is_console_path(request.uri().path())
+    {
+        return crate::console::serve(&state, console, request).await;
     }
     let _in_flight = InFlight::enter();
     let request_id = uuid::Uuid::new_v4().to_string();

@@ -98,6 +98,7 @@ async fn state(dir: &tempfile::TempDir) -> AppState {
         throttle: None,
         body_timeout: std::time::Duration::from_secs(30),
         admin: std::sync::Arc::default(),
+        console: None,
     }
 }
 

@@ -27,6 +27,7 @@ async fn serve(h: &Harness) -> std::net::SocketAddr {
         throttle: None,
         body_timeout: Duration::from_millis(500),
         admin: std::sync::Arc::default(),
+        console: None,
     });
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -306,6 +306,7 @@ async fn build(
         throttle,
         body_timeout: std::time::Duration::from_secs(30),
         admin: std::sync::Arc::default(),
+        console: None,
     });
     (ram, router)
 }
