@@ -99,6 +99,28 @@ enum Engine {
     Postgres(Arc<postgres::Engine>),
 }
 
+/// Held while a fixture is applied ([`Store::seeding`]); dropping it lets the next one go.
+pub struct SeedingLock {
+    _held: Held,
+}
+
+enum Held {
+    /// Unlocked when the file is closed.
+    File { _file: std::fs::File },
+    /// Closed rather than pooled, ending the session and its lock.
+    Connection(Option<sqlx::pool::PoolConnection<sqlx::Postgres>>),
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Held::Connection(conn) = self
+            && let Some(conn) = conn.take()
+        {
+            drop(conn.detach());
+        }
+    }
+}
+
 /// What [`Store::sizes`] counts.
 #[derive(Debug, Clone, Default)]
 pub struct StoreSizes {
@@ -202,6 +224,36 @@ impl Store {
     pub async fn open_dir_with(dir: &Path, options: StoreOptions) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(StoreError::Io)?;
         Store::open_with(&dir.join("ramd.sqlite3").display().to_string(), options).await
+    }
+
+    /// Waits until no other process seeding this store (`ramd seed`, replicas started with
+    /// `--seed`) holds the seeding lock, and holds it until the guard is dropped, so that
+    /// fixtures, which check what exists and then make what is missing over many transactions,
+    /// are applied one at a time. PostgreSQL: a session advisory lock (on every replica);
+    /// SQLite: an exclusive lock on a file beside the database.
+    pub async fn seeding(&self) -> Result<SeedingLock, StoreError> {
+        let held = match &self.engine {
+            Engine::Sqlite(e) => {
+                let mut path = e.path().as_os_str().to_owned();
+                path.push(".seed-lock");
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&path)
+                    .map_err(StoreError::Io)?;
+                let file = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+                    .await
+                    .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
+                    .map_err(StoreError::Io)?;
+                Held::File { _file: file }
+            }
+            Engine::Postgres(e) => {
+                let conn = e.exclusive(postgres::SEEDING_LOCK).await?;
+                Held::Connection(Some(conn))
+            }
+        };
+        Ok(SeedingLock { _held: held })
     }
 
     /// The newest schema migration applied to the database.

@@ -30,7 +30,7 @@ pub use associations::association_key;
 pub use customer_permissions::{
     NewPermission, PermissionRecord, PermissionVersionRecord, WorkRecord,
 };
-pub use db::{Backend, ReadTx, Store, StoreError, StoreOptions, StoreSizes, WriteTx};
+pub use db::{Backend, ReadTx, SeedingLock, Store, StoreError, StoreOptions, StoreSizes, WriteTx};
 pub use engine::DbError;
 pub use iam::{DeletionTaskRecord, RoleRecord};
 pub use migrations::SCHEMA_VERSION;

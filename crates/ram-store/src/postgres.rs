@@ -23,7 +23,9 @@ const CONNECTIONS: u32 = 16;
 
 /// The key of the database-wide writers' lock (any fixed number no account's `hashtext` lock
 /// shares: those are a one-argument key space, this is the two-argument one).
-const WRITERS_LOCK: (i32, i32) = (0x7261_6d64, 1);
+pub(crate) const WRITERS_LOCK: (i32, i32) = (0x7261_6d64, 1);
+/// The key of the lock `Store::seeding` holds.
+pub(crate) const SEEDING_LOCK: (i32, i32) = (0x7261_6d64, 2);
 
 tokio::task_local! {
     static ALONE: ();
@@ -89,6 +91,21 @@ impl Engine {
             .await?;
         lease.open = true;
         Ok(lease)
+    }
+
+    /// A connection holding the database-wide lock `key` (of the two-argument key space) until
+    /// it is dropped: it is closed then, not pooled, so the session's lock ends with it.
+    pub(crate) async fn exclusive(
+        &self,
+        key: (i32, i32),
+    ) -> Result<PoolConnection<Postgres>, DbError> {
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("SELECT pg_advisory_lock($1, $2)")
+            .bind(key.0)
+            .bind(key.1)
+            .execute(&mut *conn)
+            .await?;
+        Ok(conn)
     }
 
     async fn lease(&self) -> Result<Lease, DbError> {

@@ -96,6 +96,11 @@ fn open_connection(path: &Path) -> Result<Connection, DbError> {
 }
 
 impl Engine {
+    /// The database file's path (a lock file beside it serializes seeding processes).
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
     pub(crate) fn open(path: &Path, durability: Durability) -> Result<Arc<Engine>, DbError> {
         let writer = open_connection(path)?;
         // Checkpoints run between batches, from the sync task (`Engine::checkpoint`).

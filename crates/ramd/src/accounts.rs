@@ -122,8 +122,14 @@ pub struct Ensured {
     pub keys: usize,
 }
 
-/// Makes the account and each of `keys` unless they exist; a key that exists must be the same
-/// (account, secret, principal), or nothing is written.
+/// Why [`ensure`] wrote nothing: the key it is about (its index in `keys`), and what is wrong.
+pub struct EnsureError {
+    pub key: Option<usize>,
+    pub message: String,
+}
+
+/// Makes the account and each of `keys` unless they exist, in one transaction; a key that exists
+/// must be the same (account, secret, principal), or nothing is written.
 pub async fn ensure(
     store: &Store,
     master: Option<&MasterKey>,
@@ -131,9 +137,10 @@ pub async fn ensure(
     name: Option<&str>,
     keys: &[GivenKey<'_>],
     now_ms: i64,
-) -> Result<Ensured, String> {
-    check_account_id(account_id)?;
-    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
+) -> Result<Ensured, EnsureError> {
+    let whole = |message: String| EnsureError { key: None, message };
+    check_account_id(account_id).map_err(whole)?;
+    let mut tx = store.begin().await.map_err(|e| whole(e.to_string()))?;
     let mut ensured = Ensured {
         account: tx
             .insert_account(&AccountRecord {
@@ -142,64 +149,80 @@ pub async fn ensure(
                 created_ms: now_ms,
             })
             .await
-            .map_err(|e| e.to_string())?,
+            .map_err(|e| whole(e.to_string()))?,
         keys: 0,
     };
-    for key in keys {
-        let id = key.access_key_id;
-        if id.len() < 16
-            || id.len() > 128
-            || !id
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    for (n, key) in keys.iter().enumerate() {
+        let made = ensure_key(&mut tx, master, account_id, key, now_ms)
+            .await
+            .map_err(|message| EnsureError {
+                key: Some(n),
+                message,
+            })?;
+        ensured.keys += usize::from(made);
+    }
+    tx.commit().await.map_err(|e| whole(e.to_string()))?;
+    Ok(ensured)
+}
+
+/// One given key, inserted unless the same key exists; whether it was inserted.
+async fn ensure_key(
+    tx: &mut ram_store::WriteTx,
+    master: Option<&MasterKey>,
+    account_id: &str,
+    key: &GivenKey<'_>,
+    now_ms: i64,
+) -> Result<bool, String> {
+    let id = key.access_key_id;
+    if id.len() < 16
+        || id.len() > 128
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        return Err(format!(
+            "access key id {id:?} is not 16 to 128 capital letters and digits"
+        ));
+    }
+    if key.secret_access_key.len() < 16 || key.secret_access_key.contains(char::is_whitespace) {
+        return Err(format!(
+            "the secret of access key {id} is not at least 16 characters without spaces"
+        ));
+    }
+    if let Some(arn) = key.principal_arn {
+        check_principal_arn(account_id, arn)?;
+    }
+    if let Some(existing) = tx.get_access_key(id).await.map_err(|e| e.to_string())? {
+        let secret = if is_sealed(&existing.secret_access_key) {
+            master.and_then(|m| m.open(id, &existing.secret_access_key))
+        } else {
+            Some(existing.secret_access_key.clone())
+        };
+        if existing.account_id != account_id
+            || existing.principal_arn.as_deref() != key.principal_arn
+            || secret.as_deref() != Some(key.secret_access_key)
         {
             return Err(format!(
-                "access key id {id:?} is not 16 to 128 capital letters and digits"
+                "access key {id} exists already, for another account, principal or secret"
             ));
         }
-        if key.secret_access_key.len() < 16 || key.secret_access_key.contains(char::is_whitespace) {
-            return Err(format!(
-                "the secret of access key {id} is not at least 16 characters without spaces"
-            ));
-        }
-        if let Some(arn) = key.principal_arn {
-            check_principal_arn(account_id, arn)?;
-        }
-        let existing = tx.get_access_key(id).await.map_err(|e| e.to_string())?;
-        if let Some(existing) = existing {
-            let secret = if is_sealed(&existing.secret_access_key) {
-                master.and_then(|m| m.open(id, &existing.secret_access_key))
-            } else {
-                Some(existing.secret_access_key.clone())
-            };
-            if existing.account_id != account_id
-                || existing.principal_arn.as_deref() != key.principal_arn
-                || secret.as_deref() != Some(key.secret_access_key)
-            {
-                return Err(format!(
-                    "access key {id} exists already, for another account, principal or secret"
-                ));
-            }
-            continue;
-        }
-        let Some(master) = master else {
-            return Err(format!(
-                "access key {id}: keys are stored sealed, and no master key is in use"
-            ));
-        };
-        let credentials = NewCredentials {
-            account_id: account_id.to_owned(),
-            access_key_id: id.to_owned(),
-            secret_access_key: key.secret_access_key.to_owned(),
-            principal_arn: key.principal_arn.map(str::to_owned),
-        };
-        tx.insert_access_key(&sealed_record(master, &credentials, now_ms))
-            .await
-            .map_err(|e| e.to_string())?;
-        ensured.keys += 1;
+        return Ok(false);
     }
-    tx.commit().await.map_err(|e| e.to_string())?;
-    Ok(ensured)
+    let Some(master) = master else {
+        return Err(format!(
+            "access key {id}: keys are stored sealed, and no master key is in use"
+        ));
+    };
+    let credentials = NewCredentials {
+        account_id: account_id.to_owned(),
+        access_key_id: id.to_owned(),
+        secret_access_key: key.secret_access_key.to_owned(),
+        principal_arn: key.principal_arn.map(str::to_owned),
+    };
+    tx.insert_access_key(&sealed_record(master, &credentials, now_ms))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(true)
 }
 
 fn new_credentials(account_id: &str, principal_arn: Option<&str>) -> NewCredentials {

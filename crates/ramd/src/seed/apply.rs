@@ -47,6 +47,13 @@ pub async fn seed(
     fixture: &Fixture,
     now_ms: i64,
 ) -> Result<Report, SeedError> {
+    // Another process seeding the same store (replicas started with --seed) waits here: each
+    // step checks, then makes, so two runs at once could both make the same thing.
+    let _lock = store.seeding().await.map_err(|e| SeedError {
+        line: None,
+        field: "store".into(),
+        message: e.to_string(),
+    })?;
     let mut seeder = Seeder {
         calls: InProcess { ram },
         region: fixture.region().to_owned(),
@@ -83,11 +90,6 @@ struct Seeder<'a> {
     progress: ProgressBar,
 }
 
-/// An account id of the fixture, checked.
-fn account_id<T>(at: &Spanned<T>, field: &str, id: &str) -> Result<(), SeedError> {
-    accounts::check_account_id(id).map_err(|m| SeedError::at(at, field, m))
-}
-
 impl Seeder<'_> {
     fn caller(&self, account: &str, region: Option<&str>) -> Caller {
         Caller::root(account, region.unwrap_or(&self.region))
@@ -103,22 +105,27 @@ impl Seeder<'_> {
     ) -> Result<(), SeedError> {
         let spec = &account.value;
         let id = &spec.id.value;
-        let made = accounts::ensure(store, master, id, spec.name.as_deref(), &[], now_ms)
+        let keys: Vec<GivenKey<'_>> = spec
+            .access_keys
+            .iter()
+            .map(|k| GivenKey {
+                access_key_id: &k.value.access_key_id,
+                secret_access_key: &k.value.secret_access_key,
+                principal_arn: k.value.principal_arn.as_deref(),
+            })
+            .collect();
+        let made = accounts::ensure(store, master, id, spec.name.as_deref(), &keys, now_ms)
             .await
-            .map_err(|m| SeedError::at(&spec.id, format!("{field}.id"), m))?;
+            .map_err(|e| match e.key {
+                Some(j) => SeedError::at(
+                    &spec.access_keys[j],
+                    format!("{field}.accessKeys[{j}]"),
+                    e.message,
+                ),
+                None => SeedError::at(&spec.id, format!("{field}.id"), e.message),
+            })?;
         self.report.accounts += usize::from(made.account);
-        // One key at a time, so that an error names the key's line.
-        for (j, key) in spec.access_keys.iter().enumerate() {
-            let given = GivenKey {
-                access_key_id: &key.value.access_key_id,
-                secret_access_key: &key.value.secret_access_key,
-                principal_arn: key.value.principal_arn.as_deref(),
-            };
-            let made = accounts::ensure(store, master, id, None, &[given], now_ms)
-                .await
-                .map_err(|m| SeedError::at(key, format!("{field}.accessKeys[{j}]"), m))?;
-            self.report.access_keys += made.keys;
-        }
+        self.report.access_keys += made.keys;
         self.progress.inc(1);
         Ok(())
     }
@@ -130,7 +137,6 @@ impl Seeder<'_> {
         let spec = &organization.value;
         let field = "organization.managementAccount";
         let management_id = &spec.management_account.value;
-        account_id(&spec.management_account, field, management_id)?;
         let management = self.caller(management_id, None);
         let fail = |what: &str, e: ApiError| {
             SeedError::at(organization, "organization", format!("{what}: {e}"))
@@ -185,8 +191,6 @@ impl Seeder<'_> {
         let root = roots.first().map(|r| text(&r["Id"])).unwrap_or_default();
         self.progress.inc(1);
 
-        // Each account in one place of the tree, or a second run would move it back and forth.
-        let mut placed: HashMap<&str, u64> = HashMap::new();
         let mut members: Vec<(&Spanned<String>, String, String)> = Vec::new();
         for (i, a) in spec.accounts.iter().enumerate() {
             members.push((a, root.clone(), format!("organization.accounts[{i}]")));
@@ -212,13 +216,6 @@ impl Seeder<'_> {
             } else {
                 format!("{parent_path}/{}", name.value)
             };
-            if self.units.contains_key(&path) {
-                return Err(SeedError::at(
-                    name,
-                    format!("{unit_field}.name"),
-                    format!("the unit {path} is given twice"),
-                ));
-            }
             let (id, arn) = self
                 .unit(&management, &parent, &name.value)
                 .await
@@ -238,17 +235,6 @@ impl Seeder<'_> {
             }
         }
         for (account, parent, member_field) in members {
-            account_id(account, &member_field, &account.value)?;
-            if let Some(line) = placed.insert(&account.value, account.referenced.line()) {
-                return Err(SeedError::at(
-                    account,
-                    member_field,
-                    format!(
-                        "account {} is placed in the organization already (line {line})",
-                        account.value
-                    ),
-                ));
-            }
             self.member(&management, &org_id, &account.value, &parent)
                 .await
                 .map_err(|m| SeedError::at(account, member_field, m))?;
@@ -404,7 +390,6 @@ impl Seeder<'_> {
         field: &str,
     ) -> Result<(), SeedError> {
         let spec = &permission.value;
-        account_id(&spec.owner, &format!("{field}.owner"), &spec.owner.value)?;
         let owner = self.caller(&spec.owner.value, spec.region.as_deref());
         let fail =
             |what: &str, e: ApiError| SeedError::at(permission, field, format!("{what}: {e}"));
@@ -443,7 +428,6 @@ impl Seeder<'_> {
 
     async fn share(&mut self, share: &Spanned<ShareSpec>, field: &str) -> Result<(), SeedError> {
         let spec = &share.value;
-        account_id(&spec.owner, &format!("{field}.owner"), &spec.owner.value)?;
         let owner = self.caller(&spec.owner.value, spec.region.as_deref());
         let fail = |what: &str, e: ApiError| blame(share, field, what, &e);
 
@@ -468,7 +452,6 @@ impl Seeder<'_> {
                 }
                 PrincipalSpec::Plain(s) => s.clone(),
                 PrincipalSpec::Account(a) => {
-                    account_id(p, &principal_field, &a.account)?;
                     if a.invitation == InvitationSpec::Accepted {
                         to_accept.push(a.account.clone());
                     }
