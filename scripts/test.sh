@@ -4,7 +4,8 @@
 # suite against the built binary (including several replicas over one PostgreSQL database).
 # Installs what it needs: Python packages into .venv, and Debian's postgresql package when no
 # PostgreSQL server binaries are found (a throw-away cluster is started unless
-# RAMD_TEST_DATABASE_URL names a server), and Debian's libfuse2 for the simulated power-loss test.
+# RAMD_TEST_DATABASE_URL names a server), Debian's libfuse2 for the simulated power-loss test, and
+# Debian's chromium for the console's browser test.
 # Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +51,14 @@ if ! ldconfig -p | grep -q 'libfuse\.so\.2 '; then
 fi
 # Here the power-loss test must run, not skip (as RAMD_REQUIRE_POSTGRES does for PostgreSQL).
 export RAMD_REQUIRE_FUSE=1
+
+# The console's browser test (tests/e2e/test_console.py) drives Debian's Chromium through Playwright;
+# it skips, saying so, where no Chromium can be had.
+if ! command -v chromium >/dev/null && command -v apt-get >/dev/null; then
+    step "installing chromium (the console's browser test)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium) >&2 ||
+        echo "chromium could not be installed: the console's browser test will be skipped" >&2
+fi
 
 step "python suite (boto3 + AWS CLI)"
 if [ ! -x .venv/bin/pytest ] || ! cmp -s tests/e2e/requirements.txt .venv/requirements.txt; then

@@ -47,7 +47,7 @@ async fn render(view: &View<'_>, failed: Option<Markup>) -> Answer {
                                 td { (text(&i["senderAccountId"])) }
                                 td { (status(&i["status"])) }
                                 td { (time(&i["invitationTimestamp"])) }
-                                td {
+                                td.actions {
                                     @if text(&i["status"]) == "PENDING" {
                                         @for (action, label, class) in [("accept", "Accept", ""), ("reject", "Reject", "secondary")] {
                                             form.inline method="post" action="/console/invitations" {

@@ -270,6 +270,7 @@ a { color: var(--accent); }
 button { font: inherit; padding: 4px 12px; border: 1px solid var(--accent); background: var(--accent); color: #fff; border-radius: 16px; cursor: pointer; }
 button.secondary { background: #fff; color: var(--accent); }
 form.inline { display: inline; }
+td.actions { white-space: nowrap; }
 label { display: block; margin: 8px 0; }
 input, select, textarea { font: inherit; padding: 4px 6px; border: 1px solid #8d99a8; border-radius: 4px; }
 form.stack input, form.stack textarea { display: block; width: 100%; margin-top: 2px; }
