@@ -280,3 +280,38 @@ ul.tree li { margin: 6px 0; }
 body.sign-in main { max-width: 420px; margin: 60px auto; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 24px; }
 body.sign-in input { display: block; width: 100%; margin-top: 2px; }
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_region_is_taken_only_when_it_looks_like_one() {
+        assert_eq!(region(Some("eu-west-1")), "eu-west-1");
+        assert_eq!(region(Some("us-gov-west-1")), "us-gov-west-1");
+        for bad in [
+            "",
+            "eu",
+            "eu-west",
+            "EU-WEST-1",
+            "eu-west-x",
+            "eu--1",
+            "<b>-a-1",
+        ] {
+            assert_eq!(region(Some(bad)), DEFAULT_REGION, "{bad}");
+        }
+        assert_eq!(region(None), DEFAULT_REGION);
+    }
+
+    #[test]
+    fn a_link_encodes_its_values() {
+        assert_eq!(
+            link(
+                "/console/share",
+                "us-east-1",
+                &[("arn", "arn:aws:ram:x/y&z")]
+            ),
+            "/console/share?region=us-east-1&arn=arn%3Aaws%3Aram%3Ax%2Fy%26z"
+        );
+    }
+}

@@ -276,3 +276,14 @@ fn finish(
     );
     response
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_console_is_its_own_paths_only() {
+        assert!(super::is_console_path("/console"));
+        assert!(super::is_console_path("/console/shares"));
+        assert!(!super::is_console_path("/consoles"));
+        assert!(!super::is_console_path("/createresourceshare"));
+    }
+}

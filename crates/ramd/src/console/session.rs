@@ -174,3 +174,34 @@ pub fn cookie(headers: &HeaderMap) -> Option<String> {
         .find(|(name, _)| *name == COOKIE)
         .map(|(_, value)| value.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            http::header::COOKIE,
+            "a=1; ramd_console=tok.en; b=2".parse().unwrap(),
+        );
+        assert_eq!(cookie(&headers).as_deref(), Some("tok.en"));
+        let mut other = HeaderMap::new();
+        other.append(
+            http::header::COOKIE,
+            "ramd_console_x=1; xramd_console=2".parse().unwrap(),
+        );
+        assert_eq!(cookie(&other), None);
+    }
+
+    #[test]
+    fn a_session_token_opens_only_as_a_session() {
+        let key = TokenKey::new(vec![7; 32]);
+        let token = key.seal(&(5, "key:AKIA".to_owned()), BINDING).unwrap();
+        assert_eq!(key.open(&token, BINDING), Some((5, "key:AKIA".to_owned())));
+        // A page token (bound to a caller and query) is no session, and a session no page token.
+        assert_eq!(key.open(&token, "111111111111 GetResourceShares {}"), None);
+        assert_eq!(TokenKey::new(vec![8; 32]).open(&token, BINDING), None);
+    }
+}
