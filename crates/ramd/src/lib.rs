@@ -12,6 +12,7 @@ pub mod global_services;
 pub mod in_process;
 pub mod logging;
 pub mod metrics;
+pub mod progress;
 pub mod ram_api;
 pub mod secrets;
 pub mod seed;

@@ -6,12 +6,10 @@
 //! defaults, as the migrations that added them gave old rows); a newer or malformed one is refused
 //! before anything is written, and the import is one transaction.
 
-use std::io::IsTerminal as _;
-
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ram_store::{Cell, Column, SCHEMA_VERSION, Store, snapshot_tables};
 use serde_json::{Map, Value, json};
 
+use crate::progress;
 use crate::secrets::{MasterKey, is_sealed};
 
 /// What a snapshot says it is.
@@ -22,11 +20,11 @@ pub const FORMAT_VERSION: i64 = 1;
 /// The store as a snapshot document.
 pub async fn export(store: &Store, now_ms: i64) -> Result<Value, String> {
     let tables_list = snapshot_tables();
-    let progress = progress(tables_list.len() as u64, "exporting");
+    let bar = progress::bar(tables_list.len() as u64, "exporting");
     let mut tx = store.read().await.map_err(|e| e.to_string())?;
     let mut tables = Map::new();
     for table in tables_list {
-        progress.set_message(table);
+        bar.set_message(table);
         let columns = tx.table_columns(table).await.map_err(|e| e.to_string())?;
         let rows = tx
             .table_rows(table, &columns)
@@ -45,10 +43,10 @@ pub async fn export(store: &Store, now_ms: i64) -> Result<Value, String> {
             })
             .collect();
         tables.insert(table.to_owned(), Value::Array(rows));
-        progress.inc(1);
+        bar.inc(1);
     }
     tx.commit().await.map_err(|e| e.to_string())?;
-    progress.finish_and_clear();
+    bar.finish_and_clear();
     Ok(json!({
         "format": FORMAT,
         "formatVersion": FORMAT_VERSION,
@@ -110,18 +108,18 @@ pub async fn import(
     // In the schema's order, so that rows referred to come first.
     plan.sort_by_key(|(t, _, _)| schema_tables.iter().position(|n| n == t));
     let total: usize = plan.iter().map(|(_, _, rows)| rows.len()).sum();
-    let progress = progress(total as u64, "importing");
+    let bar = progress::bar(total as u64, "importing");
     for (table, columns, rows) in &plan {
-        progress.set_message(*table);
+        bar.set_message(*table);
         for chunk in rows.chunks(500) {
             tx.insert_rows(table, columns, chunk)
                 .await
                 .map_err(|e| format!("table {table}: {e}"))?;
-            progress.inc(chunk.len() as u64);
+            bar.inc(chunk.len() as u64);
         }
     }
     tx.commit().await.map_err(|e| e.to_string())?;
-    progress.finish_and_clear();
+    bar.finish_and_clear();
     Ok(Imported {
         tables: plan.len(),
         rows: total,
@@ -230,20 +228,4 @@ fn check_sealed(master: &MasterKey, plan: &[TablePlan<'_>]) -> Result<(), String
         }
     }
     Ok(())
-}
-
-/// A bar on stderr when it is a terminal; nothing otherwise.
-pub fn progress(total: u64, what: &'static str) -> ProgressBar {
-    let target = if std::io::stderr().is_terminal() {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    };
-    let bar = ProgressBar::with_draw_target(Some(total), target);
-    if let Ok(style) =
-        ProgressStyle::with_template(&format!("{what} {{bar:40}} {{pos}}/{{len}} {{msg}}"))
-    {
-        bar.set_style(style);
-    }
-    bar
 }

@@ -59,7 +59,7 @@ pub async fn seed(
         region: fixture.region().to_owned(),
         report: Report::default(),
         units: HashMap::new(),
-        progress: crate::snapshot::progress(fixture.steps(), "seeding"),
+        progress: crate::progress::bar(fixture.steps(), "seeding"),
     };
     for (i, account) in fixture.accounts.iter().enumerate() {
         seeder
