@@ -425,3 +425,13 @@ def cli(ramd):
     def call(*args: str, **kw) -> CliResult:
         return run_cli(ramd.url, *args, **kw)
     return call
+
+
+def postgres_url(name: str) -> str | None:
+    """A fresh, empty PostgreSQL database `name` on the test server, or None without one."""
+    admin = os.environ.get("RAMD_TEST_DATABASE_URL")
+    if not admin:
+        return None
+    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True, capture_output=True)
+    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return admin.rsplit("/", 1)[0] + "/" + name

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from conftest import (ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, RAMD_BIN, REGION, REPO_ROOT, RamdServer, error_code,
-                      make_client)
+                      make_client, postgres_url)
 
 EXAMPLE = REPO_ROOT / "examples" / "seed.yaml"
 NETWORK, WORKLOADS, PARTNER = ACCOUNT_A, ACCOUNT_B, ACCOUNT_C
@@ -50,15 +50,6 @@ def seed(store_args, fixture) -> dict:
     out = ramd("seed", *store_args, fixture)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)["made"]
-
-
-def postgres_url(name: str) -> str | None:
-    admin = os.environ.get("RAMD_TEST_DATABASE_URL")
-    if not admin:
-        return None
-    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True, capture_output=True)
-    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    return admin.rsplit("/", 1)[0] + "/" + name
 
 
 @dataclass

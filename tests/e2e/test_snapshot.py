@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ACCOUNT_A, ACCOUNT_B, RAMD_BIN, RamdServer, make_client, ramd_accounts_create, share_with, tgw_arn
+from conftest import (ACCOUNT_A, ACCOUNT_B, RAMD_BIN, RamdServer, make_client, postgres_url, ramd_accounts_create,
+                      share_with, tgw_arn)
 
 
 def ramd(*args):
@@ -51,15 +52,6 @@ def master_key_args(directory):
         directory.mkdir(parents=True, exist_ok=True)
         key.write_text(base64.b64encode(os.urandom(32)).decode())
     return ["--master-key-file", str(key)]
-
-
-def postgres_url(name: str) -> str | None:
-    admin = os.environ.get("RAMD_TEST_DATABASE_URL")
-    if not admin:
-        return None
-    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True, capture_output=True)
-    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    return admin.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.mark.parametrize("target", ["sqlite", "postgres"])

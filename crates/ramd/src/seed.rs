@@ -247,6 +247,30 @@ pub fn parse(text: &str) -> Result<Fixture, String> {
     Ok(fixture)
 }
 
+/// An owner's share or permission of one name in a Region once only: a second run could not tell
+/// two apart.
+fn named_once(
+    seen: &mut HashMap<String, u64>,
+    what: &str,
+    field: String,
+    owner: &Spanned<String>,
+    name: &Spanned<String>,
+    region: &str,
+) -> Result<(), SeedError> {
+    let key = format!("{} {region} {}", owner.value, name.value);
+    match seen.insert(key, name.referenced.line()) {
+        Some(line) => Err(SeedError::at(
+            name,
+            field,
+            format!(
+                "account {} has {what} {:?} in {region} already (line {line})",
+                owner.value, name.value
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// `shares[0].principals[1]`: the path as the fixture reads, without the `value` members that
 /// `Spanned` puts in it.
 fn field_of(path: &serde_path_to_error::Path) -> String {
@@ -362,34 +386,28 @@ impl Fixture {
             let p = &p.value;
             id(&p.owner, format!("permissions[{i}].owner"))?;
             let region = p.region.as_deref().unwrap_or(self.region());
-            let key = format!("{} {region} {}", p.owner.value, p.name.value);
-            if let Some(line) = once(&mut permissions, key, p.name.referenced.line()) {
-                return Err(SeedError::at(
-                    &p.name,
-                    format!("permissions[{i}].name"),
-                    format!(
-                        "account {} has a permission {:?} in {region} already (line {line})",
-                        p.owner.value, p.name.value
-                    ),
-                ));
-            }
+            named_once(
+                &mut permissions,
+                "a permission",
+                format!("permissions[{i}].name"),
+                &p.owner,
+                &p.name,
+                region,
+            )?;
         }
         let mut shares = HashMap::new();
         for (i, s) in self.shares.iter().enumerate() {
             let s = &s.value;
             id(&s.owner, format!("shares[{i}].owner"))?;
             let region = s.region.as_deref().unwrap_or(self.region());
-            let key = format!("{} {region} {}", s.owner.value, s.name.value);
-            if let Some(line) = once(&mut shares, key, s.name.referenced.line()) {
-                return Err(SeedError::at(
-                    &s.name,
-                    format!("shares[{i}].name"),
-                    format!(
-                        "account {} has a share {:?} in {region} already (line {line})",
-                        s.owner.value, s.name.value
-                    ),
-                ));
-            }
+            named_once(
+                &mut shares,
+                "a share",
+                format!("shares[{i}].name"),
+                &s.owner,
+                &s.name,
+                region,
+            )?;
             for (j, p) in s.principals.iter().enumerate() {
                 let field = format!("shares[{i}].principals[{j}]");
                 match &p.value {

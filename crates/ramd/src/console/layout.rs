@@ -76,6 +76,17 @@ const SECTIONS: &[(Nav, &str, &str)] = &[
     (Nav::Access, "/console/access", "Access check"),
 ];
 
+fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · ramd console" }
+            link rel="stylesheet" href="/console/style.css";
+        }
+    }
+}
+
 pub fn page(view: &View<'_>, title: &str, nav: Nav, body: &Markup) -> Markup {
     let here = SECTIONS
         .iter()
@@ -84,12 +95,7 @@ pub fn page(view: &View<'_>, title: &str, nav: Nav, body: &Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · ramd console" }
-                link rel="stylesheet" href="/console/style.css";
-            }
+            (head(title))
             body {
                 header {
                     a.brand href=(view.link("/console/shares", &[])) { "ramd" }
@@ -132,12 +138,7 @@ pub fn sign_in(kind: SignIn, error: Option<&str>) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "Sign in · ramd console" }
-                link rel="stylesheet" href="/console/style.css";
-            }
+            (head("Sign in"))
             body.sign-in {
                 main {
                     h1 { "ramd console" }
