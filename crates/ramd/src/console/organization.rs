@@ -202,7 +202,7 @@ fn node(
         |s: &Value| view.link("/console/share", &[("arn", text(&s["resourceShareArn"]))]);
     html! {
         li.node data-id=(id) {
-            strong { (kind) " " (text(&entity["Name"])) } " " span.muted { (id) }
+            strong { (kind) @if text(&entity["Name"]) != kind { " " (text(&entity["Name"])) } } " " span.muted { (id) }
             ul.tree {
                 @for unit in tree.units.get(id).into_iter().flatten() {
                     (node(view, tree, sharing, unit, "OU", &units_above))

@@ -90,15 +90,18 @@ pub async fn list(view: &View<'_>) -> Answer {
 
 pub async fn detail(view: &View<'_>) -> Answer {
     let arn = view.param("arn").unwrap_or_default().to_owned();
-    let found = match shares(view, "SELF", Some(&arn)).await {
-        Ok(owned) if !owned.is_empty() => Ok(Some((owned[0].clone(), true))),
-        Ok(_) => shares(view, "OTHER-ACCOUNTS", Some(&arn))
-            .await
-            .map(|r| r.first().cloned().map(|s| (s, false))),
-        Err(e) => Err(e),
-    };
-    let (share, owner) = match found {
-        Ok(Some(found)) => found,
+    // The ARN names its owner (`arn:aws:ram:REGION:OWNER:resource-share/ID`): ask as the API
+    // would be asked, SELF for one's own, OTHER-ACCOUNTS for a received one.
+    let owner = arn.split(':').nth(4) == Some(view.caller.account_id.as_str());
+    let found = shares(
+        view,
+        if owner { "SELF" } else { "OTHER-ACCOUNTS" },
+        Some(&arn),
+    )
+    .await
+    .map(|r| r.first().cloned());
+    let share = match found {
+        Ok(Some(share)) => share,
         Ok(None) => {
             let body = html! { p.error { "No share " code { (arn) } " is owned by or shared with this account in " (view.region) "." } };
             return Answer::Page {
@@ -135,7 +138,12 @@ pub async fn detail(view: &View<'_>) -> Answer {
         )
         .await
     };
-    let principals = associations("PRINCIPAL").await;
+    // RAM shows a share's principals to its owner only.
+    let principals = if owner {
+        Some(associations("PRINCIPAL").await)
+    } else {
+        None
+    };
     let permissions = all(
         Operation::ListResourceSharePermissions,
         json!({ "resourceShareArn": arn }),
@@ -172,9 +180,10 @@ pub async fn detail(view: &View<'_>) -> Answer {
                 }
             }))
         }
+        @if let Some(principals) = &principals {
         section #principals {
             h2 { "Principals" }
-            (listing(&principals, "No principals.", |items| html! {
+            (listing(principals, "No principals.", |items| html! {
                 table {
                     thead { tr { th { "Principal" } th { "Status" } th { "External" } th { "Updated" } } }
                     tbody {
@@ -189,6 +198,7 @@ pub async fn detail(view: &View<'_>) -> Answer {
                     }
                 }
             }))
+        }
         }
         section #permissions {
             h2 { "Permissions" }
