@@ -62,8 +62,9 @@ SERVED = {
         "UpdateOrganizationalUnit",
     ],
     "iam": [
-        "CreateServiceLinkedRole", "DeleteServiceLinkedRole", "GetRole",
-        "GetServiceLinkedRoleDeletionStatus",
+        "CreateAccessKey", "CreateServiceLinkedRole", "CreateUser", "DeleteAccessKey",
+        "DeleteServiceLinkedRole", "DeleteUser", "GetRole", "GetServiceLinkedRoleDeletionStatus",
+        "GetUser", "ListAccessKeys", "ListUsers",
     ],
 }
 
@@ -574,7 +575,26 @@ def vendored_model(service):
             f"{path.relative_to(ROOT)} (sha256 {digest}) is not the file "
             f"{source.relative_to(ROOT)} names: vendor the model again and update its SOURCE"
         )
-    return json.loads(data)
+    return type_names(json.loads(data))
+
+
+def type_names(model):
+    """The model with every shape named as a Rust type is (IAM names a few in lower camel case,
+    e.g. `statusType`): the first letter capitalised, in the shapes and every reference to them."""
+    renames = {n: n[0].upper() + n[1:] for n in model["shapes"] if n[0].islower()}
+    if not renames:
+        return model
+
+    def walk(v):
+        if isinstance(v, dict):
+            return {k: (renames.get(x, x) if k == "shape" and isinstance(x, str) else walk(x)) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        return v
+
+    model = walk(model)
+    model["shapes"] = {renames.get(n, n): s for n, s in model["shapes"].items()}
+    return model
 
 
 def outputs():

@@ -62,6 +62,79 @@ impl PermissionsBoundaryAttachmentType {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum StatusType {
+    #[serde(rename = "Active")]
+    Active,
+    #[serde(rename = "Inactive")]
+    Inactive,
+    #[serde(rename = "Expired")]
+    Expired,
+}
+impl StatusType {
+    pub const ALL: &'static [StatusType] = &[
+        StatusType::Active,
+        StatusType::Inactive,
+        StatusType::Expired,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusType::Active => "Active",
+            StatusType::Inactive => "Inactive",
+            StatusType::Expired => "Expired",
+        }
+    }
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == value)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccessKey {
+    #[serde(rename = "UserName", default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(
+        rename = "AccessKeyId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub access_key_id: Option<String>,
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusType>,
+    #[serde(
+        rename = "SecretAccessKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub secret_access_key: Option<String>,
+    #[serde(
+        rename = "CreateDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub create_date: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccessKeyMetadata {
+    #[serde(rename = "UserName", default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(
+        rename = "AccessKeyId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub access_key_id: Option<String>,
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusType>,
+    #[serde(
+        rename = "CreateDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub create_date: Option<Timestamp>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AttachedPermissionsBoundary {
     #[serde(
@@ -76,6 +149,18 @@ pub struct AttachedPermissionsBoundary {
         skip_serializing_if = "Option::is_none"
     )]
     pub permissions_boundary_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateAccessKeyRequest {
+    #[serde(rename = "UserName", default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateAccessKeyResponse {
+    #[serde(rename = "AccessKey", default, skip_serializing_if = "Option::is_none")]
+    pub access_key: Option<AccessKey>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -103,6 +188,36 @@ pub struct CreateServiceLinkedRoleResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateUserRequest {
+    #[serde(rename = "Path", default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "UserName")]
+    pub user_name: String,
+    #[serde(
+        rename = "PermissionsBoundary",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary: Option<String>,
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateUserResponse {
+    #[serde(rename = "User", default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteAccessKeyRequest {
+    #[serde(rename = "UserName", default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(rename = "AccessKeyId")]
+    pub access_key_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteServiceLinkedRoleRequest {
     #[serde(rename = "RoleName")]
     pub role_name: String,
@@ -116,6 +231,12 @@ pub struct DeleteServiceLinkedRoleResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub deletion_task_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteUserRequest {
+    #[serde(rename = "UserName")]
+    pub user_name: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -154,6 +275,74 @@ pub struct GetServiceLinkedRoleDeletionStatusResponse {
     pub status: Option<DeletionTaskStatusType>,
     #[serde(rename = "Reason", default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<DeletionTaskFailureReasonType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetUserRequest {
+    #[serde(rename = "UserName", default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetUserResponse {
+    #[serde(rename = "User", default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListAccessKeysRequest {
+    #[serde(rename = "UserName", default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListAccessKeysResponse {
+    #[serde(
+        rename = "AccessKeyMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub access_key_metadata: Option<Vec<AccessKeyMetadata>>,
+    #[serde(
+        rename = "IsTruncated",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListUsersRequest {
+    #[serde(
+        rename = "PathPrefix",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub path_prefix: Option<String>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListUsersResponse {
+    #[serde(rename = "Users", default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<User>>,
+    #[serde(
+        rename = "IsTruncated",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -234,10 +423,137 @@ pub struct Tag {
     pub value: Option<String>,
 }
 
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    #[serde(rename = "Path", default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "UserName", default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(rename = "UserId", default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(
+        rename = "CreateDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub create_date: Option<Timestamp>,
+    #[serde(
+        rename = "PasswordLastUsed",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub password_last_used: Option<Timestamp>,
+    #[serde(
+        rename = "PermissionsBoundary",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary: Option<AttachedPermissionsBoundary>,
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
 pub static SHAPES: &[ShapeSpec] = &[
     ShapeSpec {
+        name: "AccessKey",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "UserName",
+                shape: "UserNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "AccessKeyId",
+                shape: "AccessKeyIdType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Status",
+                shape: "StatusType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "SecretAccessKey",
+                shape: "AccessKeySecretType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "CreateDate",
+                shape: "DateType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "AccessKeyIdType",
+        kind: Kind::String {
+            min: Some(16),
+            max: Some(128),
+            pattern: Some("[\\w]+"),
+            values: None,
+        },
+    },
+    ShapeSpec {
+        name: "AccessKeyMetadata",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "UserName",
+                shape: "UserNameType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "AccessKeyId",
+                shape: "AccessKeyIdType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Status",
+                shape: "StatusType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "CreateDate",
+                shape: "DateType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "AccessKeyMetadataListType",
+        kind: Kind::List("AccessKeyMetadata"),
+    },
+    ShapeSpec {
+        name: "AccessKeySecretType",
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: None,
+        },
+    },
+    ShapeSpec {
         name: "ArnListType",
-        kind: Kind::List("arnType"),
+        kind: Kind::List("ArnType"),
+    },
+    ShapeSpec {
+        name: "ArnType",
+        kind: Kind::String {
+            min: Some(20),
+            max: Some(2048),
+            pattern: None,
+            values: None,
+        },
     },
     ShapeSpec {
         name: "AttachedPermissionsBoundary",
@@ -250,30 +566,52 @@ pub static SHAPES: &[ShapeSpec] = &[
             },
             MemberSpec {
                 name: "PermissionsBoundaryArn",
-                shape: "arnType",
+                shape: "ArnType",
                 required: false,
                 location: Location::Body,
             },
         ]),
     },
     ShapeSpec {
+        name: "BooleanType",
+        kind: Kind::Boolean,
+    },
+    ShapeSpec {
+        name: "CreateAccessKeyRequest",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "UserName",
+            shape: "ExistingUserNameType",
+            required: false,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
+        name: "CreateAccessKeyResponse",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "AccessKey",
+            shape: "AccessKey",
+            required: true,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
         name: "CreateServiceLinkedRoleRequest",
         kind: Kind::Structure(&[
             MemberSpec {
                 name: "AWSServiceName",
-                shape: "groupNameType",
+                shape: "GroupNameType",
                 required: true,
                 location: Location::Body,
             },
             MemberSpec {
                 name: "Description",
-                shape: "roleDescriptionType",
+                shape: "RoleDescriptionType",
                 required: false,
                 location: Location::Body,
             },
             MemberSpec {
                 name: "CustomSuffix",
-                shape: "customSuffixType",
+                shape: "CustomSuffixType",
                 required: false,
                 location: Location::Body,
             },
@@ -289,10 +627,78 @@ pub static SHAPES: &[ShapeSpec] = &[
         }]),
     },
     ShapeSpec {
+        name: "CreateUserRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Path",
+                shape: "PathType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "UserName",
+                shape: "UserNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PermissionsBoundary",
+                shape: "ArnType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Tags",
+                shape: "TagListType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "CreateUserResponse",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "User",
+            shape: "User",
+            required: false,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
+        name: "CustomSuffixType",
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(64),
+            pattern: Some("[\\w+=,.@-]+"),
+            values: None,
+        },
+    },
+    ShapeSpec {
+        name: "DateType",
+        kind: Kind::Timestamp,
+    },
+    ShapeSpec {
+        name: "DeleteAccessKeyRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "UserName",
+                shape: "ExistingUserNameType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "AccessKeyId",
+                shape: "AccessKeyIdType",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
         name: "DeleteServiceLinkedRoleRequest",
         kind: Kind::Structure(&[MemberSpec {
             name: "RoleName",
-            shape: "roleNameType",
+            shape: "RoleNameType",
             required: true,
             location: Location::Body,
         }]),
@@ -302,6 +708,15 @@ pub static SHAPES: &[ShapeSpec] = &[
         kind: Kind::Structure(&[MemberSpec {
             name: "DeletionTaskId",
             shape: "DeletionTaskIdType",
+            required: true,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
+        name: "DeleteUserRequest",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "UserName",
+            shape: "ExistingUserNameType",
             required: true,
             location: Location::Body,
         }]),
@@ -342,10 +757,19 @@ pub static SHAPES: &[ShapeSpec] = &[
         },
     },
     ShapeSpec {
+        name: "ExistingUserNameType",
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(128),
+            pattern: Some("[\\w+=,.@-]+"),
+            values: None,
+        },
+    },
+    ShapeSpec {
         name: "GetRoleRequest",
         kind: Kind::Structure(&[MemberSpec {
             name: "RoleName",
-            shape: "roleNameType",
+            shape: "RoleNameType",
             required: true,
             location: Location::Body,
         }]),
@@ -386,12 +810,183 @@ pub static SHAPES: &[ShapeSpec] = &[
         ]),
     },
     ShapeSpec {
+        name: "GetUserRequest",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "UserName",
+            shape: "ExistingUserNameType",
+            required: false,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
+        name: "GetUserResponse",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "User",
+            shape: "User",
+            required: true,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
+        name: "GroupNameType",
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(128),
+            pattern: Some("[\\w+=,.@-]+"),
+            values: None,
+        },
+    },
+    ShapeSpec {
+        name: "IdType",
+        kind: Kind::String {
+            min: Some(16),
+            max: Some(128),
+            pattern: Some("[\\w]+"),
+            values: None,
+        },
+    },
+    ShapeSpec {
+        name: "ListAccessKeysRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "UserName",
+                shape: "ExistingUserNameType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "MarkerType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "MaxItems",
+                shape: "MaxItemsType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListAccessKeysResponse",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "AccessKeyMetadata",
+                shape: "AccessKeyMetadataListType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "IsTruncated",
+                shape: "BooleanType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "ResponseMarkerType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListUsersRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "PathPrefix",
+                shape: "PathPrefixType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "MarkerType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "MaxItems",
+                shape: "MaxItemsType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListUsersResponse",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Users",
+                shape: "UserListType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "IsTruncated",
+                shape: "BooleanType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "ResponseMarkerType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "MarkerType",
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(320),
+            pattern: Some("[\\u0020-\\u00FF]+"),
+            values: None,
+        },
+    },
+    ShapeSpec {
+        name: "MaxItemsType",
+        kind: Kind::Integer {
+            min: Some(1),
+            max: Some(1000),
+        },
+    },
+    ShapeSpec {
+        name: "PathPrefixType",
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(512),
+            pattern: Some("\\u002F[\\u0021-\\u007F]*"),
+            values: None,
+        },
+    },
+    ShapeSpec {
+        name: "PathType",
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(512),
+            pattern: Some("(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"),
+            values: None,
+        },
+    },
+    ShapeSpec {
         name: "PermissionsBoundaryAttachmentType",
         kind: Kind::String {
             min: None,
             max: None,
             pattern: None,
             values: Some(&["PermissionsBoundaryPolicy"]),
+        },
+    },
+    ShapeSpec {
+        name: "PolicyDocumentType",
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(131072),
+            pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
+            values: None,
         },
     },
     ShapeSpec {
@@ -413,53 +1008,62 @@ pub static SHAPES: &[ShapeSpec] = &[
         },
     },
     ShapeSpec {
+        name: "ResponseMarkerType",
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: None,
+        },
+    },
+    ShapeSpec {
         name: "Role",
         kind: Kind::Structure(&[
             MemberSpec {
                 name: "Path",
-                shape: "pathType",
+                shape: "PathType",
                 required: true,
                 location: Location::Body,
             },
             MemberSpec {
                 name: "RoleName",
-                shape: "roleNameType",
+                shape: "RoleNameType",
                 required: true,
                 location: Location::Body,
             },
             MemberSpec {
                 name: "RoleId",
-                shape: "idType",
+                shape: "IdType",
                 required: true,
                 location: Location::Body,
             },
             MemberSpec {
                 name: "Arn",
-                shape: "arnType",
+                shape: "ArnType",
                 required: true,
                 location: Location::Body,
             },
             MemberSpec {
                 name: "CreateDate",
-                shape: "dateType",
+                shape: "DateType",
                 required: true,
                 location: Location::Body,
             },
             MemberSpec {
                 name: "AssumeRolePolicyDocument",
-                shape: "policyDocumentType",
+                shape: "PolicyDocumentType",
                 required: false,
                 location: Location::Body,
             },
             MemberSpec {
                 name: "Description",
-                shape: "roleDescriptionType",
+                shape: "RoleDescriptionType",
                 required: false,
                 location: Location::Body,
             },
             MemberSpec {
                 name: "MaxSessionDuration",
-                shape: "roleMaxSessionDurationType",
+                shape: "RoleMaxSessionDurationType",
                 required: false,
                 location: Location::Body,
             },
@@ -471,7 +1075,7 @@ pub static SHAPES: &[ShapeSpec] = &[
             },
             MemberSpec {
                 name: "Tags",
-                shape: "tagListType",
+                shape: "TagListType",
                 required: false,
                 location: Location::Body,
             },
@@ -484,21 +1088,46 @@ pub static SHAPES: &[ShapeSpec] = &[
         ]),
     },
     ShapeSpec {
+        name: "RoleDescriptionType",
+        kind: Kind::String {
+            min: None,
+            max: Some(1000),
+            pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"),
+            values: None,
+        },
+    },
+    ShapeSpec {
         name: "RoleLastUsed",
         kind: Kind::Structure(&[
             MemberSpec {
                 name: "LastUsedDate",
-                shape: "dateType",
+                shape: "DateType",
                 required: false,
                 location: Location::Body,
             },
             MemberSpec {
                 name: "Region",
-                shape: "stringType",
+                shape: "StringType",
                 required: false,
                 location: Location::Body,
             },
         ]),
+    },
+    ShapeSpec {
+        name: "RoleMaxSessionDurationType",
+        kind: Kind::Integer {
+            min: Some(3600),
+            max: Some(43200),
+        },
+    },
+    ShapeSpec {
+        name: "RoleNameType",
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(64),
+            pattern: Some("[\\w+=,.@-]+"),
+            values: None,
+        },
     },
     ShapeSpec {
         name: "RoleUsageListType",
@@ -522,107 +1151,16 @@ pub static SHAPES: &[ShapeSpec] = &[
         ]),
     },
     ShapeSpec {
-        name: "Tag",
-        kind: Kind::Structure(&[
-            MemberSpec {
-                name: "Key",
-                shape: "tagKeyType",
-                required: true,
-                location: Location::Body,
-            },
-            MemberSpec {
-                name: "Value",
-                shape: "tagValueType",
-                required: true,
-                location: Location::Body,
-            },
-        ]),
-    },
-    ShapeSpec {
-        name: "arnType",
-        kind: Kind::String {
-            min: Some(20),
-            max: Some(2048),
-            pattern: None,
-            values: None,
-        },
-    },
-    ShapeSpec {
-        name: "customSuffixType",
-        kind: Kind::String {
-            min: Some(1),
-            max: Some(64),
-            pattern: Some("[\\w+=,.@-]+"),
-            values: None,
-        },
-    },
-    ShapeSpec {
-        name: "dateType",
-        kind: Kind::Timestamp,
-    },
-    ShapeSpec {
-        name: "groupNameType",
-        kind: Kind::String {
-            min: Some(1),
-            max: Some(128),
-            pattern: Some("[\\w+=,.@-]+"),
-            values: None,
-        },
-    },
-    ShapeSpec {
-        name: "idType",
-        kind: Kind::String {
-            min: Some(16),
-            max: Some(128),
-            pattern: Some("[\\w]+"),
-            values: None,
-        },
-    },
-    ShapeSpec {
-        name: "pathType",
-        kind: Kind::String {
-            min: Some(1),
-            max: Some(512),
-            pattern: Some("(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"),
-            values: None,
-        },
-    },
-    ShapeSpec {
-        name: "policyDocumentType",
-        kind: Kind::String {
-            min: Some(1),
-            max: Some(131072),
-            pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
-            values: None,
-        },
-    },
-    ShapeSpec {
-        name: "roleDescriptionType",
+        name: "StatusType",
         kind: Kind::String {
             min: None,
-            max: Some(1000),
-            pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*"),
-            values: None,
+            max: None,
+            pattern: None,
+            values: Some(&["Active", "Inactive", "Expired"]),
         },
     },
     ShapeSpec {
-        name: "roleMaxSessionDurationType",
-        kind: Kind::Integer {
-            min: Some(3600),
-            max: Some(43200),
-        },
-    },
-    ShapeSpec {
-        name: "roleNameType",
-        kind: Kind::String {
-            min: Some(1),
-            max: Some(64),
-            pattern: Some("[\\w+=,.@-]+"),
-            values: None,
-        },
-    },
-    ShapeSpec {
-        name: "stringType",
+        name: "StringType",
         kind: Kind::String {
             min: None,
             max: None,
@@ -631,7 +1169,24 @@ pub static SHAPES: &[ShapeSpec] = &[
         },
     },
     ShapeSpec {
-        name: "tagKeyType",
+        name: "Tag",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Key",
+                shape: "TagKeyType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Value",
+                shape: "TagValueType",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "TagKeyType",
         kind: Kind::String {
             min: Some(1),
             max: Some(128),
@@ -640,15 +1195,81 @@ pub static SHAPES: &[ShapeSpec] = &[
         },
     },
     ShapeSpec {
-        name: "tagListType",
+        name: "TagListType",
         kind: Kind::List("Tag"),
     },
     ShapeSpec {
-        name: "tagValueType",
+        name: "TagValueType",
         kind: Kind::String {
             min: Some(0),
             max: Some(256),
             pattern: Some("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"),
+            values: None,
+        },
+    },
+    ShapeSpec {
+        name: "User",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Path",
+                shape: "PathType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "UserName",
+                shape: "UserNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "UserId",
+                shape: "IdType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Arn",
+                shape: "ArnType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "CreateDate",
+                shape: "DateType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PasswordLastUsed",
+                shape: "DateType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PermissionsBoundary",
+                shape: "AttachedPermissionsBoundary",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Tags",
+                shape: "TagListType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "UserListType",
+        kind: Kind::List("User"),
+    },
+    ShapeSpec {
+        name: "UserNameType",
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(64),
+            pattern: Some("[\\w+=,.@-]+"),
             values: None,
         },
     },
@@ -657,25 +1278,46 @@ pub static SHAPES: &[ShapeSpec] = &[
 /// The operations of this service ramd serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
+    CreateAccessKey,
     CreateServiceLinkedRole,
+    CreateUser,
+    DeleteAccessKey,
     DeleteServiceLinkedRole,
+    DeleteUser,
     GetRole,
     GetServiceLinkedRoleDeletionStatus,
+    GetUser,
+    ListAccessKeys,
+    ListUsers,
 }
 impl Operation {
     pub const ALL: &'static [Operation] = &[
+        Operation::CreateAccessKey,
         Operation::CreateServiceLinkedRole,
+        Operation::CreateUser,
+        Operation::DeleteAccessKey,
         Operation::DeleteServiceLinkedRole,
+        Operation::DeleteUser,
         Operation::GetRole,
         Operation::GetServiceLinkedRoleDeletionStatus,
+        Operation::GetUser,
+        Operation::ListAccessKeys,
+        Operation::ListUsers,
     ];
     /// The operation's name on the wire (`X-Amz-Target` suffix or `Action`).
     pub fn name(self) -> &'static str {
         match self {
+            Operation::CreateAccessKey => "CreateAccessKey",
             Operation::CreateServiceLinkedRole => "CreateServiceLinkedRole",
+            Operation::CreateUser => "CreateUser",
+            Operation::DeleteAccessKey => "DeleteAccessKey",
             Operation::DeleteServiceLinkedRole => "DeleteServiceLinkedRole",
+            Operation::DeleteUser => "DeleteUser",
             Operation::GetRole => "GetRole",
             Operation::GetServiceLinkedRoleDeletionStatus => "GetServiceLinkedRoleDeletionStatus",
+            Operation::GetUser => "GetUser",
+            Operation::ListAccessKeys => "ListAccessKeys",
+            Operation::ListUsers => "ListUsers",
         }
     }
     pub fn parse(name: &str) -> Option<Self> {
@@ -684,37 +1326,76 @@ impl Operation {
     /// The input structure, if the operation takes one.
     pub fn input(self) -> Option<&'static str> {
         match self {
+            Operation::CreateAccessKey => Some("CreateAccessKeyRequest"),
             Operation::CreateServiceLinkedRole => Some("CreateServiceLinkedRoleRequest"),
+            Operation::CreateUser => Some("CreateUserRequest"),
+            Operation::DeleteAccessKey => Some("DeleteAccessKeyRequest"),
             Operation::DeleteServiceLinkedRole => Some("DeleteServiceLinkedRoleRequest"),
+            Operation::DeleteUser => Some("DeleteUserRequest"),
             Operation::GetRole => Some("GetRoleRequest"),
             Operation::GetServiceLinkedRoleDeletionStatus => {
                 Some("GetServiceLinkedRoleDeletionStatusRequest")
             }
+            Operation::GetUser => Some("GetUserRequest"),
+            Operation::ListAccessKeys => Some("ListAccessKeysRequest"),
+            Operation::ListUsers => Some("ListUsersRequest"),
         }
     }
     /// The output structure, if the operation answers one.
     pub fn output(self) -> Option<&'static str> {
         match self {
+            Operation::CreateAccessKey => Some("CreateAccessKeyResponse"),
             Operation::CreateServiceLinkedRole => Some("CreateServiceLinkedRoleResponse"),
+            Operation::CreateUser => Some("CreateUserResponse"),
+            Operation::DeleteAccessKey => None,
             Operation::DeleteServiceLinkedRole => Some("DeleteServiceLinkedRoleResponse"),
+            Operation::DeleteUser => None,
             Operation::GetRole => Some("GetRoleResponse"),
             Operation::GetServiceLinkedRoleDeletionStatus => {
                 Some("GetServiceLinkedRoleDeletionStatusResponse")
             }
+            Operation::GetUser => Some("GetUserResponse"),
+            Operation::ListAccessKeys => Some("ListAccessKeysResponse"),
+            Operation::ListUsers => Some("ListUsersResponse"),
         }
     }
     /// The errors the model declares for the operation.
     pub fn errors(self) -> &'static [ErrorCode] {
         match self {
+            Operation::CreateAccessKey => &[
+                ErrorCode::NoSuchEntity,
+                ErrorCode::LimitExceeded,
+                ErrorCode::ServiceFailure,
+            ],
             Operation::CreateServiceLinkedRole => &[
                 ErrorCode::InvalidInput,
                 ErrorCode::LimitExceeded,
                 ErrorCode::NoSuchEntity,
                 ErrorCode::ServiceFailure,
             ],
+            Operation::CreateUser => &[
+                ErrorCode::LimitExceeded,
+                ErrorCode::EntityAlreadyExists,
+                ErrorCode::NoSuchEntity,
+                ErrorCode::InvalidInput,
+                ErrorCode::ConcurrentModification,
+                ErrorCode::ServiceFailure,
+            ],
+            Operation::DeleteAccessKey => &[
+                ErrorCode::NoSuchEntity,
+                ErrorCode::LimitExceeded,
+                ErrorCode::ServiceFailure,
+            ],
             Operation::DeleteServiceLinkedRole => &[
                 ErrorCode::NoSuchEntity,
                 ErrorCode::LimitExceeded,
+                ErrorCode::ServiceFailure,
+            ],
+            Operation::DeleteUser => &[
+                ErrorCode::LimitExceeded,
+                ErrorCode::NoSuchEntity,
+                ErrorCode::DeleteConflict,
+                ErrorCode::ConcurrentModification,
                 ErrorCode::ServiceFailure,
             ],
             Operation::GetRole => &[ErrorCode::NoSuchEntity, ErrorCode::ServiceFailure],
@@ -723,6 +1404,9 @@ impl Operation {
                 ErrorCode::InvalidInput,
                 ErrorCode::ServiceFailure,
             ],
+            Operation::GetUser => &[ErrorCode::NoSuchEntity, ErrorCode::ServiceFailure],
+            Operation::ListAccessKeys => &[ErrorCode::NoSuchEntity, ErrorCode::ServiceFailure],
+            Operation::ListUsers => &[ErrorCode::ServiceFailure],
         }
     }
 }
@@ -731,6 +1415,9 @@ impl Operation {
 /// (the same code may have another in another service), the code's own status otherwise.
 pub fn error_status(code: ErrorCode) -> u16 {
     match code {
+        ErrorCode::ConcurrentModification => 409,
+        ErrorCode::DeleteConflict => 409,
+        ErrorCode::EntityAlreadyExists => 409,
         ErrorCode::InvalidInput => 400,
         ErrorCode::LimitExceeded => 409,
         ErrorCode::NoSuchEntity => 404,
@@ -748,16 +1435,36 @@ pub trait Service {
     /// What an operation fails with; an input document serde can't read is an `ApiError`.
     type Error: From<crate::ApiError>;
 
+    fn create_access_key(
+        &self,
+        caller: &Self::Caller,
+        input: CreateAccessKeyRequest,
+    ) -> impl Future<Output = Result<CreateAccessKeyResponse, Self::Error>> + Send;
     fn create_service_linked_role(
         &self,
         caller: &Self::Caller,
         input: CreateServiceLinkedRoleRequest,
     ) -> impl Future<Output = Result<CreateServiceLinkedRoleResponse, Self::Error>> + Send;
+    fn create_user(
+        &self,
+        caller: &Self::Caller,
+        input: CreateUserRequest,
+    ) -> impl Future<Output = Result<CreateUserResponse, Self::Error>> + Send;
+    fn delete_access_key(
+        &self,
+        caller: &Self::Caller,
+        input: DeleteAccessKeyRequest,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
     fn delete_service_linked_role(
         &self,
         caller: &Self::Caller,
         input: DeleteServiceLinkedRoleRequest,
     ) -> impl Future<Output = Result<DeleteServiceLinkedRoleResponse, Self::Error>> + Send;
+    fn delete_user(
+        &self,
+        caller: &Self::Caller,
+        input: DeleteUserRequest,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
     fn get_role(
         &self,
         caller: &Self::Caller,
@@ -768,6 +1475,21 @@ pub trait Service {
         caller: &Self::Caller,
         input: GetServiceLinkedRoleDeletionStatusRequest,
     ) -> impl Future<Output = Result<GetServiceLinkedRoleDeletionStatusResponse, Self::Error>> + Send;
+    fn get_user(
+        &self,
+        caller: &Self::Caller,
+        input: GetUserRequest,
+    ) -> impl Future<Output = Result<GetUserResponse, Self::Error>> + Send;
+    fn list_access_keys(
+        &self,
+        caller: &Self::Caller,
+        input: ListAccessKeysRequest,
+    ) -> impl Future<Output = Result<ListAccessKeysResponse, Self::Error>> + Send;
+    fn list_users(
+        &self,
+        caller: &Self::Caller,
+        input: ListUsersRequest,
+    ) -> impl Future<Output = Result<ListUsersResponse, Self::Error>> + Send;
 }
 
 /// Runs `operation` for `caller` on `service`: the typed input from the document `input` (which
@@ -780,17 +1502,33 @@ pub async fn dispatch<S: Service, D: Output>(
     input: &serde_json::Value,
 ) -> Result<D, S::Error> {
     match operation {
+        Operation::CreateAccessKey => {
+            let output = service.create_access_key(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
         Operation::CreateServiceLinkedRole => {
             let output = service
                 .create_service_linked_role(caller, typed(input)?)
                 .await?;
             Ok(D::of(&output)?)
         }
+        Operation::CreateUser => {
+            let output = service.create_user(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::DeleteAccessKey => {
+            service.delete_access_key(caller, typed(input)?).await?;
+            Ok(D::none())
+        }
         Operation::DeleteServiceLinkedRole => {
             let output = service
                 .delete_service_linked_role(caller, typed(input)?)
                 .await?;
             Ok(D::of(&output)?)
+        }
+        Operation::DeleteUser => {
+            service.delete_user(caller, typed(input)?).await?;
+            Ok(D::none())
         }
         Operation::GetRole => {
             let output = service.get_role(caller, typed(input)?).await?;
@@ -802,6 +1540,18 @@ pub async fn dispatch<S: Service, D: Output>(
                 .await?;
             Ok(D::of(&output)?)
         }
+        Operation::GetUser => {
+            let output = service.get_user(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::ListAccessKeys => {
+            let output = service.list_access_keys(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::ListUsers => {
+            let output = service.list_users(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
     }
 }
 
@@ -810,16 +1560,23 @@ pub async fn dispatch<S: Service, D: Output>(
 /// passes also reads.
 pub fn read_input(operation: Operation, input: &serde_json::Value) -> Result<(), crate::ApiError> {
     match operation {
+        Operation::CreateAccessKey => typed::<CreateAccessKeyRequest>(input).map(drop),
         Operation::CreateServiceLinkedRole => {
             typed::<CreateServiceLinkedRoleRequest>(input).map(drop)
         }
+        Operation::CreateUser => typed::<CreateUserRequest>(input).map(drop),
+        Operation::DeleteAccessKey => typed::<DeleteAccessKeyRequest>(input).map(drop),
         Operation::DeleteServiceLinkedRole => {
             typed::<DeleteServiceLinkedRoleRequest>(input).map(drop)
         }
+        Operation::DeleteUser => typed::<DeleteUserRequest>(input).map(drop),
         Operation::GetRole => typed::<GetRoleRequest>(input).map(drop),
         Operation::GetServiceLinkedRoleDeletionStatus => {
             typed::<GetServiceLinkedRoleDeletionStatusRequest>(input).map(drop)
         }
+        Operation::GetUser => typed::<GetUserRequest>(input).map(drop),
+        Operation::ListAccessKeys => typed::<ListAccessKeysRequest>(input).map(drop),
+        Operation::ListUsers => typed::<ListUsersRequest>(input).map(drop),
     }
 }
 
@@ -832,6 +1589,13 @@ macro_rules! serve_iam {
         impl $crate::iam::Service for $ty {
             type Caller = $caller;
             type Error = $error;
+            async fn create_access_key(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::CreateAccessKeyRequest,
+            ) -> ::std::result::Result<$crate::iam::CreateAccessKeyResponse, $error> {
+                <$ty>::create_access_key(self, caller, input).await
+            }
             async fn create_service_linked_role(
                 &self,
                 caller: &$caller,
@@ -839,12 +1603,33 @@ macro_rules! serve_iam {
             ) -> ::std::result::Result<$crate::iam::CreateServiceLinkedRoleResponse, $error> {
                 <$ty>::create_service_linked_role(self, caller, input).await
             }
+            async fn create_user(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::CreateUserRequest,
+            ) -> ::std::result::Result<$crate::iam::CreateUserResponse, $error> {
+                <$ty>::create_user(self, caller, input).await
+            }
+            async fn delete_access_key(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::DeleteAccessKeyRequest,
+            ) -> ::std::result::Result<(), $error> {
+                <$ty>::delete_access_key(self, caller, input).await
+            }
             async fn delete_service_linked_role(
                 &self,
                 caller: &$caller,
                 input: $crate::iam::DeleteServiceLinkedRoleRequest,
             ) -> ::std::result::Result<$crate::iam::DeleteServiceLinkedRoleResponse, $error> {
                 <$ty>::delete_service_linked_role(self, caller, input).await
+            }
+            async fn delete_user(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::DeleteUserRequest,
+            ) -> ::std::result::Result<(), $error> {
+                <$ty>::delete_user(self, caller, input).await
             }
             async fn get_role(
                 &self,
@@ -862,6 +1647,27 @@ macro_rules! serve_iam {
                 $error,
             > {
                 <$ty>::get_service_linked_role_deletion_status(self, caller, input).await
+            }
+            async fn get_user(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::GetUserRequest,
+            ) -> ::std::result::Result<$crate::iam::GetUserResponse, $error> {
+                <$ty>::get_user(self, caller, input).await
+            }
+            async fn list_access_keys(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::ListAccessKeysRequest,
+            ) -> ::std::result::Result<$crate::iam::ListAccessKeysResponse, $error> {
+                <$ty>::list_access_keys(self, caller, input).await
+            }
+            async fn list_users(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::ListUsersRequest,
+            ) -> ::std::result::Result<$crate::iam::ListUsersResponse, $error> {
+                <$ty>::list_users(self, caller, input).await
             }
         }
     };

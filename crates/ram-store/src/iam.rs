@@ -1,4 +1,4 @@
-//! IAM roles (global, per account) and service-linked-role deletion tasks. The table is general:
+//! IAM users and roles (global, per account) and service-linked-role deletion tasks. The table is general:
 //! a role has a name, a path, its trust policy and, for a service-linked role, the service it is
 //! linked to. Names are unique within an account regardless of case, as in IAM.
 
@@ -159,5 +159,125 @@ impl WriteTx {
             .execute(&mut self.tx)
             .await?;
         Ok(())
+    }
+}
+
+/// An IAM user; its access keys are `access_keys` rows naming its ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub account_id: String,
+    pub user_name: String,
+    /// `AIDA...`
+    pub user_id: String,
+    /// `/` or `/division/team/`.
+    pub path: String,
+    /// The user's tags, `[{"Key": .., "Value": ..}]` (JSON text).
+    pub tags: String,
+    pub created_ms: i64,
+}
+
+macro_rules! user_columns {
+    () => {
+        "account_id, user_name, user_id, path, tags, created_ms"
+    };
+}
+
+const GET_USER: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM iam_users WHERE account_id = $1 AND user_key = $2"
+);
+/// An account's users in name order, after `$2` (a user key; '' for the first page), `$3` at most.
+const LIST_USERS: &str = concat!(
+    "SELECT user_key, ",
+    user_columns!(),
+    " FROM iam_users WHERE account_id = $1 AND user_key > $2 ORDER BY user_key LIMIT $3"
+);
+const INSERT_USER: &str = concat!(
+    "INSERT INTO iam_users (user_key, ",
+    user_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account_id, user_key) DO NOTHING"
+);
+const DELETE_USER: &str = "DELETE FROM iam_users WHERE account_id = $1 AND user_key = $2";
+
+fn user_from_row(r: &Row) -> Result<UserRecord, DbError> {
+    Ok(UserRecord {
+        account_id: r.try_get("account_id")?,
+        user_name: r.try_get("user_name")?,
+        user_id: r.try_get("user_id")?,
+        path: r.try_get("path")?,
+        tags: r.try_get("tags")?,
+        created_ms: r.try_get("created_ms")?,
+    })
+}
+
+/// A user name as the table keys it (IAM names are unique regardless of case).
+pub fn user_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
+impl ReadTx {
+    /// The account's user named `user_name` (compared regardless of case).
+    pub async fn get_user(
+        &mut self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let row = query(GET_USER)
+            .bind(account_id)
+            .bind(user_key(user_name))
+            .fetch_optional(&mut self.tx)
+            .await?;
+        Ok(row.as_ref().map(user_from_row).transpose()?)
+    }
+
+    /// Up to `limit` of the account's users whose key follows `after`, in key order.
+    pub async fn list_users(
+        &mut self,
+        account_id: &str,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<UserRecord>, StoreError> {
+        let rows = query(LIST_USERS)
+            .bind(account_id)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&mut self.tx)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(user_from_row)
+            .collect::<Result<_, DbError>>()?)
+    }
+}
+
+impl WriteTx {
+    /// Creates the user unless the account has one of that name (in any case); whether it did.
+    pub async fn insert_user(&mut self, user: &UserRecord) -> Result<bool, StoreError> {
+        let done = query(INSERT_USER)
+            .bind(user_key(&user.user_name))
+            .bind(&user.account_id)
+            .bind(&user.user_name)
+            .bind(&user.user_id)
+            .bind(&user.path)
+            .bind(&user.tags)
+            .bind(user.created_ms)
+            .execute(&mut self.tx)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deletes the user; whether it existed.
+    pub async fn delete_user(
+        &mut self,
+        account_id: &str,
+        user_name: &str,
+    ) -> Result<bool, StoreError> {
+        let done = query(DELETE_USER)
+            .bind(account_id)
+            .bind(user_key(user_name))
+            .execute(&mut self.tx)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 }

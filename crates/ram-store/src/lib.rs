@@ -32,7 +32,7 @@ pub use customer_permissions::{
 };
 pub use db::{Backend, ReadTx, SeedingLock, Store, StoreError, StoreOptions, StoreSizes, WriteTx};
 pub use engine::DbError;
-pub use iam::{DeletionTaskRecord, RoleRecord};
+pub use iam::{DeletionTaskRecord, RoleRecord, UserRecord, user_key};
 pub use migrations::SCHEMA_VERSION;
 pub use organizations::{
     CreateAccountRecord, HandshakeRecord, HandshakeScope, Membership, OrgAccountRecord,

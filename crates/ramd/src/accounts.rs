@@ -225,6 +225,23 @@ async fn ensure_key(
     Ok(true)
 }
 
+/// Issues IAM's CreateAccessKey keys as `ramd accounts create` issues its own: random, the
+/// secret sealed under the master key.
+pub struct Issuer(pub std::sync::Arc<MasterKey>);
+
+impl ram_organizations::KeyIssuer for Issuer {
+    fn issue(
+        &self,
+        account_id: &str,
+        principal_arn: Option<&str>,
+        now_ms: i64,
+    ) -> (AccessKeyRecord, String) {
+        let credentials = new_credentials(account_id, principal_arn);
+        let record = sealed_record(&self.0, &credentials, now_ms);
+        (record, credentials.secret_access_key)
+    }
+}
+
 fn new_credentials(account_id: &str, principal_arn: Option<&str>) -> NewCredentials {
     NewCredentials {
         account_id: account_id.to_owned(),

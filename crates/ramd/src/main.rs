@@ -475,7 +475,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             let master = if auth == Auth::Sigv4 || fixture.is_some() {
                 Some(store.master_key(&db).await?)
             } else {
-                None
+                // Trust mode checks no key, but IAM's CreateAccessKey still seals the keys it
+                // makes: with a master key when one can be had.
+                store.master_key(&db).await.ok()
             };
             let mut limits = ram_domain::Quotas::default();
             for q in &quotas {
@@ -496,6 +498,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             )
             .await
             .map_err(|e| e.to_string())?;
+            if let Some(master) = &master {
+                ram.iam()
+                    .set_key_issuer(Arc::new(ramd::accounts::Issuer(master.clone())));
+            }
             if let (Some(fixture), Some(path)) = (&fixture, &seed) {
                 let report =
                     ramd::seed::seed(&ram, &db, master.as_deref(), fixture, SystemClock.now_ms())

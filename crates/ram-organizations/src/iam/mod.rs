@@ -1,7 +1,10 @@
-//! The IAM calls RAM's clients make: CreateServiceLinkedRole, GetRole, DeleteServiceLinkedRole,
-//! GetServiceLinkedRoleDeletionStatus. Roles live in a general table (account, name, path,
+//! The IAM calls ramd serves: RAM's clients' CreateServiceLinkedRole, GetRole,
+//! DeleteServiceLinkedRole, GetServiceLinkedRoleDeletionStatus (here), and users with their access
+//! keys (`users.rs`). Roles live in a general table (account, name, path,
 //! linked service, trust policy); a service-linked role sits at `/aws-service-role/<service>/`
 //! and trusts its service. A deletion completes at once (its task reads `SUCCEEDED`).
+
+use std::sync::{Arc, OnceLock};
 
 use ram_context::{Caller, Context, Failure, Outcome};
 use ram_model::iam::{
@@ -53,10 +56,16 @@ pub(crate) fn service_linked_role_name(service: &str) -> String {
     name
 }
 
+mod users;
+
+pub use users::KeyIssuer;
+
 /// The IAM calls RAM's clients make, over the shared context.
 #[derive(Clone)]
 pub struct Iam {
     ctx: Context,
+    /// Makes access keys; set by ramd once it has the master key.
+    issuer: Arc<OnceLock<Arc<dyn KeyIssuer>>>,
 }
 
 fn no_such_role(name: &str) -> ApiError {
@@ -88,7 +97,10 @@ ram_model::serve_iam!(Iam, Caller, Failure);
 impl Iam {
     /// IAM over `ctx`.
     pub fn new(ctx: Context) -> Iam {
-        Iam { ctx }
+        Iam {
+            ctx,
+            issuer: Arc::default(),
+        }
     }
 
     /// Runs one IAM action for `caller`; `input` has passed the validator against
