@@ -4,7 +4,7 @@ with the right code and HTTP status, reveals nothing of the owner's, and leaves 
 One sigv4 server holds A's world (``build_world``): a private share, shares pending with and accepted
 by B, a policy-made share, a service-principal share, customer managed permissions with versions, a
 replacement work, tags; an organization with an OU, a member account and open handshakes; RAM's
-service-linked role and a deletion task. Every operation of RAM's model (``model/ram/service-2.json``),
+service-linked role and a deletion task; IAM users, one with an access key. Every operation of RAM's model (``model/ram/service-2.json``),
 ramd's two extensions, the Organizations and IAM operations ramd serves (``SERVED`` in
 ``tools/gen_model.py``) and STS GetCallerIdentity has one valid call aimed at that world (``calls``).
 Each column (``COLUMNS``) changes one thing about how that same call arrives:
@@ -124,7 +124,8 @@ class World:
 
     # What B may see: the shares A invited B to, their invitations and resources; and the names the
     # positive control will create, which B's own creations in the matrix take too.
-    VISIBLE_TO_B = {"s1", "s2", "s3", "i1", "i2", "i3", "tgw1", "tgw2", "tgw3", "new_permission", "new_ou"}
+    VISIBLE_TO_B = {"s1", "s2", "s3", "i1", "i2", "i3", "tgw1", "tgw2", "tgw3", "new_permission", "new_ou",
+                    "new_user"}
 
     def secrets(self) -> set[str]:
         """What no other account may ever read in an answer (beyond what its own request named)."""
@@ -143,6 +144,12 @@ def build_world(url: str, keys: dict) -> World:
     # IAM: a finished deletion task of RAM's service-linked role (EnableSharing... makes it again).
     iam.create_service_linked_role(AWSServiceName="ram.amazonaws.com")
     w.deletion_task = iam.delete_service_linked_role(RoleName=SLR)["DeletionTaskId"]
+    # IAM users: one with an access key, one without (deleted in the positive control); the name the
+    # positive control (and B, for itself) creates.
+    w.user, w.gone_user, w.new_user = "iso-user", "iso-gone", "iso-new-user"
+    iam.create_user(UserName=w.user, Path="/iso/")
+    w.user_key = iam.create_access_key(UserName=w.user)["AccessKey"]["AccessKeyId"]
+    iam.create_user(UserName=w.gone_user)
     # Organizations: A manages one with a tagged OU, a member account it created, and invitations
     # open to C (who accepts in the positive control), to D (who declines) and to 555555555555 (cancelled).
     w.org = orgs.create_organization(FeatureSet="ALL")["Organization"]["Id"]
@@ -320,6 +327,13 @@ def calls(w: World) -> list[Call]:
         Call("iam", "GetServiceLinkedRoleDeletionStatus", {"DeletionTaskId": w.deletion_task}),
         Call("iam", "DeleteServiceLinkedRole", {"RoleName": SLR}),
         Call("iam", "CreateServiceLinkedRole", {"AWSServiceName": "ram.amazonaws.com"}),
+        Call("iam", "GetUser", {"UserName": w.user}),
+        Call("iam", "ListUsers", {}),
+        Call("iam", "ListAccessKeys", {"UserName": w.user}),
+        Call("iam", "DeleteAccessKey", {"UserName": w.user, "AccessKeyId": w.user_key}),
+        Call("iam", "CreateAccessKey", {"UserName": w.user}),
+        Call("iam", "DeleteUser", {"UserName": w.gone_user}),
+        Call("iam", "CreateUser", {"UserName": w.new_user}),
     ]
     return ram + ramd + organizations + iam + [Call("sts", "GetCallerIdentity", {})]
 
@@ -535,6 +549,13 @@ ANOTHER_ACCOUNT = {
     "iam:GetServiceLinkedRoleDeletionStatus": NO_ENTITY,
     "iam:DeleteServiceLinkedRole": NO_ENTITY,
     "iam:CreateServiceLinkedRole": ADDS,  # B's own role
+    "iam:GetUser": NO_ENTITY,
+    "iam:ListUsers": OK,  # B's own: none
+    "iam:ListAccessKeys": NO_ENTITY,
+    "iam:DeleteAccessKey": NO_ENTITY,
+    "iam:CreateAccessKey": NO_ENTITY,
+    "iam:DeleteUser": NO_ENTITY,
+    "iam:CreateUser": ADDS,  # B's own user
     "sts:GetCallerIdentity": OK,  # B's own identity
 }
 
@@ -648,7 +669,7 @@ SIGNATURE_COLUMNS = {
 SIBLING = {"ram": "organizations", "ramd": "organizations", "organizations": "ram", "iam": "sts", "sts": "iam"}
 
 COLUMNS = ["another account, made-up target", "another account", "another Region", *SIGNATURE_COLUMNS]
-MATRIX_CELLS = 812  # as docs/reliability.md says; test_matrix_size keeps the two together
+MATRIX_CELLS = 881  # as docs/reliability.md says; test_matrix_size keeps the two together
 
 # Where ramd answers otherwise than AWS would: (column, service or call id) -> (ramd's answer, why).
 # The matrix pins ramd's answer; test_aws_answer_where_ramd_deviates asserts AWS's (strict xfail).
@@ -883,7 +904,7 @@ def test_positive_control(iso):
         "resource_shares", "share_tags", "associations", "invitations", "share_permissions", "permissions",
         "permission_versions", "replace_permission_works", "organizations", "org_parents", "org_accounts",
         "org_handshakes", "org_tags", "org_service_access", "org_create_account_requests", "iam_roles",
-        "iam_deletion_tasks", "status_counts",
+        "iam_deletion_tasks", "iam_users", "access_keys", "status_counts",
     }, changed
 
 

@@ -16,7 +16,7 @@ use crate::Reply;
 
 /// The string shape IAM gives policy documents; its values are URL-encoded inside the XML (and
 /// botocore decodes them back).
-const POLICY_DOCUMENT_SHAPE: &str = "policyDocumentType";
+const POLICY_DOCUMENT_SHAPE: &str = "PolicyDocumentType";
 
 /// The parameters of a query-protocol request body.
 #[derive(Debug, Clone, PartialEq, Eq)]
