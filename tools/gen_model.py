@@ -64,7 +64,7 @@ SERVED = {
     "iam": [
         "CreateAccessKey", "CreateServiceLinkedRole", "CreateUser", "DeleteAccessKey",
         "DeleteServiceLinkedRole", "DeleteUser", "GetRole", "GetServiceLinkedRoleDeletionStatus",
-        "GetUser", "ListAccessKeys", "ListUsers",
+        "GetUser", "ListAccessKeys", "ListGroupsForUser", "ListUsers",
     ],
 }
 

@@ -56,6 +56,9 @@ def test_a_user_is_made_read_listed_and_unique_regardless_of_case(world):
     assert other.list_users()["Users"] == []
     refused(lambda: other.get_user(UserName="alice"), "NoSuchEntity", 404)
     refused(lambda: iam.create_user(UserName="dave", Path="no-slashes"), "ValidationError", 400)
+    # No groups in ramd: none for a user (what Terraform asks before deleting one), and no such user is NoSuchEntity.
+    assert iam.list_groups_for_user(UserName="alice")["Groups"] == []
+    refused(lambda: other.list_groups_for_user(UserName="alice"), "NoSuchEntity", 404)
     for name in ("bob", "carol"):
         iam.delete_user(UserName=name)
 

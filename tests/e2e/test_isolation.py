@@ -330,6 +330,7 @@ def calls(w: World) -> list[Call]:
         Call("iam", "GetUser", {"UserName": w.user}),
         Call("iam", "ListUsers", {}),
         Call("iam", "ListAccessKeys", {"UserName": w.user}),
+        Call("iam", "ListGroupsForUser", {"UserName": w.user}),
         Call("iam", "DeleteAccessKey", {"UserName": w.user, "AccessKeyId": w.user_key}),
         Call("iam", "CreateAccessKey", {"UserName": w.user}),
         Call("iam", "DeleteUser", {"UserName": w.gone_user}),
@@ -552,6 +553,7 @@ ANOTHER_ACCOUNT = {
     "iam:GetUser": NO_ENTITY,
     "iam:ListUsers": OK,  # B's own: none
     "iam:ListAccessKeys": NO_ENTITY,
+    "iam:ListGroupsForUser": NO_ENTITY,
     "iam:DeleteAccessKey": NO_ENTITY,
     "iam:CreateAccessKey": NO_ENTITY,
     "iam:DeleteUser": NO_ENTITY,
@@ -669,7 +671,7 @@ SIGNATURE_COLUMNS = {
 SIBLING = {"ram": "organizations", "ramd": "organizations", "organizations": "ram", "iam": "sts", "sts": "iam"}
 
 COLUMNS = ["another account, made-up target", "another account", "another Region", *SIGNATURE_COLUMNS]
-MATRIX_CELLS = 881  # as docs/reliability.md says; test_matrix_size keeps the two together
+MATRIX_CELLS = 891  # as docs/reliability.md says; test_matrix_size keeps the two together
 
 # Where ramd answers otherwise than AWS would: (column, service or call id) -> (ramd's answer, why).
 # The matrix pins ramd's answer; test_aws_answer_where_ramd_deviates asserts AWS's (strict xfail).

@@ -290,6 +290,24 @@ pub struct GetUserResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    #[serde(rename = "Path", default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "GroupName", default, skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    #[serde(rename = "GroupId", default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(
+        rename = "CreateDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub create_date: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListAccessKeysRequest {
     #[serde(rename = "UserName", default, skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
@@ -307,6 +325,30 @@ pub struct ListAccessKeysResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub access_key_metadata: Option<Vec<AccessKeyMetadata>>,
+    #[serde(
+        rename = "IsTruncated",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListGroupsForUserRequest {
+    #[serde(rename = "UserName")]
+    pub user_name: String,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListGroupsForUserResponse {
+    #[serde(rename = "Groups", default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<Group>>,
     #[serde(
         rename = "IsTruncated",
         default,
@@ -828,6 +870,45 @@ pub static SHAPES: &[ShapeSpec] = &[
         }]),
     },
     ShapeSpec {
+        name: "Group",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Path",
+                shape: "PathType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "GroupName",
+                shape: "GroupNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "GroupId",
+                shape: "IdType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Arn",
+                shape: "ArnType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "CreateDate",
+                shape: "DateType",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "GroupListType",
+        kind: Kind::List("Group"),
+    },
+    ShapeSpec {
         name: "GroupNameType",
         kind: Kind::String {
             min: Some(1),
@@ -874,6 +955,52 @@ pub static SHAPES: &[ShapeSpec] = &[
             MemberSpec {
                 name: "AccessKeyMetadata",
                 shape: "AccessKeyMetadataListType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "IsTruncated",
+                shape: "BooleanType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "ResponseMarkerType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListGroupsForUserRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "UserName",
+                shape: "ExistingUserNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "MarkerType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "MaxItems",
+                shape: "MaxItemsType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListGroupsForUserResponse",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Groups",
+                shape: "GroupListType",
                 required: true,
                 location: Location::Body,
             },
@@ -1288,6 +1415,7 @@ pub enum Operation {
     GetServiceLinkedRoleDeletionStatus,
     GetUser,
     ListAccessKeys,
+    ListGroupsForUser,
     ListUsers,
 }
 impl Operation {
@@ -1302,6 +1430,7 @@ impl Operation {
         Operation::GetServiceLinkedRoleDeletionStatus,
         Operation::GetUser,
         Operation::ListAccessKeys,
+        Operation::ListGroupsForUser,
         Operation::ListUsers,
     ];
     /// The operation's name on the wire (`X-Amz-Target` suffix or `Action`).
@@ -1317,6 +1446,7 @@ impl Operation {
             Operation::GetServiceLinkedRoleDeletionStatus => "GetServiceLinkedRoleDeletionStatus",
             Operation::GetUser => "GetUser",
             Operation::ListAccessKeys => "ListAccessKeys",
+            Operation::ListGroupsForUser => "ListGroupsForUser",
             Operation::ListUsers => "ListUsers",
         }
     }
@@ -1338,6 +1468,7 @@ impl Operation {
             }
             Operation::GetUser => Some("GetUserRequest"),
             Operation::ListAccessKeys => Some("ListAccessKeysRequest"),
+            Operation::ListGroupsForUser => Some("ListGroupsForUserRequest"),
             Operation::ListUsers => Some("ListUsersRequest"),
         }
     }
@@ -1356,6 +1487,7 @@ impl Operation {
             }
             Operation::GetUser => Some("GetUserResponse"),
             Operation::ListAccessKeys => Some("ListAccessKeysResponse"),
+            Operation::ListGroupsForUser => Some("ListGroupsForUserResponse"),
             Operation::ListUsers => Some("ListUsersResponse"),
         }
     }
@@ -1406,6 +1538,7 @@ impl Operation {
             ],
             Operation::GetUser => &[ErrorCode::NoSuchEntity, ErrorCode::ServiceFailure],
             Operation::ListAccessKeys => &[ErrorCode::NoSuchEntity, ErrorCode::ServiceFailure],
+            Operation::ListGroupsForUser => &[ErrorCode::NoSuchEntity, ErrorCode::ServiceFailure],
             Operation::ListUsers => &[ErrorCode::ServiceFailure],
         }
     }
@@ -1485,6 +1618,11 @@ pub trait Service {
         caller: &Self::Caller,
         input: ListAccessKeysRequest,
     ) -> impl Future<Output = Result<ListAccessKeysResponse, Self::Error>> + Send;
+    fn list_groups_for_user(
+        &self,
+        caller: &Self::Caller,
+        input: ListGroupsForUserRequest,
+    ) -> impl Future<Output = Result<ListGroupsForUserResponse, Self::Error>> + Send;
     fn list_users(
         &self,
         caller: &Self::Caller,
@@ -1548,6 +1686,10 @@ pub async fn dispatch<S: Service, D: Output>(
             let output = service.list_access_keys(caller, typed(input)?).await?;
             Ok(D::of(&output)?)
         }
+        Operation::ListGroupsForUser => {
+            let output = service.list_groups_for_user(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
         Operation::ListUsers => {
             let output = service.list_users(caller, typed(input)?).await?;
             Ok(D::of(&output)?)
@@ -1576,6 +1718,7 @@ pub fn read_input(operation: Operation, input: &serde_json::Value) -> Result<(),
         }
         Operation::GetUser => typed::<GetUserRequest>(input).map(drop),
         Operation::ListAccessKeys => typed::<ListAccessKeysRequest>(input).map(drop),
+        Operation::ListGroupsForUser => typed::<ListGroupsForUserRequest>(input).map(drop),
         Operation::ListUsers => typed::<ListUsersRequest>(input).map(drop),
     }
 }
@@ -1661,6 +1804,13 @@ macro_rules! serve_iam {
                 input: $crate::iam::ListAccessKeysRequest,
             ) -> ::std::result::Result<$crate::iam::ListAccessKeysResponse, $error> {
                 <$ty>::list_access_keys(self, caller, input).await
+            }
+            async fn list_groups_for_user(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::ListGroupsForUserRequest,
+            ) -> ::std::result::Result<$crate::iam::ListGroupsForUserResponse, $error> {
+                <$ty>::list_groups_for_user(self, caller, input).await
             }
             async fn list_users(
                 &self,

@@ -1,5 +1,6 @@
 //! IAM users and access keys: CreateUser, GetUser, ListUsers, DeleteUser, CreateAccessKey,
-//! ListAccessKeys, DeleteAccessKey. A user's keys are the store's access keys bound to its ARN,
+//! ListAccessKeys, DeleteAccessKey, and ListGroupsForUser (ramd has no groups: always none, which
+//! is what Terraform asks before it deletes a user). A user's keys are the store's access keys bound to its ARN,
 //! so they sign as the user exactly as keys made by `ramd accounts create --principal-arn` do.
 //! The key itself (id, secret, the secret sealed for storage) is made by ramd's [`KeyIssuer`],
 //! which holds the master key.
@@ -11,7 +12,8 @@ use ram_model::iam::{
     AccessKey, AccessKeyMetadata, CreateAccessKeyRequest, CreateAccessKeyResponse,
     CreateUserRequest, CreateUserResponse, DeleteAccessKeyRequest, DeleteUserRequest,
     GetUserRequest, GetUserResponse, ListAccessKeysRequest, ListAccessKeysResponse,
-    ListUsersRequest, ListUsersResponse, StatusType, Tag, User,
+    ListGroupsForUserRequest, ListGroupsForUserResponse, ListUsersRequest, ListUsersResponse,
+    StatusType, Tag, User,
 };
 use ram_model::{ApiError, Timestamp, api_error};
 use ram_store::{AccessKeyRecord, ReadTx, UserRecord, user_key};
@@ -214,6 +216,22 @@ impl Iam {
             ),
             is_truncated: Some(truncated),
             marker,
+        })
+    }
+
+    pub(crate) async fn list_groups_for_user(
+        &self,
+        caller: &Caller,
+        input: ListGroupsForUserRequest,
+    ) -> Outcome<ListGroupsForUserResponse> {
+        let mut tx = self.ctx.store().read().await?;
+        let user = tx.get_user(&caller.account_id, &input.user_name).await?;
+        tx.commit().await?;
+        user.ok_or_else(|| no_such_user(&input.user_name))?;
+        Ok(ListGroupsForUserResponse {
+            groups: Some(Vec::new()),
+            is_truncated: Some(false),
+            marker: None,
         })
     }
 
