@@ -3,7 +3,7 @@
 
 use ram_store::{AccessKeyRecord, AccountRecord, Store, StoreError};
 
-use crate::secrets::{MasterKey, is_sealed};
+use crate::secrets::{MasterKey, is_sealed, stored_secret};
 use rand::RngExt;
 use serde_json::json;
 
@@ -86,7 +86,7 @@ pub async fn create(
 }
 
 pub fn check_account_id(account_id: &str) -> Result<(), String> {
-    if account_id.len() == 12 && account_id.bytes().all(|b| b.is_ascii_digit()) {
+    if ram_context::is_account_id(account_id) {
         Ok(())
     } else {
         Err(format!("account id {account_id:?} is not 12 digits"))
@@ -193,11 +193,7 @@ async fn ensure_key(
         check_principal_arn(account_id, arn)?;
     }
     if let Some(existing) = tx.get_access_key(id).await.map_err(|e| e.to_string())? {
-        let secret = if is_sealed(&existing.secret_access_key) {
-            master.and_then(|m| m.open(id, &existing.secret_access_key))
-        } else {
-            Some(existing.secret_access_key.clone())
-        };
+        let secret = stored_secret(master, &existing);
         if existing.account_id != account_id
             || existing.principal_arn.as_deref() != key.principal_arn
             || secret.as_deref() != Some(key.secret_access_key)

@@ -8,7 +8,7 @@ use ram_domain::Caller;
 use ram_model::{ApiError, ErrorCode};
 use ram_store::{AccountRecord, Store, StoreError};
 
-use crate::secrets::{MasterKey, is_sealed};
+use crate::secrets::{MasterKey, stored_secret};
 
 /// The Region assumed for a request that carries no credential scope (trust mode only).
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -80,20 +80,13 @@ pub async fn authenticate(
                     "The security token included in the request is invalid.",
                 )
             })?;
-            let secret = if is_sealed(&key.secret_access_key) {
-                master
-                    .open(&key.access_key_id, &key.secret_access_key)
-                    .ok_or_else(|| {
-                        tracing::error!(
-                            access_key_id = %key.access_key_id,
-                            "the key's secret does not open with the master key in use (another master key?)"
-                        );
-                        ApiError::internal()
-                    })?
-            } else {
-                // Written by a replica from before sealing; sealed at the next start.
-                key.secret_access_key.clone()
-            };
+            let secret = stored_secret(Some(master), &key).ok_or_else(|| {
+                tracing::error!(
+                    access_key_id = %key.access_key_id,
+                    "the key's secret does not open with the master key in use (another master key?)"
+                );
+                ApiError::internal()
+            })?;
             ram_sigv4::verify(&request, &parsed, &secret, now_secs).map_err(|e| sigv4_error(&e))?;
             ram_sigv4::check_scope(&parsed, &parsed.region, service)
                 .map_err(|e| sigv4_error(&e))?;
@@ -117,7 +110,7 @@ pub async fn authenticate(
                 }
             };
             let account = key
-                .filter(|k| k.len() == 12 && k.bytes().all(|b| b.is_ascii_digit()))
+                .filter(|k| ram_context::is_account_id(k))
                 .unwrap_or_else(|| default_account.clone());
             ensure_account(store, &account).await?;
             Ok(Caller::root(&account, &region))

@@ -78,6 +78,6 @@ impl InProcess<'_> {
 }
 
 /// A string member of an output document ("" when absent).
-pub fn text(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_owned()
+pub fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
 }

@@ -124,6 +124,20 @@ impl MasterKey {
     }
 }
 
+/// The secret of a stored key: opened under `master` when sealed, taken as it is when in plain
+/// text (written by a ramd from before sealing; sealed at the next start). `None` when it does not
+/// open, or is sealed and no master key is given.
+pub fn stored_secret(
+    master: Option<&MasterKey>,
+    key: &ram_store::AccessKeyRecord,
+) -> Option<String> {
+    if is_sealed(&key.secret_access_key) {
+        master?.open(&key.access_key_id, &key.secret_access_key)
+    } else {
+        Some(key.secret_access_key.clone())
+    }
+}
+
 /// Whether a stored secret is sealed (a store from before sealing holds them in plain text).
 pub fn is_sealed(stored: &str) -> bool {
     stored.starts_with(SEALED)

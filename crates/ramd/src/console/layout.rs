@@ -195,10 +195,7 @@ pub fn status(v: &Value) -> Markup {
     html! { span class={ "status " (s.to_ascii_lowercase()) } { (s) } }
 }
 
-/// A member of an output document as text ("" when absent).
-pub fn text(v: &Value) -> &str {
-    v.as_str().unwrap_or("")
-}
+pub use crate::in_process::text;
 
 /// A policy document, indented.
 pub fn pretty(json_text: &str) -> String {

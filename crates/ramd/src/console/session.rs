@@ -13,7 +13,7 @@ use subtle::ConstantTimeEq as _;
 use tokio::sync::OnceCell;
 
 use crate::auth::AuthMode;
-use crate::secrets::is_sealed;
+use crate::secrets::stored_secret;
 use crate::server::AppState;
 
 const COOKIE: &str = "ramd_console";
@@ -78,13 +78,9 @@ impl Console {
                 let id = field("access_key_id");
                 let given = field("secret_access_key");
                 let key = access_key(store, id).await.map_err(|_| unavailable())?;
-                let secret = key.filter(|k| k.active).and_then(|k| {
-                    if is_sealed(&k.secret_access_key) {
-                        master.open(&k.access_key_id, &k.secret_access_key)
-                    } else {
-                        Some(k.secret_access_key)
-                    }
-                });
+                let secret = key
+                    .filter(|k| k.active)
+                    .and_then(|k| stored_secret(Some(master), &k));
                 let matches =
                     secret.is_some_and(|s| bool::from(s.as_bytes().ct_eq(given.as_bytes())));
                 if !matches {

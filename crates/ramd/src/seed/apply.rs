@@ -182,13 +182,16 @@ impl Seeder<'_> {
             }
             Err(e) => return Err(fail("DescribeOrganization", e)),
         };
-        let org_id = text(&org["Id"]);
+        let org_id = text(&org["Id"]).to_owned();
         let roots = self
             .calls
             .all(&management, Op::Org(OrgOp::ListRoots), json!({}), "Roots")
             .await
             .map_err(|e| fail("ListRoots", e))?;
-        let root = roots.first().map(|r| text(&r["Id"])).unwrap_or_default();
+        let root = roots
+            .first()
+            .map(|r| text(&r["Id"]).to_owned())
+            .unwrap_or_default();
         self.progress.inc(1);
 
         let mut members: Vec<(&Spanned<String>, String, String)> = Vec::new();
@@ -282,7 +285,7 @@ impl Seeder<'_> {
                 .await?["OrganizationalUnit"]
                 .clone()
         };
-        Ok((text(&unit["Id"]), text(&unit["Arn"])))
+        Ok((text(&unit["Id"]).to_owned(), text(&unit["Arn"]).to_owned()))
     }
 
     /// `account` in the organization `org_id`, directly under `parent`.
@@ -326,7 +329,10 @@ impl Seeder<'_> {
             )
             .await
             .map_err(|e| format!("ListParents: {e}"))?;
-        let current = parents.first().map(|p| text(&p["Id"])).unwrap_or_default();
+        let current = parents
+            .first()
+            .map(|p| text(&p["Id"]).to_owned())
+            .unwrap_or_default();
         if current != parent {
             self.calls.org(
                 management,
@@ -362,7 +368,7 @@ impl Seeder<'_> {
                     })
             });
         let handshake = match open {
-            Some(h) => text(&h["Id"]),
+            Some(h) => text(&h["Id"]).to_owned(),
             None => text(
                 &self
                     .calls
@@ -372,7 +378,8 @@ impl Seeder<'_> {
                         &json!({ "Target": { "Id": me.account_id, "Type": "ACCOUNT" } }),
                     )
                     .await?["Handshake"]["Id"],
-            ),
+            )
+            .to_owned(),
         };
         self.calls
             .org(
@@ -448,7 +455,7 @@ impl Seeder<'_> {
                                 format!("the owner's organization: {e}"),
                             )
                         })?;
-                    text(&v["Organization"]["Arn"])
+                    text(&v["Organization"]["Arn"]).to_owned()
                 }
                 PrincipalSpec::Plain(s) => s.clone(),
                 PrincipalSpec::Account(a) => {
@@ -491,7 +498,7 @@ impl Seeder<'_> {
             ));
         }
         let arn = if let Some(existing) = found.first() {
-            let arn = text(&existing["resourceShareArn"]);
+            let arn = text(&existing["resourceShareArn"]).to_owned();
             self.complete(&owner, share, field, existing, &principals, &permissions)
                 .await?;
             arn
@@ -516,7 +523,7 @@ impl Seeder<'_> {
                 .await
                 .map_err(|e| fail("CreateResourceShare", e))?;
             self.report.shares += 1;
-            text(&made["resourceShare"]["resourceShareArn"])
+            text(&made["resourceShare"]["resourceShareArn"]).to_owned()
         };
 
         for account in to_accept {
@@ -585,7 +592,7 @@ impl Seeder<'_> {
                 .iter()
                 .flatten()
                 .find(|k| k["name"] == p.value)
-                .map(|k| text(&k["arn"]))
+                .map(|k| text(&k["arn"]).to_owned())
                 .ok_or_else(|| {
                     SeedError::at(
                         p,
@@ -613,7 +620,7 @@ impl Seeder<'_> {
     ) -> Result<(), SeedError> {
         let spec = &share.value;
         let fail = |what: &str, e: ApiError| blame(share, field, what, &e);
-        let arn = text(&existing["resourceShareArn"]);
+        let arn = text(&existing["resourceShareArn"]).to_owned();
         if let Some(allow) = spec.allow_external_principals
             && existing["allowExternalPrincipals"].as_bool() != Some(allow)
         {
@@ -643,7 +650,7 @@ impl Seeder<'_> {
                 associations
                     .iter()
                     .filter(|a| a["status"] == "ASSOCIATED" || a["status"] == "ASSOCIATING")
-                    .map(|a| text(&a["associatedEntity"])),
+                    .map(|a| text(&a["associatedEntity"]).to_owned()),
             );
         }
         let resources: Vec<&String> = spec
