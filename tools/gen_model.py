@@ -62,9 +62,16 @@ SERVED = {
         "UpdateOrganizationalUnit",
     ],
     "iam": [
-        "CreateAccessKey", "CreateServiceLinkedRole", "CreateUser", "DeleteAccessKey",
-        "DeleteServiceLinkedRole", "DeleteUser", "GetRole", "GetServiceLinkedRoleDeletionStatus",
-        "GetUser", "ListAccessKeys", "ListGroupsForUser", "ListUsers",
+        "AttachRolePolicy", "AttachUserPolicy", "CreateAccessKey", "CreatePolicy",
+        "CreatePolicyVersion", "CreateRole", "CreateServiceLinkedRole", "CreateUser",
+        "DeleteAccessKey", "DeletePolicy", "DeletePolicyVersion", "DeleteRole",
+        "DeleteRolePolicy", "DeleteServiceLinkedRole", "DeleteUser", "DeleteUserPolicy",
+        "DetachRolePolicy", "DetachUserPolicy", "GetPolicy", "GetPolicyVersion", "GetRole",
+        "GetRolePolicy", "GetServiceLinkedRoleDeletionStatus", "GetUser", "GetUserPolicy",
+        "ListAccessKeys", "ListAttachedRolePolicies", "ListAttachedUserPolicies",
+        "ListGroupsForUser", "ListInstanceProfilesForRole", "ListPolicies", "ListPolicyVersions",
+        "ListRolePolicies", "ListRoles", "ListUserPolicies", "ListUsers", "PutRolePolicy",
+        "PutUserPolicy", "SetDefaultPolicyVersion",
     ],
 }
 

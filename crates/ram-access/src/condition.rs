@@ -23,6 +23,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+pub(crate) use compare::compare;
 pub(crate) use operator::{Operator, Qualifier, Test};
 
 /// The request context: condition keys (case-insensitive names, as IAM treats them) with one or

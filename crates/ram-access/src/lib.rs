@@ -1,16 +1,19 @@
-//! The pure IAM policy engine behind RAM's access decisions: may principal P perform action A on
-//! resource R under a request context, and why not. It knows no store, no RAM and no wire
-//! protocol: permission policy templates are validated and parsed ([`template`]), IAM action
-//! patterns are matched ([`action`]) and IAM condition blocks are evaluated against a
-//! [`Context`] of condition keys ([`condition`]); [`evaluate`] puts the three together for one
-//! statement.
+//! The pure IAM policy engine behind RAM's access decisions and ramd's authorization of calls:
+//! may principal P perform action A on resource R under a request context, and why not. It
+//! knows no store, no RAM and no wire protocol: permission policy templates are validated and
+//! parsed ([`template`]), identity policies and service control policies likewise ([`policy`]),
+//! IAM action patterns are matched ([`action`]) and IAM condition blocks are evaluated against a
+//! [`Context`] of condition keys ([`condition`]); [`evaluate`] puts them together for one
+//! template statement, [`decide`] for a set of policy documents.
 
 pub mod action;
 pub mod condition;
+pub mod policy;
 pub mod template;
 
 pub use action::action_matches;
 pub use condition::Context;
+pub use policy::{Document, Effect, PolicyError, Request, Verdict, decide, parse_policy};
 pub use template::{Template, TemplateError, parse_stored, parse_template};
 
 /// The decision for one statement: whether it allows `action` under `ctx`, with the reason when

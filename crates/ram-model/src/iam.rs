@@ -63,6 +63,56 @@ impl PermissionsBoundaryAttachmentType {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PolicyScopeType {
+    #[serde(rename = "All")]
+    All,
+    #[serde(rename = "AWS")]
+    Aws,
+    #[serde(rename = "Local")]
+    Local,
+}
+impl PolicyScopeType {
+    pub const ALL: &'static [PolicyScopeType] = &[
+        PolicyScopeType::All,
+        PolicyScopeType::Aws,
+        PolicyScopeType::Local,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyScopeType::All => "All",
+            PolicyScopeType::Aws => "AWS",
+            PolicyScopeType::Local => "Local",
+        }
+    }
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == value)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PolicyUsageType {
+    #[serde(rename = "PermissionsPolicy")]
+    Permissionspolicy,
+    #[serde(rename = "PermissionsBoundary")]
+    Permissionsboundary,
+}
+impl PolicyUsageType {
+    pub const ALL: &'static [PolicyUsageType] = &[
+        PolicyUsageType::Permissionspolicy,
+        PolicyUsageType::Permissionsboundary,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyUsageType::Permissionspolicy => "PermissionsPolicy",
+            PolicyUsageType::Permissionsboundary => "PermissionsBoundary",
+        }
+    }
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == value)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum StatusType {
     #[serde(rename = "Active")]
     Active,
@@ -136,6 +186,22 @@ pub struct AccessKeyMetadata {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AttachRolePolicyRequest {
+    #[serde(rename = "RoleName")]
+    pub role_name: String,
+    #[serde(rename = "PolicyArn")]
+    pub policy_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AttachUserPolicyRequest {
+    #[serde(rename = "UserName")]
+    pub user_name: String,
+    #[serde(rename = "PolicyArn")]
+    pub policy_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AttachedPermissionsBoundary {
     #[serde(
         rename = "PermissionsBoundaryType",
@@ -152,6 +218,18 @@ pub struct AttachedPermissionsBoundary {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AttachedPolicy {
+    #[serde(
+        rename = "PolicyName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_name: Option<String>,
+    #[serde(rename = "PolicyArn", default, skip_serializing_if = "Option::is_none")]
+    pub policy_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateAccessKeyRequest {
     #[serde(rename = "UserName", default, skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
@@ -161,6 +239,90 @@ pub struct CreateAccessKeyRequest {
 pub struct CreateAccessKeyResponse {
     #[serde(rename = "AccessKey", default, skip_serializing_if = "Option::is_none")]
     pub access_key: Option<AccessKey>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreatePolicyRequest {
+    #[serde(rename = "PolicyName")]
+    pub policy_name: String,
+    #[serde(rename = "Path", default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "PolicyDocument")]
+    pub policy_document: String,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreatePolicyResponse {
+    #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Policy>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreatePolicyVersionRequest {
+    #[serde(rename = "PolicyArn")]
+    pub policy_arn: String,
+    #[serde(rename = "PolicyDocument")]
+    pub policy_document: String,
+    #[serde(
+        rename = "SetAsDefault",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub set_as_default: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreatePolicyVersionResponse {
+    #[serde(
+        rename = "PolicyVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_version: Option<PolicyVersion>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateRoleRequest {
+    #[serde(rename = "Path", default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "RoleName")]
+    pub role_name: String,
+    #[serde(rename = "AssumeRolePolicyDocument")]
+    pub assume_role_policy_document: String,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    #[serde(
+        rename = "MaxSessionDuration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_session_duration: Option<i32>,
+    #[serde(
+        rename = "PermissionsBoundary",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary: Option<String>,
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateRoleResponse {
+    #[serde(rename = "Role", default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -218,6 +380,34 @@ pub struct DeleteAccessKeyRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeletePolicyRequest {
+    #[serde(rename = "PolicyArn")]
+    pub policy_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeletePolicyVersionRequest {
+    #[serde(rename = "PolicyArn")]
+    pub policy_arn: String,
+    #[serde(rename = "VersionId")]
+    pub version_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteRolePolicyRequest {
+    #[serde(rename = "RoleName")]
+    pub role_name: String,
+    #[serde(rename = "PolicyName")]
+    pub policy_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteRoleRequest {
+    #[serde(rename = "RoleName")]
+    pub role_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteServiceLinkedRoleRequest {
     #[serde(rename = "RoleName")]
     pub role_name: String,
@@ -231,6 +421,14 @@ pub struct DeleteServiceLinkedRoleResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub deletion_task_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteUserPolicyRequest {
+    #[serde(rename = "UserName")]
+    pub user_name: String,
+    #[serde(rename = "PolicyName")]
+    pub policy_name: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -249,6 +447,78 @@ pub struct DeletionTaskFailureReasonType {
         skip_serializing_if = "Option::is_none"
     )]
     pub role_usage_list: Option<Vec<RoleUsageType>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DetachRolePolicyRequest {
+    #[serde(rename = "RoleName")]
+    pub role_name: String,
+    #[serde(rename = "PolicyArn")]
+    pub policy_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DetachUserPolicyRequest {
+    #[serde(rename = "UserName")]
+    pub user_name: String,
+    #[serde(rename = "PolicyArn")]
+    pub policy_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetPolicyRequest {
+    #[serde(rename = "PolicyArn")]
+    pub policy_arn: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetPolicyResponse {
+    #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Policy>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetPolicyVersionRequest {
+    #[serde(rename = "PolicyArn")]
+    pub policy_arn: String,
+    #[serde(rename = "VersionId")]
+    pub version_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetPolicyVersionResponse {
+    #[serde(
+        rename = "PolicyVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_version: Option<PolicyVersion>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetRolePolicyRequest {
+    #[serde(rename = "RoleName")]
+    pub role_name: String,
+    #[serde(rename = "PolicyName")]
+    pub policy_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetRolePolicyResponse {
+    #[serde(rename = "RoleName", default, skip_serializing_if = "Option::is_none")]
+    pub role_name: Option<String>,
+    #[serde(
+        rename = "PolicyName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_name: Option<String>,
+    #[serde(
+        rename = "PolicyDocument",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_document: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -275,6 +545,32 @@ pub struct GetServiceLinkedRoleDeletionStatusResponse {
     pub status: Option<DeletionTaskStatusType>,
     #[serde(rename = "Reason", default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<DeletionTaskFailureReasonType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetUserPolicyRequest {
+    #[serde(rename = "UserName")]
+    pub user_name: String,
+    #[serde(rename = "PolicyName")]
+    pub policy_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetUserPolicyResponse {
+    #[serde(rename = "UserName", default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(
+        rename = "PolicyName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_name: Option<String>,
+    #[serde(
+        rename = "PolicyDocument",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_document: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -308,6 +604,36 @@ pub struct Group {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceProfile {
+    #[serde(rename = "Path", default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(
+        rename = "InstanceProfileName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instance_profile_name: Option<String>,
+    #[serde(
+        rename = "InstanceProfileId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instance_profile_id: Option<String>,
+    #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(
+        rename = "CreateDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub create_date: Option<Timestamp>,
+    #[serde(rename = "Roles", default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<Role>>,
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListAccessKeysRequest {
     #[serde(rename = "UserName", default, skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
@@ -336,6 +662,74 @@ pub struct ListAccessKeysResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListAttachedRolePoliciesRequest {
+    #[serde(rename = "RoleName")]
+    pub role_name: String,
+    #[serde(
+        rename = "PathPrefix",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub path_prefix: Option<String>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListAttachedRolePoliciesResponse {
+    #[serde(
+        rename = "AttachedPolicies",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attached_policies: Option<Vec<AttachedPolicy>>,
+    #[serde(
+        rename = "IsTruncated",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListAttachedUserPoliciesRequest {
+    #[serde(rename = "UserName")]
+    pub user_name: String,
+    #[serde(
+        rename = "PathPrefix",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub path_prefix: Option<String>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListAttachedUserPoliciesResponse {
+    #[serde(
+        rename = "AttachedPolicies",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attached_policies: Option<Vec<AttachedPolicy>>,
+    #[serde(
+        rename = "IsTruncated",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListGroupsForUserRequest {
     #[serde(rename = "UserName")]
     pub user_name: String,
@@ -349,6 +743,184 @@ pub struct ListGroupsForUserRequest {
 pub struct ListGroupsForUserResponse {
     #[serde(rename = "Groups", default, skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<Group>>,
+    #[serde(
+        rename = "IsTruncated",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListInstanceProfilesForRoleRequest {
+    #[serde(rename = "RoleName")]
+    pub role_name: String,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListInstanceProfilesForRoleResponse {
+    #[serde(
+        rename = "InstanceProfiles",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instance_profiles: Option<Vec<InstanceProfile>>,
+    #[serde(
+        rename = "IsTruncated",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListPoliciesRequest {
+    #[serde(rename = "Scope", default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<PolicyScopeType>,
+    #[serde(
+        rename = "OnlyAttached",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub only_attached: Option<bool>,
+    #[serde(
+        rename = "PathPrefix",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub path_prefix: Option<String>,
+    #[serde(
+        rename = "PolicyUsageFilter",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_usage_filter: Option<PolicyUsageType>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListPoliciesResponse {
+    #[serde(rename = "Policies", default, skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<Policy>>,
+    #[serde(
+        rename = "IsTruncated",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListPolicyVersionsRequest {
+    #[serde(rename = "PolicyArn")]
+    pub policy_arn: String,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListPolicyVersionsResponse {
+    #[serde(rename = "Versions", default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Vec<PolicyVersion>>,
+    #[serde(
+        rename = "IsTruncated",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListRolePoliciesRequest {
+    #[serde(rename = "RoleName")]
+    pub role_name: String,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListRolePoliciesResponse {
+    #[serde(
+        rename = "PolicyNames",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_names: Option<Vec<String>>,
+    #[serde(
+        rename = "IsTruncated",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListRolesRequest {
+    #[serde(
+        rename = "PathPrefix",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub path_prefix: Option<String>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListRolesResponse {
+    #[serde(rename = "Roles", default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<Role>>,
+    #[serde(
+        rename = "IsTruncated",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListUserPoliciesRequest {
+    #[serde(rename = "UserName")]
+    pub user_name: String,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxItems", default, skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListUserPoliciesResponse {
+    #[serde(
+        rename = "PolicyNames",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_names: Option<Vec<String>>,
     #[serde(
         rename = "IsTruncated",
         default,
@@ -385,6 +957,106 @@ pub struct ListUsersResponse {
     pub is_truncated: Option<bool>,
     #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Policy {
+    #[serde(
+        rename = "PolicyName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_name: Option<String>,
+    #[serde(rename = "PolicyId", default, skip_serializing_if = "Option::is_none")]
+    pub policy_id: Option<String>,
+    #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "Path", default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(
+        rename = "DefaultVersionId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub default_version_id: Option<String>,
+    #[serde(
+        rename = "AttachmentCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attachment_count: Option<i32>,
+    #[serde(
+        rename = "PermissionsBoundaryUsageCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary_usage_count: Option<i32>,
+    #[serde(
+        rename = "IsAttachable",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_attachable: Option<bool>,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    #[serde(
+        rename = "CreateDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub create_date: Option<Timestamp>,
+    #[serde(
+        rename = "UpdateDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub update_date: Option<Timestamp>,
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PolicyVersion {
+    #[serde(rename = "Document", default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
+    #[serde(rename = "VersionId", default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    #[serde(
+        rename = "IsDefaultVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_default_version: Option<bool>,
+    #[serde(
+        rename = "CreateDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub create_date: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PutRolePolicyRequest {
+    #[serde(rename = "RoleName")]
+    pub role_name: String,
+    #[serde(rename = "PolicyName")]
+    pub policy_name: String,
+    #[serde(rename = "PolicyDocument")]
+    pub policy_document: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PutUserPolicyRequest {
+    #[serde(rename = "UserName")]
+    pub user_name: String,
+    #[serde(rename = "PolicyName")]
+    pub policy_name: String,
+    #[serde(rename = "PolicyDocument")]
+    pub policy_document: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -455,6 +1127,14 @@ pub struct RoleUsageType {
     pub region: Option<String>,
     #[serde(rename = "Resources", default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SetDefaultPolicyVersionRequest {
+    #[serde(rename = "PolicyArn")]
+    pub policy_arn: String,
+    #[serde(rename = "VersionId")]
+    pub version_id: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -598,6 +1278,40 @@ pub static SHAPES: &[ShapeSpec] = &[
         },
     },
     ShapeSpec {
+        name: "AttachRolePolicyRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "RoleName",
+                shape: "RoleNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyArn",
+                shape: "ArnType",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "AttachUserPolicyRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "UserName",
+                shape: "UserNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyArn",
+                shape: "ArnType",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
         name: "AttachedPermissionsBoundary",
         kind: Kind::Structure(&[
             MemberSpec {
@@ -613,6 +1327,34 @@ pub static SHAPES: &[ShapeSpec] = &[
                 location: Location::Body,
             },
         ]),
+    },
+    ShapeSpec {
+        name: "AttachedPoliciesListType",
+        kind: Kind::List("AttachedPolicy"),
+    },
+    ShapeSpec {
+        name: "AttachedPolicy",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "PolicyName",
+                shape: "PolicyNameType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyArn",
+                shape: "ArnType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "AttachmentCountType",
+        kind: Kind::Integer {
+            min: None,
+            max: None,
+        },
     },
     ShapeSpec {
         name: "BooleanType",
@@ -632,6 +1374,138 @@ pub static SHAPES: &[ShapeSpec] = &[
         kind: Kind::Structure(&[MemberSpec {
             name: "AccessKey",
             shape: "AccessKey",
+            required: true,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
+        name: "CreatePolicyRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "PolicyName",
+                shape: "PolicyNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Path",
+                shape: "PolicyPathType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyDocument",
+                shape: "PolicyDocumentType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Description",
+                shape: "PolicyDescriptionType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Tags",
+                shape: "TagListType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "CreatePolicyResponse",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "Policy",
+            shape: "Policy",
+            required: false,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
+        name: "CreatePolicyVersionRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "PolicyArn",
+                shape: "ArnType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyDocument",
+                shape: "PolicyDocumentType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "SetAsDefault",
+                shape: "BooleanType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "CreatePolicyVersionResponse",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "PolicyVersion",
+            shape: "PolicyVersion",
+            required: false,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
+        name: "CreateRoleRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Path",
+                shape: "PathType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "RoleName",
+                shape: "RoleNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "AssumeRolePolicyDocument",
+                shape: "PolicyDocumentType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Description",
+                shape: "RoleDescriptionType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "MaxSessionDuration",
+                shape: "RoleMaxSessionDurationType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PermissionsBoundary",
+                shape: "ArnType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Tags",
+                shape: "TagListType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "CreateRoleResponse",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "Role",
+            shape: "Role",
             required: true,
             location: Location::Body,
         }]),
@@ -737,6 +1611,58 @@ pub static SHAPES: &[ShapeSpec] = &[
         ]),
     },
     ShapeSpec {
+        name: "DeletePolicyRequest",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "PolicyArn",
+            shape: "ArnType",
+            required: true,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
+        name: "DeletePolicyVersionRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "PolicyArn",
+                shape: "ArnType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "VersionId",
+                shape: "PolicyVersionIdType",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "DeleteRolePolicyRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "RoleName",
+                shape: "RoleNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyName",
+                shape: "PolicyNameType",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "DeleteRoleRequest",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "RoleName",
+            shape: "RoleNameType",
+            required: true,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
         name: "DeleteServiceLinkedRoleRequest",
         kind: Kind::Structure(&[MemberSpec {
             name: "RoleName",
@@ -753,6 +1679,23 @@ pub static SHAPES: &[ShapeSpec] = &[
             required: true,
             location: Location::Body,
         }]),
+    },
+    ShapeSpec {
+        name: "DeleteUserPolicyRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "UserName",
+                shape: "ExistingUserNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyName",
+                shape: "PolicyNameType",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
     },
     ShapeSpec {
         name: "DeleteUserRequest",
@@ -799,6 +1742,40 @@ pub static SHAPES: &[ShapeSpec] = &[
         },
     },
     ShapeSpec {
+        name: "DetachRolePolicyRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "RoleName",
+                shape: "RoleNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyArn",
+                shape: "ArnType",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "DetachUserPolicyRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "UserName",
+                shape: "UserNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyArn",
+                shape: "ArnType",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
         name: "ExistingUserNameType",
         kind: Kind::String {
             min: Some(1),
@@ -806,6 +1783,90 @@ pub static SHAPES: &[ShapeSpec] = &[
             pattern: Some("[\\w+=,.@-]+"),
             values: None,
         },
+    },
+    ShapeSpec {
+        name: "GetPolicyRequest",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "PolicyArn",
+            shape: "ArnType",
+            required: true,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
+        name: "GetPolicyResponse",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "Policy",
+            shape: "Policy",
+            required: false,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
+        name: "GetPolicyVersionRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "PolicyArn",
+                shape: "ArnType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "VersionId",
+                shape: "PolicyVersionIdType",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "GetPolicyVersionResponse",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "PolicyVersion",
+            shape: "PolicyVersion",
+            required: false,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
+        name: "GetRolePolicyRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "RoleName",
+                shape: "RoleNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyName",
+                shape: "PolicyNameType",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "GetRolePolicyResponse",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "RoleName",
+                shape: "RoleNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyName",
+                shape: "PolicyNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyDocument",
+                shape: "PolicyDocumentType",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
     },
     ShapeSpec {
         name: "GetRoleRequest",
@@ -847,6 +1908,46 @@ pub static SHAPES: &[ShapeSpec] = &[
                 name: "Reason",
                 shape: "DeletionTaskFailureReasonType",
                 required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "GetUserPolicyRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "UserName",
+                shape: "ExistingUserNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyName",
+                shape: "PolicyNameType",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "GetUserPolicyResponse",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "UserName",
+                shape: "ExistingUserNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyName",
+                shape: "PolicyNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyDocument",
+                shape: "PolicyDocumentType",
+                required: true,
                 location: Location::Body,
             },
         ]),
@@ -927,6 +2028,66 @@ pub static SHAPES: &[ShapeSpec] = &[
         },
     },
     ShapeSpec {
+        name: "InstanceProfile",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Path",
+                shape: "PathType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "InstanceProfileName",
+                shape: "InstanceProfileNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "InstanceProfileId",
+                shape: "IdType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Arn",
+                shape: "ArnType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "CreateDate",
+                shape: "DateType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Roles",
+                shape: "RoleListType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Tags",
+                shape: "TagListType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "InstanceProfileListType",
+        kind: Kind::List("InstanceProfile"),
+    },
+    ShapeSpec {
+        name: "InstanceProfileNameType",
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(128),
+            pattern: Some("[\\w+=,.@-]+"),
+            values: None,
+        },
+    },
+    ShapeSpec {
         name: "ListAccessKeysRequest",
         kind: Kind::Structure(&[
             MemberSpec {
@@ -973,6 +2134,110 @@ pub static SHAPES: &[ShapeSpec] = &[
         ]),
     },
     ShapeSpec {
+        name: "ListAttachedRolePoliciesRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "RoleName",
+                shape: "RoleNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PathPrefix",
+                shape: "PolicyPathType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "MarkerType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "MaxItems",
+                shape: "MaxItemsType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListAttachedRolePoliciesResponse",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "AttachedPolicies",
+                shape: "AttachedPoliciesListType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "IsTruncated",
+                shape: "BooleanType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "ResponseMarkerType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListAttachedUserPoliciesRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "UserName",
+                shape: "UserNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PathPrefix",
+                shape: "PolicyPathType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "MarkerType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "MaxItems",
+                shape: "MaxItemsType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListAttachedUserPoliciesResponse",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "AttachedPolicies",
+                shape: "AttachedPoliciesListType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "IsTruncated",
+                shape: "BooleanType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "ResponseMarkerType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
         name: "ListGroupsForUserRequest",
         kind: Kind::Structure(&[
             MemberSpec {
@@ -1001,6 +2266,300 @@ pub static SHAPES: &[ShapeSpec] = &[
             MemberSpec {
                 name: "Groups",
                 shape: "GroupListType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "IsTruncated",
+                shape: "BooleanType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "ResponseMarkerType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListInstanceProfilesForRoleRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "RoleName",
+                shape: "RoleNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "MarkerType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "MaxItems",
+                shape: "MaxItemsType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListInstanceProfilesForRoleResponse",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "InstanceProfiles",
+                shape: "InstanceProfileListType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "IsTruncated",
+                shape: "BooleanType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "ResponseMarkerType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListPoliciesRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Scope",
+                shape: "PolicyScopeType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "OnlyAttached",
+                shape: "BooleanType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PathPrefix",
+                shape: "PolicyPathType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyUsageFilter",
+                shape: "PolicyUsageType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "MarkerType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "MaxItems",
+                shape: "MaxItemsType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListPoliciesResponse",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Policies",
+                shape: "PolicyListType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "IsTruncated",
+                shape: "BooleanType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "ResponseMarkerType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListPolicyVersionsRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "PolicyArn",
+                shape: "ArnType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "MarkerType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "MaxItems",
+                shape: "MaxItemsType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListPolicyVersionsResponse",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Versions",
+                shape: "PolicyDocumentVersionListType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "IsTruncated",
+                shape: "BooleanType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "ResponseMarkerType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListRolePoliciesRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "RoleName",
+                shape: "RoleNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "MarkerType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "MaxItems",
+                shape: "MaxItemsType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListRolePoliciesResponse",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "PolicyNames",
+                shape: "PolicyNameListType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "IsTruncated",
+                shape: "BooleanType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "ResponseMarkerType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListRolesRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "PathPrefix",
+                shape: "PathPrefixType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "MarkerType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "MaxItems",
+                shape: "MaxItemsType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListRolesResponse",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Roles",
+                shape: "RoleListType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "IsTruncated",
+                shape: "BooleanType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "ResponseMarkerType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListUserPoliciesRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "UserName",
+                shape: "ExistingUserNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Marker",
+                shape: "MarkerType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "MaxItems",
+                shape: "MaxItemsType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListUserPoliciesResponse",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "PolicyNames",
+                shape: "PolicyNameListType",
                 required: true,
                 location: Location::Body,
             },
@@ -1108,6 +2667,92 @@ pub static SHAPES: &[ShapeSpec] = &[
         },
     },
     ShapeSpec {
+        name: "Policy",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "PolicyName",
+                shape: "PolicyNameType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyId",
+                shape: "IdType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Arn",
+                shape: "ArnType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Path",
+                shape: "PolicyPathType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "DefaultVersionId",
+                shape: "PolicyVersionIdType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "AttachmentCount",
+                shape: "AttachmentCountType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PermissionsBoundaryUsageCount",
+                shape: "AttachmentCountType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "IsAttachable",
+                shape: "BooleanType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Description",
+                shape: "PolicyDescriptionType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "CreateDate",
+                shape: "DateType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "UpdateDate",
+                shape: "DateType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Tags",
+                shape: "TagListType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "PolicyDescriptionType",
+        kind: Kind::String {
+            min: None,
+            max: Some(1000),
+            pattern: None,
+            values: None,
+        },
+    },
+    ShapeSpec {
         name: "PolicyDocumentType",
         kind: Kind::String {
             min: Some(1),
@@ -1115,6 +2760,138 @@ pub static SHAPES: &[ShapeSpec] = &[
             pattern: Some("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
             values: None,
         },
+    },
+    ShapeSpec {
+        name: "PolicyDocumentVersionListType",
+        kind: Kind::List("PolicyVersion"),
+    },
+    ShapeSpec {
+        name: "PolicyListType",
+        kind: Kind::List("Policy"),
+    },
+    ShapeSpec {
+        name: "PolicyNameListType",
+        kind: Kind::List("PolicyNameType"),
+    },
+    ShapeSpec {
+        name: "PolicyNameType",
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(128),
+            pattern: Some("[\\w+=,.@-]+"),
+            values: None,
+        },
+    },
+    ShapeSpec {
+        name: "PolicyPathType",
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(512),
+            pattern: Some("((/[A-Za-z0-9\\.,\\+@=_-]+)*)/"),
+            values: None,
+        },
+    },
+    ShapeSpec {
+        name: "PolicyScopeType",
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: Some(&["All", "AWS", "Local"]),
+        },
+    },
+    ShapeSpec {
+        name: "PolicyUsageType",
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: Some(&["PermissionsPolicy", "PermissionsBoundary"]),
+        },
+    },
+    ShapeSpec {
+        name: "PolicyVersion",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Document",
+                shape: "PolicyDocumentType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "VersionId",
+                shape: "PolicyVersionIdType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "IsDefaultVersion",
+                shape: "BooleanType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "CreateDate",
+                shape: "DateType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "PolicyVersionIdType",
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: Some("v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?"),
+            values: None,
+        },
+    },
+    ShapeSpec {
+        name: "PutRolePolicyRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "RoleName",
+                shape: "RoleNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyName",
+                shape: "PolicyNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyDocument",
+                shape: "PolicyDocumentType",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "PutUserPolicyRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "UserName",
+                shape: "ExistingUserNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyName",
+                shape: "PolicyNameType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyDocument",
+                shape: "PolicyDocumentType",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
     },
     ShapeSpec {
         name: "ReasonType",
@@ -1241,6 +3018,10 @@ pub static SHAPES: &[ShapeSpec] = &[
         ]),
     },
     ShapeSpec {
+        name: "RoleListType",
+        kind: Kind::List("Role"),
+    },
+    ShapeSpec {
         name: "RoleMaxSessionDurationType",
         kind: Kind::Integer {
             min: Some(3600),
@@ -1273,6 +3054,23 @@ pub static SHAPES: &[ShapeSpec] = &[
                 name: "Resources",
                 shape: "ArnListType",
                 required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "SetDefaultPolicyVersionRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "PolicyArn",
+                shape: "ArnType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "VersionId",
+                shape: "PolicyVersionIdType",
+                required: true,
                 location: Location::Body,
             },
         ]),
@@ -1405,49 +3203,130 @@ pub static SHAPES: &[ShapeSpec] = &[
 /// The operations of this service ramd serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
+    AttachRolePolicy,
+    AttachUserPolicy,
     CreateAccessKey,
+    CreatePolicy,
+    CreatePolicyVersion,
+    CreateRole,
     CreateServiceLinkedRole,
     CreateUser,
     DeleteAccessKey,
+    DeletePolicy,
+    DeletePolicyVersion,
+    DeleteRole,
+    DeleteRolePolicy,
     DeleteServiceLinkedRole,
     DeleteUser,
+    DeleteUserPolicy,
+    DetachRolePolicy,
+    DetachUserPolicy,
+    GetPolicy,
+    GetPolicyVersion,
     GetRole,
+    GetRolePolicy,
     GetServiceLinkedRoleDeletionStatus,
     GetUser,
+    GetUserPolicy,
     ListAccessKeys,
+    ListAttachedRolePolicies,
+    ListAttachedUserPolicies,
     ListGroupsForUser,
+    ListInstanceProfilesForRole,
+    ListPolicies,
+    ListPolicyVersions,
+    ListRolePolicies,
+    ListRoles,
+    ListUserPolicies,
     ListUsers,
+    PutRolePolicy,
+    PutUserPolicy,
+    SetDefaultPolicyVersion,
 }
 impl Operation {
     pub const ALL: &'static [Operation] = &[
+        Operation::AttachRolePolicy,
+        Operation::AttachUserPolicy,
         Operation::CreateAccessKey,
+        Operation::CreatePolicy,
+        Operation::CreatePolicyVersion,
+        Operation::CreateRole,
         Operation::CreateServiceLinkedRole,
         Operation::CreateUser,
         Operation::DeleteAccessKey,
+        Operation::DeletePolicy,
+        Operation::DeletePolicyVersion,
+        Operation::DeleteRole,
+        Operation::DeleteRolePolicy,
         Operation::DeleteServiceLinkedRole,
         Operation::DeleteUser,
+        Operation::DeleteUserPolicy,
+        Operation::DetachRolePolicy,
+        Operation::DetachUserPolicy,
+        Operation::GetPolicy,
+        Operation::GetPolicyVersion,
         Operation::GetRole,
+        Operation::GetRolePolicy,
         Operation::GetServiceLinkedRoleDeletionStatus,
         Operation::GetUser,
+        Operation::GetUserPolicy,
         Operation::ListAccessKeys,
+        Operation::ListAttachedRolePolicies,
+        Operation::ListAttachedUserPolicies,
         Operation::ListGroupsForUser,
+        Operation::ListInstanceProfilesForRole,
+        Operation::ListPolicies,
+        Operation::ListPolicyVersions,
+        Operation::ListRolePolicies,
+        Operation::ListRoles,
+        Operation::ListUserPolicies,
         Operation::ListUsers,
+        Operation::PutRolePolicy,
+        Operation::PutUserPolicy,
+        Operation::SetDefaultPolicyVersion,
     ];
     /// The operation's name on the wire (`X-Amz-Target` suffix or `Action`).
     pub fn name(self) -> &'static str {
         match self {
+            Operation::AttachRolePolicy => "AttachRolePolicy",
+            Operation::AttachUserPolicy => "AttachUserPolicy",
             Operation::CreateAccessKey => "CreateAccessKey",
+            Operation::CreatePolicy => "CreatePolicy",
+            Operation::CreatePolicyVersion => "CreatePolicyVersion",
+            Operation::CreateRole => "CreateRole",
             Operation::CreateServiceLinkedRole => "CreateServiceLinkedRole",
             Operation::CreateUser => "CreateUser",
             Operation::DeleteAccessKey => "DeleteAccessKey",
+            Operation::DeletePolicy => "DeletePolicy",
+            Operation::DeletePolicyVersion => "DeletePolicyVersion",
+            Operation::DeleteRole => "DeleteRole",
+            Operation::DeleteRolePolicy => "DeleteRolePolicy",
             Operation::DeleteServiceLinkedRole => "DeleteServiceLinkedRole",
             Operation::DeleteUser => "DeleteUser",
+            Operation::DeleteUserPolicy => "DeleteUserPolicy",
+            Operation::DetachRolePolicy => "DetachRolePolicy",
+            Operation::DetachUserPolicy => "DetachUserPolicy",
+            Operation::GetPolicy => "GetPolicy",
+            Operation::GetPolicyVersion => "GetPolicyVersion",
             Operation::GetRole => "GetRole",
+            Operation::GetRolePolicy => "GetRolePolicy",
             Operation::GetServiceLinkedRoleDeletionStatus => "GetServiceLinkedRoleDeletionStatus",
             Operation::GetUser => "GetUser",
+            Operation::GetUserPolicy => "GetUserPolicy",
             Operation::ListAccessKeys => "ListAccessKeys",
+            Operation::ListAttachedRolePolicies => "ListAttachedRolePolicies",
+            Operation::ListAttachedUserPolicies => "ListAttachedUserPolicies",
             Operation::ListGroupsForUser => "ListGroupsForUser",
+            Operation::ListInstanceProfilesForRole => "ListInstanceProfilesForRole",
+            Operation::ListPolicies => "ListPolicies",
+            Operation::ListPolicyVersions => "ListPolicyVersions",
+            Operation::ListRolePolicies => "ListRolePolicies",
+            Operation::ListRoles => "ListRoles",
+            Operation::ListUserPolicies => "ListUserPolicies",
             Operation::ListUsers => "ListUsers",
+            Operation::PutRolePolicy => "PutRolePolicy",
+            Operation::PutUserPolicy => "PutUserPolicy",
+            Operation::SetDefaultPolicyVersion => "SetDefaultPolicyVersion",
         }
     }
     pub fn parse(name: &str) -> Option<Self> {
@@ -1456,47 +3335,139 @@ impl Operation {
     /// The input structure, if the operation takes one.
     pub fn input(self) -> Option<&'static str> {
         match self {
+            Operation::AttachRolePolicy => Some("AttachRolePolicyRequest"),
+            Operation::AttachUserPolicy => Some("AttachUserPolicyRequest"),
             Operation::CreateAccessKey => Some("CreateAccessKeyRequest"),
+            Operation::CreatePolicy => Some("CreatePolicyRequest"),
+            Operation::CreatePolicyVersion => Some("CreatePolicyVersionRequest"),
+            Operation::CreateRole => Some("CreateRoleRequest"),
             Operation::CreateServiceLinkedRole => Some("CreateServiceLinkedRoleRequest"),
             Operation::CreateUser => Some("CreateUserRequest"),
             Operation::DeleteAccessKey => Some("DeleteAccessKeyRequest"),
+            Operation::DeletePolicy => Some("DeletePolicyRequest"),
+            Operation::DeletePolicyVersion => Some("DeletePolicyVersionRequest"),
+            Operation::DeleteRole => Some("DeleteRoleRequest"),
+            Operation::DeleteRolePolicy => Some("DeleteRolePolicyRequest"),
             Operation::DeleteServiceLinkedRole => Some("DeleteServiceLinkedRoleRequest"),
             Operation::DeleteUser => Some("DeleteUserRequest"),
+            Operation::DeleteUserPolicy => Some("DeleteUserPolicyRequest"),
+            Operation::DetachRolePolicy => Some("DetachRolePolicyRequest"),
+            Operation::DetachUserPolicy => Some("DetachUserPolicyRequest"),
+            Operation::GetPolicy => Some("GetPolicyRequest"),
+            Operation::GetPolicyVersion => Some("GetPolicyVersionRequest"),
             Operation::GetRole => Some("GetRoleRequest"),
+            Operation::GetRolePolicy => Some("GetRolePolicyRequest"),
             Operation::GetServiceLinkedRoleDeletionStatus => {
                 Some("GetServiceLinkedRoleDeletionStatusRequest")
             }
             Operation::GetUser => Some("GetUserRequest"),
+            Operation::GetUserPolicy => Some("GetUserPolicyRequest"),
             Operation::ListAccessKeys => Some("ListAccessKeysRequest"),
+            Operation::ListAttachedRolePolicies => Some("ListAttachedRolePoliciesRequest"),
+            Operation::ListAttachedUserPolicies => Some("ListAttachedUserPoliciesRequest"),
             Operation::ListGroupsForUser => Some("ListGroupsForUserRequest"),
+            Operation::ListInstanceProfilesForRole => Some("ListInstanceProfilesForRoleRequest"),
+            Operation::ListPolicies => Some("ListPoliciesRequest"),
+            Operation::ListPolicyVersions => Some("ListPolicyVersionsRequest"),
+            Operation::ListRolePolicies => Some("ListRolePoliciesRequest"),
+            Operation::ListRoles => Some("ListRolesRequest"),
+            Operation::ListUserPolicies => Some("ListUserPoliciesRequest"),
             Operation::ListUsers => Some("ListUsersRequest"),
+            Operation::PutRolePolicy => Some("PutRolePolicyRequest"),
+            Operation::PutUserPolicy => Some("PutUserPolicyRequest"),
+            Operation::SetDefaultPolicyVersion => Some("SetDefaultPolicyVersionRequest"),
         }
     }
     /// The output structure, if the operation answers one.
     pub fn output(self) -> Option<&'static str> {
         match self {
+            Operation::AttachRolePolicy => None,
+            Operation::AttachUserPolicy => None,
             Operation::CreateAccessKey => Some("CreateAccessKeyResponse"),
+            Operation::CreatePolicy => Some("CreatePolicyResponse"),
+            Operation::CreatePolicyVersion => Some("CreatePolicyVersionResponse"),
+            Operation::CreateRole => Some("CreateRoleResponse"),
             Operation::CreateServiceLinkedRole => Some("CreateServiceLinkedRoleResponse"),
             Operation::CreateUser => Some("CreateUserResponse"),
             Operation::DeleteAccessKey => None,
+            Operation::DeletePolicy => None,
+            Operation::DeletePolicyVersion => None,
+            Operation::DeleteRole => None,
+            Operation::DeleteRolePolicy => None,
             Operation::DeleteServiceLinkedRole => Some("DeleteServiceLinkedRoleResponse"),
             Operation::DeleteUser => None,
+            Operation::DeleteUserPolicy => None,
+            Operation::DetachRolePolicy => None,
+            Operation::DetachUserPolicy => None,
+            Operation::GetPolicy => Some("GetPolicyResponse"),
+            Operation::GetPolicyVersion => Some("GetPolicyVersionResponse"),
             Operation::GetRole => Some("GetRoleResponse"),
+            Operation::GetRolePolicy => Some("GetRolePolicyResponse"),
             Operation::GetServiceLinkedRoleDeletionStatus => {
                 Some("GetServiceLinkedRoleDeletionStatusResponse")
             }
             Operation::GetUser => Some("GetUserResponse"),
+            Operation::GetUserPolicy => Some("GetUserPolicyResponse"),
             Operation::ListAccessKeys => Some("ListAccessKeysResponse"),
+            Operation::ListAttachedRolePolicies => Some("ListAttachedRolePoliciesResponse"),
+            Operation::ListAttachedUserPolicies => Some("ListAttachedUserPoliciesResponse"),
             Operation::ListGroupsForUser => Some("ListGroupsForUserResponse"),
+            Operation::ListInstanceProfilesForRole => Some("ListInstanceProfilesForRoleResponse"),
+            Operation::ListPolicies => Some("ListPoliciesResponse"),
+            Operation::ListPolicyVersions => Some("ListPolicyVersionsResponse"),
+            Operation::ListRolePolicies => Some("ListRolePoliciesResponse"),
+            Operation::ListRoles => Some("ListRolesResponse"),
+            Operation::ListUserPolicies => Some("ListUserPoliciesResponse"),
             Operation::ListUsers => Some("ListUsersResponse"),
+            Operation::PutRolePolicy => None,
+            Operation::PutUserPolicy => None,
+            Operation::SetDefaultPolicyVersion => None,
         }
     }
     /// The errors the model declares for the operation.
     pub fn errors(self) -> &'static [ErrorCode] {
         match self {
+            Operation::AttachRolePolicy => &[
+                ErrorCode::NoSuchEntity,
+                ErrorCode::LimitExceeded,
+                ErrorCode::InvalidInput,
+                ErrorCode::UnmodifiableEntity,
+                ErrorCode::PolicyNotAttachable,
+                ErrorCode::ServiceFailure,
+            ],
+            Operation::AttachUserPolicy => &[
+                ErrorCode::NoSuchEntity,
+                ErrorCode::LimitExceeded,
+                ErrorCode::InvalidInput,
+                ErrorCode::PolicyNotAttachable,
+                ErrorCode::ServiceFailure,
+            ],
             Operation::CreateAccessKey => &[
                 ErrorCode::NoSuchEntity,
                 ErrorCode::LimitExceeded,
+                ErrorCode::ServiceFailure,
+            ],
+            Operation::CreatePolicy => &[
+                ErrorCode::InvalidInput,
+                ErrorCode::LimitExceeded,
+                ErrorCode::EntityAlreadyExists,
+                ErrorCode::MalformedPolicyDocument,
+                ErrorCode::ConcurrentModification,
+                ErrorCode::ServiceFailure,
+            ],
+            Operation::CreatePolicyVersion => &[
+                ErrorCode::NoSuchEntity,
+                ErrorCode::MalformedPolicyDocument,
+                ErrorCode::InvalidInput,
+                ErrorCode::LimitExceeded,
+                ErrorCode::ServiceFailure,
+            ],
+            Operation::CreateRole => &[
+                ErrorCode::LimitExceeded,
+                ErrorCode::InvalidInput,
+                ErrorCode::EntityAlreadyExists,
+                ErrorCode::MalformedPolicyDocument,
+                ErrorCode::ConcurrentModification,
                 ErrorCode::ServiceFailure,
             ],
             Operation::CreateServiceLinkedRole => &[
@@ -1518,6 +3489,34 @@ impl Operation {
                 ErrorCode::LimitExceeded,
                 ErrorCode::ServiceFailure,
             ],
+            Operation::DeletePolicy => &[
+                ErrorCode::NoSuchEntity,
+                ErrorCode::LimitExceeded,
+                ErrorCode::InvalidInput,
+                ErrorCode::DeleteConflict,
+                ErrorCode::ServiceFailure,
+            ],
+            Operation::DeletePolicyVersion => &[
+                ErrorCode::NoSuchEntity,
+                ErrorCode::LimitExceeded,
+                ErrorCode::InvalidInput,
+                ErrorCode::DeleteConflict,
+                ErrorCode::ServiceFailure,
+            ],
+            Operation::DeleteRole => &[
+                ErrorCode::NoSuchEntity,
+                ErrorCode::DeleteConflict,
+                ErrorCode::LimitExceeded,
+                ErrorCode::UnmodifiableEntity,
+                ErrorCode::ConcurrentModification,
+                ErrorCode::ServiceFailure,
+            ],
+            Operation::DeleteRolePolicy => &[
+                ErrorCode::NoSuchEntity,
+                ErrorCode::LimitExceeded,
+                ErrorCode::UnmodifiableEntity,
+                ErrorCode::ServiceFailure,
+            ],
             Operation::DeleteServiceLinkedRole => &[
                 ErrorCode::NoSuchEntity,
                 ErrorCode::LimitExceeded,
@@ -1530,16 +3529,87 @@ impl Operation {
                 ErrorCode::ConcurrentModification,
                 ErrorCode::ServiceFailure,
             ],
+            Operation::DeleteUserPolicy => &[
+                ErrorCode::NoSuchEntity,
+                ErrorCode::LimitExceeded,
+                ErrorCode::ServiceFailure,
+            ],
+            Operation::DetachRolePolicy => &[
+                ErrorCode::NoSuchEntity,
+                ErrorCode::LimitExceeded,
+                ErrorCode::InvalidInput,
+                ErrorCode::UnmodifiableEntity,
+                ErrorCode::ServiceFailure,
+            ],
+            Operation::DetachUserPolicy => &[
+                ErrorCode::NoSuchEntity,
+                ErrorCode::LimitExceeded,
+                ErrorCode::InvalidInput,
+                ErrorCode::ServiceFailure,
+            ],
+            Operation::GetPolicy => &[
+                ErrorCode::NoSuchEntity,
+                ErrorCode::InvalidInput,
+                ErrorCode::ServiceFailure,
+            ],
+            Operation::GetPolicyVersion => &[
+                ErrorCode::NoSuchEntity,
+                ErrorCode::InvalidInput,
+                ErrorCode::ServiceFailure,
+            ],
             Operation::GetRole => &[ErrorCode::NoSuchEntity, ErrorCode::ServiceFailure],
+            Operation::GetRolePolicy => &[ErrorCode::NoSuchEntity, ErrorCode::ServiceFailure],
             Operation::GetServiceLinkedRoleDeletionStatus => &[
                 ErrorCode::NoSuchEntity,
                 ErrorCode::InvalidInput,
                 ErrorCode::ServiceFailure,
             ],
             Operation::GetUser => &[ErrorCode::NoSuchEntity, ErrorCode::ServiceFailure],
+            Operation::GetUserPolicy => &[ErrorCode::NoSuchEntity, ErrorCode::ServiceFailure],
             Operation::ListAccessKeys => &[ErrorCode::NoSuchEntity, ErrorCode::ServiceFailure],
+            Operation::ListAttachedRolePolicies => &[
+                ErrorCode::NoSuchEntity,
+                ErrorCode::InvalidInput,
+                ErrorCode::ServiceFailure,
+            ],
+            Operation::ListAttachedUserPolicies => &[
+                ErrorCode::NoSuchEntity,
+                ErrorCode::InvalidInput,
+                ErrorCode::ServiceFailure,
+            ],
             Operation::ListGroupsForUser => &[ErrorCode::NoSuchEntity, ErrorCode::ServiceFailure],
+            Operation::ListInstanceProfilesForRole => {
+                &[ErrorCode::NoSuchEntity, ErrorCode::ServiceFailure]
+            }
+            Operation::ListPolicies => &[ErrorCode::ServiceFailure],
+            Operation::ListPolicyVersions => &[
+                ErrorCode::NoSuchEntity,
+                ErrorCode::InvalidInput,
+                ErrorCode::ServiceFailure,
+            ],
+            Operation::ListRolePolicies => &[ErrorCode::NoSuchEntity, ErrorCode::ServiceFailure],
+            Operation::ListRoles => &[ErrorCode::ServiceFailure],
+            Operation::ListUserPolicies => &[ErrorCode::NoSuchEntity, ErrorCode::ServiceFailure],
             Operation::ListUsers => &[ErrorCode::ServiceFailure],
+            Operation::PutRolePolicy => &[
+                ErrorCode::LimitExceeded,
+                ErrorCode::MalformedPolicyDocument,
+                ErrorCode::NoSuchEntity,
+                ErrorCode::UnmodifiableEntity,
+                ErrorCode::ServiceFailure,
+            ],
+            Operation::PutUserPolicy => &[
+                ErrorCode::LimitExceeded,
+                ErrorCode::MalformedPolicyDocument,
+                ErrorCode::NoSuchEntity,
+                ErrorCode::ServiceFailure,
+            ],
+            Operation::SetDefaultPolicyVersion => &[
+                ErrorCode::NoSuchEntity,
+                ErrorCode::InvalidInput,
+                ErrorCode::LimitExceeded,
+                ErrorCode::ServiceFailure,
+            ],
         }
     }
 }
@@ -1553,8 +3623,11 @@ pub fn error_status(code: ErrorCode) -> u16 {
         ErrorCode::EntityAlreadyExists => 409,
         ErrorCode::InvalidInput => 400,
         ErrorCode::LimitExceeded => 409,
+        ErrorCode::MalformedPolicyDocument => 400,
         ErrorCode::NoSuchEntity => 404,
+        ErrorCode::PolicyNotAttachable => 400,
         ErrorCode::ServiceFailure => 500,
+        ErrorCode::UnmodifiableEntity => 400,
         other => other.status(),
     }
 }
@@ -1568,11 +3641,36 @@ pub trait Service {
     /// What an operation fails with; an input document serde can't read is an `ApiError`.
     type Error: From<crate::ApiError>;
 
+    fn attach_role_policy(
+        &self,
+        caller: &Self::Caller,
+        input: AttachRolePolicyRequest,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    fn attach_user_policy(
+        &self,
+        caller: &Self::Caller,
+        input: AttachUserPolicyRequest,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
     fn create_access_key(
         &self,
         caller: &Self::Caller,
         input: CreateAccessKeyRequest,
     ) -> impl Future<Output = Result<CreateAccessKeyResponse, Self::Error>> + Send;
+    fn create_policy(
+        &self,
+        caller: &Self::Caller,
+        input: CreatePolicyRequest,
+    ) -> impl Future<Output = Result<CreatePolicyResponse, Self::Error>> + Send;
+    fn create_policy_version(
+        &self,
+        caller: &Self::Caller,
+        input: CreatePolicyVersionRequest,
+    ) -> impl Future<Output = Result<CreatePolicyVersionResponse, Self::Error>> + Send;
+    fn create_role(
+        &self,
+        caller: &Self::Caller,
+        input: CreateRoleRequest,
+    ) -> impl Future<Output = Result<CreateRoleResponse, Self::Error>> + Send;
     fn create_service_linked_role(
         &self,
         caller: &Self::Caller,
@@ -1588,6 +3686,26 @@ pub trait Service {
         caller: &Self::Caller,
         input: DeleteAccessKeyRequest,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    fn delete_policy(
+        &self,
+        caller: &Self::Caller,
+        input: DeletePolicyRequest,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    fn delete_policy_version(
+        &self,
+        caller: &Self::Caller,
+        input: DeletePolicyVersionRequest,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    fn delete_role(
+        &self,
+        caller: &Self::Caller,
+        input: DeleteRoleRequest,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    fn delete_role_policy(
+        &self,
+        caller: &Self::Caller,
+        input: DeleteRolePolicyRequest,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
     fn delete_service_linked_role(
         &self,
         caller: &Self::Caller,
@@ -1598,11 +3716,41 @@ pub trait Service {
         caller: &Self::Caller,
         input: DeleteUserRequest,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    fn delete_user_policy(
+        &self,
+        caller: &Self::Caller,
+        input: DeleteUserPolicyRequest,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    fn detach_role_policy(
+        &self,
+        caller: &Self::Caller,
+        input: DetachRolePolicyRequest,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    fn detach_user_policy(
+        &self,
+        caller: &Self::Caller,
+        input: DetachUserPolicyRequest,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    fn get_policy(
+        &self,
+        caller: &Self::Caller,
+        input: GetPolicyRequest,
+    ) -> impl Future<Output = Result<GetPolicyResponse, Self::Error>> + Send;
+    fn get_policy_version(
+        &self,
+        caller: &Self::Caller,
+        input: GetPolicyVersionRequest,
+    ) -> impl Future<Output = Result<GetPolicyVersionResponse, Self::Error>> + Send;
     fn get_role(
         &self,
         caller: &Self::Caller,
         input: GetRoleRequest,
     ) -> impl Future<Output = Result<GetRoleResponse, Self::Error>> + Send;
+    fn get_role_policy(
+        &self,
+        caller: &Self::Caller,
+        input: GetRolePolicyRequest,
+    ) -> impl Future<Output = Result<GetRolePolicyResponse, Self::Error>> + Send;
     fn get_service_linked_role_deletion_status(
         &self,
         caller: &Self::Caller,
@@ -1613,21 +3761,81 @@ pub trait Service {
         caller: &Self::Caller,
         input: GetUserRequest,
     ) -> impl Future<Output = Result<GetUserResponse, Self::Error>> + Send;
+    fn get_user_policy(
+        &self,
+        caller: &Self::Caller,
+        input: GetUserPolicyRequest,
+    ) -> impl Future<Output = Result<GetUserPolicyResponse, Self::Error>> + Send;
     fn list_access_keys(
         &self,
         caller: &Self::Caller,
         input: ListAccessKeysRequest,
     ) -> impl Future<Output = Result<ListAccessKeysResponse, Self::Error>> + Send;
+    fn list_attached_role_policies(
+        &self,
+        caller: &Self::Caller,
+        input: ListAttachedRolePoliciesRequest,
+    ) -> impl Future<Output = Result<ListAttachedRolePoliciesResponse, Self::Error>> + Send;
+    fn list_attached_user_policies(
+        &self,
+        caller: &Self::Caller,
+        input: ListAttachedUserPoliciesRequest,
+    ) -> impl Future<Output = Result<ListAttachedUserPoliciesResponse, Self::Error>> + Send;
     fn list_groups_for_user(
         &self,
         caller: &Self::Caller,
         input: ListGroupsForUserRequest,
     ) -> impl Future<Output = Result<ListGroupsForUserResponse, Self::Error>> + Send;
+    fn list_instance_profiles_for_role(
+        &self,
+        caller: &Self::Caller,
+        input: ListInstanceProfilesForRoleRequest,
+    ) -> impl Future<Output = Result<ListInstanceProfilesForRoleResponse, Self::Error>> + Send;
+    fn list_policies(
+        &self,
+        caller: &Self::Caller,
+        input: ListPoliciesRequest,
+    ) -> impl Future<Output = Result<ListPoliciesResponse, Self::Error>> + Send;
+    fn list_policy_versions(
+        &self,
+        caller: &Self::Caller,
+        input: ListPolicyVersionsRequest,
+    ) -> impl Future<Output = Result<ListPolicyVersionsResponse, Self::Error>> + Send;
+    fn list_role_policies(
+        &self,
+        caller: &Self::Caller,
+        input: ListRolePoliciesRequest,
+    ) -> impl Future<Output = Result<ListRolePoliciesResponse, Self::Error>> + Send;
+    fn list_roles(
+        &self,
+        caller: &Self::Caller,
+        input: ListRolesRequest,
+    ) -> impl Future<Output = Result<ListRolesResponse, Self::Error>> + Send;
+    fn list_user_policies(
+        &self,
+        caller: &Self::Caller,
+        input: ListUserPoliciesRequest,
+    ) -> impl Future<Output = Result<ListUserPoliciesResponse, Self::Error>> + Send;
     fn list_users(
         &self,
         caller: &Self::Caller,
         input: ListUsersRequest,
     ) -> impl Future<Output = Result<ListUsersResponse, Self::Error>> + Send;
+    fn put_role_policy(
+        &self,
+        caller: &Self::Caller,
+        input: PutRolePolicyRequest,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    fn put_user_policy(
+        &self,
+        caller: &Self::Caller,
+        input: PutUserPolicyRequest,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    fn set_default_policy_version(
+        &self,
+        caller: &Self::Caller,
+        input: SetDefaultPolicyVersionRequest,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 }
 
 /// Runs `operation` for `caller` on `service`: the typed input from the document `input` (which
@@ -1640,8 +3848,28 @@ pub async fn dispatch<S: Service, D: Output>(
     input: &serde_json::Value,
 ) -> Result<D, S::Error> {
     match operation {
+        Operation::AttachRolePolicy => {
+            service.attach_role_policy(caller, typed(input)?).await?;
+            Ok(D::none())
+        }
+        Operation::AttachUserPolicy => {
+            service.attach_user_policy(caller, typed(input)?).await?;
+            Ok(D::none())
+        }
         Operation::CreateAccessKey => {
             let output = service.create_access_key(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::CreatePolicy => {
+            let output = service.create_policy(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::CreatePolicyVersion => {
+            let output = service.create_policy_version(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::CreateRole => {
+            let output = service.create_role(caller, typed(input)?).await?;
             Ok(D::of(&output)?)
         }
         Operation::CreateServiceLinkedRole => {
@@ -1658,6 +3886,22 @@ pub async fn dispatch<S: Service, D: Output>(
             service.delete_access_key(caller, typed(input)?).await?;
             Ok(D::none())
         }
+        Operation::DeletePolicy => {
+            service.delete_policy(caller, typed(input)?).await?;
+            Ok(D::none())
+        }
+        Operation::DeletePolicyVersion => {
+            service.delete_policy_version(caller, typed(input)?).await?;
+            Ok(D::none())
+        }
+        Operation::DeleteRole => {
+            service.delete_role(caller, typed(input)?).await?;
+            Ok(D::none())
+        }
+        Operation::DeleteRolePolicy => {
+            service.delete_role_policy(caller, typed(input)?).await?;
+            Ok(D::none())
+        }
         Operation::DeleteServiceLinkedRole => {
             let output = service
                 .delete_service_linked_role(caller, typed(input)?)
@@ -1668,8 +3912,32 @@ pub async fn dispatch<S: Service, D: Output>(
             service.delete_user(caller, typed(input)?).await?;
             Ok(D::none())
         }
+        Operation::DeleteUserPolicy => {
+            service.delete_user_policy(caller, typed(input)?).await?;
+            Ok(D::none())
+        }
+        Operation::DetachRolePolicy => {
+            service.detach_role_policy(caller, typed(input)?).await?;
+            Ok(D::none())
+        }
+        Operation::DetachUserPolicy => {
+            service.detach_user_policy(caller, typed(input)?).await?;
+            Ok(D::none())
+        }
+        Operation::GetPolicy => {
+            let output = service.get_policy(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::GetPolicyVersion => {
+            let output = service.get_policy_version(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
         Operation::GetRole => {
             let output = service.get_role(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::GetRolePolicy => {
+            let output = service.get_role_policy(caller, typed(input)?).await?;
             Ok(D::of(&output)?)
         }
         Operation::GetServiceLinkedRoleDeletionStatus => {
@@ -1682,17 +3950,73 @@ pub async fn dispatch<S: Service, D: Output>(
             let output = service.get_user(caller, typed(input)?).await?;
             Ok(D::of(&output)?)
         }
+        Operation::GetUserPolicy => {
+            let output = service.get_user_policy(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
         Operation::ListAccessKeys => {
             let output = service.list_access_keys(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::ListAttachedRolePolicies => {
+            let output = service
+                .list_attached_role_policies(caller, typed(input)?)
+                .await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::ListAttachedUserPolicies => {
+            let output = service
+                .list_attached_user_policies(caller, typed(input)?)
+                .await?;
             Ok(D::of(&output)?)
         }
         Operation::ListGroupsForUser => {
             let output = service.list_groups_for_user(caller, typed(input)?).await?;
             Ok(D::of(&output)?)
         }
+        Operation::ListInstanceProfilesForRole => {
+            let output = service
+                .list_instance_profiles_for_role(caller, typed(input)?)
+                .await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::ListPolicies => {
+            let output = service.list_policies(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::ListPolicyVersions => {
+            let output = service.list_policy_versions(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::ListRolePolicies => {
+            let output = service.list_role_policies(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::ListRoles => {
+            let output = service.list_roles(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::ListUserPolicies => {
+            let output = service.list_user_policies(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
         Operation::ListUsers => {
             let output = service.list_users(caller, typed(input)?).await?;
             Ok(D::of(&output)?)
+        }
+        Operation::PutRolePolicy => {
+            service.put_role_policy(caller, typed(input)?).await?;
+            Ok(D::none())
+        }
+        Operation::PutUserPolicy => {
+            service.put_user_policy(caller, typed(input)?).await?;
+            Ok(D::none())
+        }
+        Operation::SetDefaultPolicyVersion => {
+            service
+                .set_default_policy_version(caller, typed(input)?)
+                .await?;
+            Ok(D::none())
         }
     }
 }
@@ -1702,24 +4026,59 @@ pub async fn dispatch<S: Service, D: Output>(
 /// passes also reads.
 pub fn read_input(operation: Operation, input: &serde_json::Value) -> Result<(), crate::ApiError> {
     match operation {
+        Operation::AttachRolePolicy => typed::<AttachRolePolicyRequest>(input).map(drop),
+        Operation::AttachUserPolicy => typed::<AttachUserPolicyRequest>(input).map(drop),
         Operation::CreateAccessKey => typed::<CreateAccessKeyRequest>(input).map(drop),
+        Operation::CreatePolicy => typed::<CreatePolicyRequest>(input).map(drop),
+        Operation::CreatePolicyVersion => typed::<CreatePolicyVersionRequest>(input).map(drop),
+        Operation::CreateRole => typed::<CreateRoleRequest>(input).map(drop),
         Operation::CreateServiceLinkedRole => {
             typed::<CreateServiceLinkedRoleRequest>(input).map(drop)
         }
         Operation::CreateUser => typed::<CreateUserRequest>(input).map(drop),
         Operation::DeleteAccessKey => typed::<DeleteAccessKeyRequest>(input).map(drop),
+        Operation::DeletePolicy => typed::<DeletePolicyRequest>(input).map(drop),
+        Operation::DeletePolicyVersion => typed::<DeletePolicyVersionRequest>(input).map(drop),
+        Operation::DeleteRole => typed::<DeleteRoleRequest>(input).map(drop),
+        Operation::DeleteRolePolicy => typed::<DeleteRolePolicyRequest>(input).map(drop),
         Operation::DeleteServiceLinkedRole => {
             typed::<DeleteServiceLinkedRoleRequest>(input).map(drop)
         }
         Operation::DeleteUser => typed::<DeleteUserRequest>(input).map(drop),
+        Operation::DeleteUserPolicy => typed::<DeleteUserPolicyRequest>(input).map(drop),
+        Operation::DetachRolePolicy => typed::<DetachRolePolicyRequest>(input).map(drop),
+        Operation::DetachUserPolicy => typed::<DetachUserPolicyRequest>(input).map(drop),
+        Operation::GetPolicy => typed::<GetPolicyRequest>(input).map(drop),
+        Operation::GetPolicyVersion => typed::<GetPolicyVersionRequest>(input).map(drop),
         Operation::GetRole => typed::<GetRoleRequest>(input).map(drop),
+        Operation::GetRolePolicy => typed::<GetRolePolicyRequest>(input).map(drop),
         Operation::GetServiceLinkedRoleDeletionStatus => {
             typed::<GetServiceLinkedRoleDeletionStatusRequest>(input).map(drop)
         }
         Operation::GetUser => typed::<GetUserRequest>(input).map(drop),
+        Operation::GetUserPolicy => typed::<GetUserPolicyRequest>(input).map(drop),
         Operation::ListAccessKeys => typed::<ListAccessKeysRequest>(input).map(drop),
+        Operation::ListAttachedRolePolicies => {
+            typed::<ListAttachedRolePoliciesRequest>(input).map(drop)
+        }
+        Operation::ListAttachedUserPolicies => {
+            typed::<ListAttachedUserPoliciesRequest>(input).map(drop)
+        }
         Operation::ListGroupsForUser => typed::<ListGroupsForUserRequest>(input).map(drop),
+        Operation::ListInstanceProfilesForRole => {
+            typed::<ListInstanceProfilesForRoleRequest>(input).map(drop)
+        }
+        Operation::ListPolicies => typed::<ListPoliciesRequest>(input).map(drop),
+        Operation::ListPolicyVersions => typed::<ListPolicyVersionsRequest>(input).map(drop),
+        Operation::ListRolePolicies => typed::<ListRolePoliciesRequest>(input).map(drop),
+        Operation::ListRoles => typed::<ListRolesRequest>(input).map(drop),
+        Operation::ListUserPolicies => typed::<ListUserPoliciesRequest>(input).map(drop),
         Operation::ListUsers => typed::<ListUsersRequest>(input).map(drop),
+        Operation::PutRolePolicy => typed::<PutRolePolicyRequest>(input).map(drop),
+        Operation::PutUserPolicy => typed::<PutUserPolicyRequest>(input).map(drop),
+        Operation::SetDefaultPolicyVersion => {
+            typed::<SetDefaultPolicyVersionRequest>(input).map(drop)
+        }
     }
 }
 
@@ -1732,12 +4091,47 @@ macro_rules! serve_iam {
         impl $crate::iam::Service for $ty {
             type Caller = $caller;
             type Error = $error;
+            async fn attach_role_policy(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::AttachRolePolicyRequest,
+            ) -> ::std::result::Result<(), $error> {
+                <$ty>::attach_role_policy(self, caller, input).await
+            }
+            async fn attach_user_policy(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::AttachUserPolicyRequest,
+            ) -> ::std::result::Result<(), $error> {
+                <$ty>::attach_user_policy(self, caller, input).await
+            }
             async fn create_access_key(
                 &self,
                 caller: &$caller,
                 input: $crate::iam::CreateAccessKeyRequest,
             ) -> ::std::result::Result<$crate::iam::CreateAccessKeyResponse, $error> {
                 <$ty>::create_access_key(self, caller, input).await
+            }
+            async fn create_policy(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::CreatePolicyRequest,
+            ) -> ::std::result::Result<$crate::iam::CreatePolicyResponse, $error> {
+                <$ty>::create_policy(self, caller, input).await
+            }
+            async fn create_policy_version(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::CreatePolicyVersionRequest,
+            ) -> ::std::result::Result<$crate::iam::CreatePolicyVersionResponse, $error> {
+                <$ty>::create_policy_version(self, caller, input).await
+            }
+            async fn create_role(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::CreateRoleRequest,
+            ) -> ::std::result::Result<$crate::iam::CreateRoleResponse, $error> {
+                <$ty>::create_role(self, caller, input).await
             }
             async fn create_service_linked_role(
                 &self,
@@ -1760,6 +4154,34 @@ macro_rules! serve_iam {
             ) -> ::std::result::Result<(), $error> {
                 <$ty>::delete_access_key(self, caller, input).await
             }
+            async fn delete_policy(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::DeletePolicyRequest,
+            ) -> ::std::result::Result<(), $error> {
+                <$ty>::delete_policy(self, caller, input).await
+            }
+            async fn delete_policy_version(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::DeletePolicyVersionRequest,
+            ) -> ::std::result::Result<(), $error> {
+                <$ty>::delete_policy_version(self, caller, input).await
+            }
+            async fn delete_role(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::DeleteRoleRequest,
+            ) -> ::std::result::Result<(), $error> {
+                <$ty>::delete_role(self, caller, input).await
+            }
+            async fn delete_role_policy(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::DeleteRolePolicyRequest,
+            ) -> ::std::result::Result<(), $error> {
+                <$ty>::delete_role_policy(self, caller, input).await
+            }
             async fn delete_service_linked_role(
                 &self,
                 caller: &$caller,
@@ -1774,12 +4196,54 @@ macro_rules! serve_iam {
             ) -> ::std::result::Result<(), $error> {
                 <$ty>::delete_user(self, caller, input).await
             }
+            async fn delete_user_policy(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::DeleteUserPolicyRequest,
+            ) -> ::std::result::Result<(), $error> {
+                <$ty>::delete_user_policy(self, caller, input).await
+            }
+            async fn detach_role_policy(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::DetachRolePolicyRequest,
+            ) -> ::std::result::Result<(), $error> {
+                <$ty>::detach_role_policy(self, caller, input).await
+            }
+            async fn detach_user_policy(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::DetachUserPolicyRequest,
+            ) -> ::std::result::Result<(), $error> {
+                <$ty>::detach_user_policy(self, caller, input).await
+            }
+            async fn get_policy(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::GetPolicyRequest,
+            ) -> ::std::result::Result<$crate::iam::GetPolicyResponse, $error> {
+                <$ty>::get_policy(self, caller, input).await
+            }
+            async fn get_policy_version(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::GetPolicyVersionRequest,
+            ) -> ::std::result::Result<$crate::iam::GetPolicyVersionResponse, $error> {
+                <$ty>::get_policy_version(self, caller, input).await
+            }
             async fn get_role(
                 &self,
                 caller: &$caller,
                 input: $crate::iam::GetRoleRequest,
             ) -> ::std::result::Result<$crate::iam::GetRoleResponse, $error> {
                 <$ty>::get_role(self, caller, input).await
+            }
+            async fn get_role_policy(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::GetRolePolicyRequest,
+            ) -> ::std::result::Result<$crate::iam::GetRolePolicyResponse, $error> {
+                <$ty>::get_role_policy(self, caller, input).await
             }
             async fn get_service_linked_role_deletion_status(
                 &self,
@@ -1798,12 +4262,33 @@ macro_rules! serve_iam {
             ) -> ::std::result::Result<$crate::iam::GetUserResponse, $error> {
                 <$ty>::get_user(self, caller, input).await
             }
+            async fn get_user_policy(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::GetUserPolicyRequest,
+            ) -> ::std::result::Result<$crate::iam::GetUserPolicyResponse, $error> {
+                <$ty>::get_user_policy(self, caller, input).await
+            }
             async fn list_access_keys(
                 &self,
                 caller: &$caller,
                 input: $crate::iam::ListAccessKeysRequest,
             ) -> ::std::result::Result<$crate::iam::ListAccessKeysResponse, $error> {
                 <$ty>::list_access_keys(self, caller, input).await
+            }
+            async fn list_attached_role_policies(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::ListAttachedRolePoliciesRequest,
+            ) -> ::std::result::Result<$crate::iam::ListAttachedRolePoliciesResponse, $error> {
+                <$ty>::list_attached_role_policies(self, caller, input).await
+            }
+            async fn list_attached_user_policies(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::ListAttachedUserPoliciesRequest,
+            ) -> ::std::result::Result<$crate::iam::ListAttachedUserPoliciesResponse, $error> {
+                <$ty>::list_attached_user_policies(self, caller, input).await
             }
             async fn list_groups_for_user(
                 &self,
@@ -1812,12 +4297,76 @@ macro_rules! serve_iam {
             ) -> ::std::result::Result<$crate::iam::ListGroupsForUserResponse, $error> {
                 <$ty>::list_groups_for_user(self, caller, input).await
             }
+            async fn list_instance_profiles_for_role(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::ListInstanceProfilesForRoleRequest,
+            ) -> ::std::result::Result<$crate::iam::ListInstanceProfilesForRoleResponse, $error>
+            {
+                <$ty>::list_instance_profiles_for_role(self, caller, input).await
+            }
+            async fn list_policies(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::ListPoliciesRequest,
+            ) -> ::std::result::Result<$crate::iam::ListPoliciesResponse, $error> {
+                <$ty>::list_policies(self, caller, input).await
+            }
+            async fn list_policy_versions(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::ListPolicyVersionsRequest,
+            ) -> ::std::result::Result<$crate::iam::ListPolicyVersionsResponse, $error> {
+                <$ty>::list_policy_versions(self, caller, input).await
+            }
+            async fn list_role_policies(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::ListRolePoliciesRequest,
+            ) -> ::std::result::Result<$crate::iam::ListRolePoliciesResponse, $error> {
+                <$ty>::list_role_policies(self, caller, input).await
+            }
+            async fn list_roles(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::ListRolesRequest,
+            ) -> ::std::result::Result<$crate::iam::ListRolesResponse, $error> {
+                <$ty>::list_roles(self, caller, input).await
+            }
+            async fn list_user_policies(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::ListUserPoliciesRequest,
+            ) -> ::std::result::Result<$crate::iam::ListUserPoliciesResponse, $error> {
+                <$ty>::list_user_policies(self, caller, input).await
+            }
             async fn list_users(
                 &self,
                 caller: &$caller,
                 input: $crate::iam::ListUsersRequest,
             ) -> ::std::result::Result<$crate::iam::ListUsersResponse, $error> {
                 <$ty>::list_users(self, caller, input).await
+            }
+            async fn put_role_policy(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::PutRolePolicyRequest,
+            ) -> ::std::result::Result<(), $error> {
+                <$ty>::put_role_policy(self, caller, input).await
+            }
+            async fn put_user_policy(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::PutUserPolicyRequest,
+            ) -> ::std::result::Result<(), $error> {
+                <$ty>::put_user_policy(self, caller, input).await
+            }
+            async fn set_default_policy_version(
+                &self,
+                caller: &$caller,
+                input: $crate::iam::SetDefaultPolicyVersionRequest,
+            ) -> ::std::result::Result<(), $error> {
+                <$ty>::set_default_policy_version(self, caller, input).await
             }
         }
     };

@@ -168,8 +168,24 @@ impl Organizations {
                 assume_role_policy: access_role_policy(&caller.partition, &m.management_account),
                 description: None,
                 max_session_seconds: 3600,
+                tags: "[]".to_owned(),
                 created_ms: now,
             })
+            .await?;
+            // As in AWS, the role administers the account for the management account.
+            let role = ram_store::PrincipalRef {
+                account_id: &account_id,
+                kind: ram_store::PrincipalKind::Role,
+                name: &role_name,
+            };
+            tx.attach_policy(
+                role,
+                &format!(
+                    "arn:{}:iam::aws:policy/AdministratorAccess",
+                    caller.partition
+                ),
+                now,
+            )
             .await?;
             request.account_id = Some(account_id);
         }

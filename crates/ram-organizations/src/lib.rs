@@ -27,7 +27,7 @@ mod service_access;
 mod tags;
 mod units;
 
-pub use iam::{Iam, KeyIssuer};
+pub use iam::{Iam, IdentityPolicies, KeyIssuer};
 pub use membership::{ListenerFuture, MembershipListener, membership};
 pub(crate) use membership::{managed_by, membership_of};
 

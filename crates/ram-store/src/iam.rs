@@ -22,6 +22,8 @@ pub struct RoleRecord {
     pub assume_role_policy: String,
     pub description: Option<String>,
     pub max_session_seconds: i64,
+    /// `[{"Key": .., "Value": ..}]` (JSON text).
+    pub tags: String,
     pub created_ms: i64,
 }
 
@@ -37,7 +39,7 @@ pub struct DeletionTaskRecord {
 
 macro_rules! role_columns {
     () => {
-        "account_id, role_name, role_id, path, service, assume_role_policy, description, max_session_seconds, created_ms"
+        "account_id, role_name, role_id, path, service, assume_role_policy, description, max_session_seconds, tags, created_ms"
     };
 }
 
@@ -52,7 +54,13 @@ const GET_DELETION_TASK: &str = "SELECT account_id, task_id, role_name, status, 
 const INSERT_ROLE: &str = concat!(
     "INSERT INTO iam_roles (role_key, ",
     role_columns!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (account_id, role_key) DO NOTHING"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (account_id, role_key) DO NOTHING"
+);
+/// An account's roles in name order, after `$2` (a role key; '' for the first page), `$3` at most.
+const LIST_ROLES: &str = concat!(
+    "SELECT ",
+    role_columns!(),
+    " FROM iam_roles WHERE account_id = $1 AND role_key > $2 ORDER BY role_key LIMIT $3"
 );
 const DELETE_ROLE: &str = "DELETE FROM iam_roles WHERE account_id = $1 AND role_key = $2";
 const INSERT_DELETION_TASK: &str = "INSERT INTO iam_deletion_tasks (account_id, task_id, role_name, status, created_ms) VALUES ($1, $2, $3, $4, $5)";
@@ -67,11 +75,13 @@ fn role_from_row(r: &Row) -> Result<RoleRecord, DbError> {
         assume_role_policy: r.try_get("assume_role_policy")?,
         description: r.try_get("description")?,
         max_session_seconds: r.try_get("max_session_seconds")?,
+        tags: r.try_get("tags")?,
         created_ms: r.try_get("created_ms")?,
     })
 }
 
-fn role_key(name: &str) -> String {
+/// A role name as the table keys it (IAM names are unique regardless of case).
+pub fn role_key(name: &str) -> String {
     name.to_lowercase()
 }
 
@@ -88,6 +98,25 @@ impl ReadTx {
             .fetch_optional(&mut self.tx)
             .await?;
         Ok(row.as_ref().map(role_from_row).transpose()?)
+    }
+
+    /// Up to `limit` of the account's roles whose key follows `after`, in key order.
+    pub async fn list_roles(
+        &mut self,
+        account_id: &str,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<RoleRecord>, StoreError> {
+        let rows = query(LIST_ROLES)
+            .bind(account_id)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&mut self.tx)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(role_from_row)
+            .collect::<Result<_, DbError>>()?)
     }
 
     pub async fn get_deletion_task(
@@ -127,6 +156,7 @@ impl WriteTx {
             .bind(&role.assume_role_policy)
             .bind(role.description.as_deref())
             .bind(role.max_session_seconds)
+            .bind(&role.tags)
             .bind(role.created_ms)
             .execute(&mut self.tx)
             .await?;

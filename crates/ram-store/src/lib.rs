@@ -10,6 +10,7 @@ mod customer_permissions;
 mod db;
 mod engine;
 mod iam;
+mod iam_policies;
 mod idempotency;
 mod invitations;
 mod migrations;
@@ -32,7 +33,10 @@ pub use customer_permissions::{
 };
 pub use db::{Backend, ReadTx, SeedingLock, Store, StoreError, StoreOptions, StoreSizes, WriteTx};
 pub use engine::DbError;
-pub use iam::{DeletionTaskRecord, RoleRecord, UserRecord, user_key};
+pub use iam::{DeletionTaskRecord, RoleRecord, UserRecord, role_key, user_key};
+pub use iam_policies::{
+    InlinePolicyRecord, PolicyRecord, PolicyVersionRecord, PrincipalKind, PrincipalRef,
+};
 pub use migrations::SCHEMA_VERSION;
 pub use organizations::{
     CreateAccountRecord, HandshakeRecord, HandshakeScope, Membership, OrgAccountRecord,

@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_received_in_order.sql")),
     (6, include_str!("../migrations/0006_access_key_status.sql")),
     (7, include_str!("../migrations/0007_iam_users.sql")),
+    (8, include_str!("../migrations/0008_iam_policies.sql")),
 ];
 
 /// The schema version this build writes: its newest migration.

@@ -1427,6 +1427,7 @@ async fn handshakes_create_account_requests_and_iam_roles() {
             assume_role_policy: "{}".into(),
             description: None,
             max_session_seconds: 3600,
+            tags: "[]".into(),
             created_ms: 7,
         };
         let mut tx = store.begin().await.unwrap();

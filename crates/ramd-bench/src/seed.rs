@@ -511,6 +511,7 @@ async fn seed_world(
         .to_string(),
         description: None,
         max_session_seconds: 3600,
+        tags: "[]".to_owned(),
         created_ms: created,
     })
     .await?;

@@ -1,7 +1,10 @@
 //! Accounts and their access keys (`ramd accounts`, and the first-start bootstrap of `serve`).
 //! Secrets are stored sealed under the master key (`secrets.rs`) and shown only once, when made.
 
-use ram_store::{AccessKeyRecord, AccountRecord, Store, StoreError};
+use ram_store::{
+    AccessKeyRecord, AccountRecord, PrincipalKind, PrincipalRef, RoleRecord, Store, StoreError,
+    UserRecord, WriteTx,
+};
 
 use crate::secrets::{MasterKey, is_sealed, stored_secret};
 use rand::RngExt;
@@ -36,6 +39,9 @@ impl NewCredentials {
         )
     }
 }
+
+/// The letters and digits of IAM's ids (`AKIA…`, `AIDA…`, `AROA…`).
+const KEY_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 fn random_string(alphabet: &[u8], len: usize) -> String {
     let mut rng = rand::rng();
@@ -76,6 +82,9 @@ pub async fn create(
             created_ms: now_ms,
         })
         .await?;
+        if let Some(arn) = principal_arn {
+            ensure_principal(&mut tx, &account_id, arn, now_ms).await?;
+        }
         tx.insert_access_key(&sealed_record(master, &credentials, now_ms))
             .await?;
         tx.commit().await?;
@@ -106,6 +115,75 @@ pub fn check_principal_arn(account_id: &str, arn: &str) -> Result<(), String> {
             "{arn} is not an IAM user or role ARN of account {account_id}"
         ))
     }
+}
+
+/// Makes the IAM user or role `arn` names unless the account has it, with AWS's
+/// `AdministratorAccess` attached: a key made for a principal IAM did not know acts as it did
+/// before policies were evaluated, and the principal is there to be seen and restricted
+/// (detach the policy, attach others). A principal that exists keeps its policies.
+async fn ensure_principal(
+    tx: &mut WriteTx,
+    account_id: &str,
+    arn: &str,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    let partition = arn.split(':').nth(1).unwrap_or("aws");
+    let resource = arn.split(':').nth(5).unwrap_or_default();
+    let Some((kind, path_and_name)) = resource.split_once('/') else {
+        return Ok(());
+    };
+    let (path, name) = match path_and_name.rsplit_once('/') {
+        Some((path, name)) => (format!("/{path}/"), name),
+        None => ("/".to_owned(), path_and_name),
+    };
+    let made = if kind == "user" {
+        tx.insert_user(&UserRecord {
+            account_id: account_id.to_owned(),
+            user_name: name.to_owned(),
+            user_id: format!("AIDA{}", random_string(KEY_ALPHABET, 17)),
+            path,
+            tags: "[]".to_owned(),
+            created_ms: now_ms,
+        })
+        .await?
+    } else {
+        let trust = json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:{partition}:iam::{account_id}:root")},
+            "Action": "sts:AssumeRole"
+        }]});
+        tx.insert_role(&RoleRecord {
+            account_id: account_id.to_owned(),
+            role_name: name.to_owned(),
+            role_id: format!("AROA{}", random_string(KEY_ALPHABET, 17)),
+            path,
+            service: None,
+            assume_role_policy: trust.to_string(),
+            description: None,
+            max_session_seconds: 3600,
+            tags: "[]".to_owned(),
+            created_ms: now_ms,
+        })
+        .await?
+    };
+    if made {
+        let principal = PrincipalRef {
+            account_id,
+            kind: if kind == "user" {
+                PrincipalKind::User
+            } else {
+                PrincipalKind::Role
+            },
+            name,
+        };
+        tx.attach_policy(
+            principal,
+            &format!("arn:{partition}:iam::aws:policy/AdministratorAccess"),
+            now_ms,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// An access key given in full (a fixture's), rather than made here.
@@ -191,6 +269,9 @@ async fn ensure_key(
     }
     if let Some(arn) = key.principal_arn {
         check_principal_arn(account_id, arn)?;
+        ensure_principal(tx, account_id, arn, now_ms)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     if let Some(existing) = tx.get_access_key(id).await.map_err(|e| e.to_string())? {
         let secret = stored_secret(master, &existing);
@@ -241,10 +322,7 @@ impl ram_organizations::KeyIssuer for Issuer {
 fn new_credentials(account_id: &str, principal_arn: Option<&str>) -> NewCredentials {
     NewCredentials {
         account_id: account_id.to_owned(),
-        access_key_id: format!(
-            "AKIA{}",
-            random_string(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
-        ),
+        access_key_id: format!("AKIA{}", random_string(KEY_ALPHABET, 16)),
         secret_access_key: random_string(
             b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
             40,

@@ -1,8 +1,11 @@
 //! The IAM calls ramd serves: RAM's clients' CreateServiceLinkedRole, GetRole,
-//! DeleteServiceLinkedRole, GetServiceLinkedRoleDeletionStatus (here), and users with their access
-//! keys (`users.rs`). Roles live in a general table (account, name, path,
-//! linked service, trust policy); a service-linked role sits at `/aws-service-role/<service>/`
-//! and trusts its service. A deletion completes at once (its task reads `SUCCEEDED`).
+//! DeleteServiceLinkedRole, GetServiceLinkedRoleDeletionStatus (here); other roles (`roles.rs`);
+//! users with their access keys (`users.rs`); managed policies, customer and AWS managed
+//! (`managed_policies.rs`); and the policies of users and roles, inline or attached
+//! (`principal_policies.rs`), which decide what their keys may do. Roles live in a general table
+//! (account, name, path, linked service, trust policy); a service-linked role sits at
+//! `/aws-service-role/<service>/` and trusts its service. A deletion completes at once (its task
+//! reads `SUCCEEDED`).
 
 use std::sync::{Arc, OnceLock};
 
@@ -14,7 +17,7 @@ use ram_model::iam::{
     GetServiceLinkedRoleDeletionStatusResponse, Operation as IamOp, Role, RoleLastUsed,
 };
 use ram_model::{ApiError, Timestamp, api_error};
-use ram_store::{DeletionTaskRecord, RoleRecord, WriteTx};
+use ram_store::{DeletionTaskRecord, PrincipalKind, RoleRecord, WriteTx};
 use serde_json::Value;
 
 use super::iam_error;
@@ -56,8 +59,12 @@ pub(crate) fn service_linked_role_name(service: &str) -> String {
     name
 }
 
+mod managed_policies;
+mod principal_policies;
+mod roles;
 mod users;
 
+pub use principal_policies::IdentityPolicies;
 pub use users::KeyIssuer;
 
 /// The IAM calls RAM's clients make, over the shared context.
@@ -70,6 +77,69 @@ pub struct Iam {
 
 fn no_such_role(name: &str) -> ApiError {
     api_error!(NoSuchEntity, "The role with name {name} cannot be found.")
+}
+
+/// The IAM principal a caller's ARN names, when it is a user or a role of its account
+/// (`arn:aws:iam::A:user/path/name`): its kind and name. `None` for the root user.
+pub(crate) fn principal_of_arn(arn: &str) -> Option<(PrincipalKind, &str)> {
+    let resource = arn.split(':').nth(5)?;
+    let (kind, path_and_name) = resource.split_once('/')?;
+    let kind = match kind {
+        "user" => PrincipalKind::User,
+        "role" => PrincipalKind::Role,
+        _ => return None,
+    };
+    Some((
+        kind,
+        path_and_name.rsplit('/').next().unwrap_or(path_and_name),
+    ))
+}
+
+/// IAM's default page size for its listings.
+const DEFAULT_MAX_ITEMS: i32 = 100;
+
+/// One page of `items` (in the order of `key`, which the marker carries): the items after
+/// `marker`, at most `max_items`; whether more follow, and the marker that continues.
+pub(crate) fn page<T>(
+    items: Vec<T>,
+    marker: Option<&str>,
+    max_items: Option<i32>,
+    key: impl Fn(&T) -> String,
+) -> (Vec<T>, bool, Option<String>) {
+    let limit = usize::try_from(max_items.unwrap_or(DEFAULT_MAX_ITEMS)).unwrap_or(0);
+    let mut rest: Vec<T> = items
+        .into_iter()
+        .filter(|item| marker.is_none_or(|m| key(item).as_str() > m))
+        .collect();
+    let truncated = rest.len() > limit;
+    rest.truncate(limit);
+    let next = truncated.then(|| rest.last().map(&key)).flatten();
+    (rest, truncated, next)
+}
+
+/// Checks a policy document as IAM does when it is put or created: its structure
+/// (`MalformedPolicyDocument`), and its size against `quota` characters, whitespace not counted
+/// (`LimitExceeded`).
+pub(crate) fn check_document(document: &str, quota: usize) -> Result<(), ApiError> {
+    ram_access::parse_policy(document)
+        .map_err(|e| ApiError::new(ram_model::ErrorCode::MalformedPolicyDocument, e.0))?;
+    if document.chars().filter(|c| !c.is_whitespace()).count() > quota {
+        return Err(api_error!(
+            LimitExceeded,
+            "Cannot exceed quota for PolicySize: {quota}"
+        ));
+    }
+    Ok(())
+}
+
+/// Tags as stored (JSON text).
+pub(crate) fn tags_json(tags: &[ram_model::iam::Tag]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Tags as stored, read back.
+pub(crate) fn tags_of(stored: &str) -> Vec<ram_model::iam::Tag> {
+    serde_json::from_str(stored).unwrap_or_default()
 }
 
 fn render_role(caller: &Caller, role: &RoleRecord, last_used: bool) -> Role {
@@ -86,7 +156,7 @@ fn render_role(caller: &Caller, role: &RoleRecord, last_used: bool) -> Role {
         description: role.description.clone(),
         max_session_duration: i32::try_from(role.max_session_seconds).ok(),
         permissions_boundary: None,
-        tags: None,
+        tags: Some(tags_of(&role.tags)).filter(|t| !t.is_empty()),
         role_last_used: last_used.then(RoleLastUsed::default),
     }
 }
@@ -168,6 +238,7 @@ impl Iam {
             service: Some(service.to_owned()),
             description,
             max_session_seconds: 3600,
+            tags: "[]".to_owned(),
             created_ms: self.ctx.now_ms(),
         }
     }

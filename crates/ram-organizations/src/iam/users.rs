@@ -13,18 +13,16 @@ use ram_model::iam::{
     CreateUserRequest, CreateUserResponse, DeleteAccessKeyRequest, DeleteUserRequest,
     GetUserRequest, GetUserResponse, ListAccessKeysRequest, ListAccessKeysResponse,
     ListGroupsForUserRequest, ListGroupsForUserResponse, ListUsersRequest, ListUsersResponse,
-    StatusType, Tag, User,
+    StatusType, User,
 };
 use ram_model::{ApiError, Timestamp, api_error};
-use ram_store::{AccessKeyRecord, ReadTx, UserRecord, user_key};
+use ram_store::{AccessKeyRecord, PrincipalKind, PrincipalRef, ReadTx, UserRecord, user_key};
 
 use super::Iam;
 use crate::id_part;
 
 /// IAM's quota of access keys per user (and per root user).
 const KEYS_PER_USER: usize = 2;
-/// ListUsers' and ListAccessKeys' page when MaxItems is not given.
-const DEFAULT_MAX_ITEMS: i64 = 100;
 
 /// Makes access keys: a new id and secret, and the record to store (the secret sealed).
 pub trait KeyIssuer: Send + Sync {
@@ -38,7 +36,7 @@ pub trait KeyIssuer: Send + Sync {
     ) -> (AccessKeyRecord, String);
 }
 
-fn no_such_user(name: &str) -> ApiError {
+pub(crate) fn no_such_user(name: &str) -> ApiError {
     api_error!(NoSuchEntity, "The user with name {name} cannot be found.")
 }
 
@@ -50,7 +48,7 @@ fn user_arn(caller: &Caller, user: &UserRecord) -> String {
 }
 
 fn render_user(caller: &Caller, user: &UserRecord) -> User {
-    let tags: Vec<Tag> = serde_json::from_str(&user.tags).unwrap_or_default();
+    let tags = super::tags_of(&user.tags);
     User {
         path: Some(user.path.clone()),
         user_name: Some(user.user_name.clone()),
@@ -63,11 +61,12 @@ fn render_user(caller: &Caller, user: &UserRecord) -> User {
     }
 }
 
-/// A user's name from its ARN (`arn:aws:iam::A:user/path/name`), when the caller is a user of
-/// this account.
+/// The caller's user name, when the caller is a user of its account.
 fn caller_user_name(caller: &Caller) -> Option<&str> {
-    let resource = caller.principal_arn.split_once(":user/")?.1;
-    Some(resource.rsplit('/').next().unwrap_or(resource))
+    match super::principal_of_arn(&caller.principal_arn) {
+        Some((PrincipalKind::User, name)) => Some(name),
+        _ => None,
+    }
 }
 
 /// Whose keys a call names: the user given, or else the caller (a user, or the root user).
@@ -120,8 +119,7 @@ impl Iam {
             user_name: input.user_name,
             user_id: format!("AIDA{}", id_part(&self.ctx, 17).to_ascii_uppercase()),
             path,
-            tags: serde_json::to_string(&input.tags.unwrap_or_default())
-                .unwrap_or_else(|_| "[]".to_owned()),
+            tags: super::tags_json(&input.tags.unwrap_or_default()),
             created_ms: self.ctx.now_ms(),
         };
         let mut tx = self.ctx.store().begin().await?;
@@ -177,7 +175,7 @@ impl Iam {
         caller: &Caller,
         input: ListUsersRequest,
     ) -> Outcome<ListUsersResponse> {
-        let limit = input.max_items.map_or(DEFAULT_MAX_ITEMS, i64::from);
+        let limit = i64::from(input.max_items.unwrap_or(super::DEFAULT_MAX_ITEMS));
         let prefix = input.path_prefix.unwrap_or_else(|| "/".to_owned());
         let mut tx = self.ctx.store().read().await?;
         // One more than the page, to know whether another follows.
@@ -235,20 +233,25 @@ impl Iam {
             .await?
             .ok_or_else(|| no_such_user(&name))?;
         let arn = user_arn(caller, &user);
-        if keys_of(&mut tx, &caller.account_id, Some(&arn))
+        if !keys_of(&mut tx, &caller.account_id, Some(&arn))
             .await?
             .is_empty()
         {
-            tx.delete_user(&caller.account_id, &name).await?;
-            tx.commit().await?;
-            Ok(())
-        } else {
-            Err(api_error!(
+            return Err(api_error!(
                 DeleteConflict,
                 "Cannot delete entity, must delete access keys first."
             )
-            .into())
+            .into());
         }
+        let principal = PrincipalRef {
+            account_id: &caller.account_id,
+            kind: PrincipalKind::User,
+            name: &user.user_name,
+        };
+        self.check_no_policies(&mut tx, principal).await?;
+        tx.delete_user(&caller.account_id, &name).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub(crate) async fn create_access_key(
