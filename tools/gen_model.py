@@ -41,6 +41,7 @@ EXTRA_ERRORS = [
     ("IncompleteSignatureException", 400),
     ("MissingAuthenticationTokenException", 403),
     ("InvalidClientTokenId", 403),
+    ("AccessDenied", 403),
     ("RequestEntityTooLargeException", 413),
     ("RequestTimeoutException", 408),
 ]

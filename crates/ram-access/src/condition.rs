@@ -46,6 +46,25 @@ impl Context {
         self.keys.insert(key.to_lowercase(), values);
     }
 
+    /// Sets one value of `key`.
+    pub fn set(&mut self, key: &str, value: impl Into<String>) {
+        self.insert(key, vec![value.into()]);
+    }
+
+    /// Adds every key of `other` that this context does not have.
+    pub fn fill_from(&mut self, other: &Context) {
+        for (key, values) in &other.keys {
+            self.keys
+                .entry(key.clone())
+                .or_insert_with(|| values.clone());
+        }
+    }
+
+    /// Keeps only the keys (lower-cased names) `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.keys.retain(|key, _| keep(key));
+    }
+
     /// The values of `key` (any case), if it was inserted.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&[String]> {

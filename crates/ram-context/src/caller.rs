@@ -6,6 +6,8 @@ pub struct Caller {
     pub principal_arn: String,
     pub region: String,
     pub partition: String,
+    /// The address the request came from, when it came over the network.
+    pub source_ip: Option<String>,
 }
 
 impl Caller {
@@ -17,6 +19,7 @@ impl Caller {
             principal_arn: format!("arn:{partition}:iam::{account_id}:root"),
             region: region.to_owned(),
             partition,
+            source_ip: None,
         }
     }
 

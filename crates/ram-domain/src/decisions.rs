@@ -322,6 +322,7 @@ impl Ram {
             principal_arn: String::new(),
             region: region.to_owned(),
             partition: partition.to_owned(),
+            source_ip: None,
         };
         let Attached {
             view,

@@ -9,6 +9,7 @@
 
 mod arn;
 mod associations;
+mod authorization;
 mod catalog;
 mod config;
 mod customer_permissions;

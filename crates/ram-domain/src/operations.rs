@@ -1,4 +1,4 @@
-//! Running an operation: `Ram::execute` hands the operation and its validated input document to
+//! Running an operation: `Ram::execute` authorizes the caller (`authorization.rs`), hands the operation and its validated input document to
 //! the generated `ram_model::dispatch` (typed input in, output document out) and retries store
 //! conflicts (`Context::with_retries`); `impl ram_model::Service for Ram` names the function that
 //! serves each operation.
@@ -21,7 +21,10 @@ impl Ram {
             // Boxed: the dispatch future holds every operation's state, and the server's
             // futures around it would otherwise copy it each time they move.
             .with_retries(operation.name(), || {
-                Box::pin(model::dispatch(self, caller, operation, input))
+                Box::pin(async move {
+                    self.authorize(caller, operation, input).await?;
+                    model::dispatch(self, caller, operation, input).await
+                })
             })
             .await
     }

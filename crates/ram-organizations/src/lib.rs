@@ -18,6 +18,7 @@
 //! of another organization's root, OU or account answers as if it did not exist.
 
 mod accounts;
+mod authorization;
 mod handshakes;
 mod iam;
 mod membership;
@@ -27,7 +28,8 @@ mod service_access;
 mod tags;
 mod units;
 
-pub use iam::{Iam, IdentityPolicies, KeyIssuer};
+pub use authorization::{Check, Refusal, access_denied as refused, is_root};
+pub use iam::{Iam, IdentityPolicies, KeyIssuer, principal_of_arn};
 pub use membership::{ListenerFuture, MembershipListener, membership};
 pub(crate) use membership::{managed_by, membership_of};
 

@@ -21,7 +21,10 @@ impl Organizations {
     ) -> Result<Json, ApiError> {
         self.ctx
             .with_retries(operation.name(), || {
-                Box::pin(org::dispatch(self, caller, operation, input))
+                Box::pin(async move {
+                    self.authorize(caller, operation.name()).await?;
+                    org::dispatch(self, caller, operation, input).await
+                })
             })
             .await
             .map_err(organizations_error)

@@ -232,7 +232,7 @@ impl ApiHandler for Sts {
 /// The errors the query-protocol services (IAM, STS) name otherwise than the JSON ones, with
 /// their status: an unknown or deactivated key is `InvalidClientTokenId` (403, where RAM says
 /// `UnrecognizedClientException`), throttling `Throttling` (400, where RAM says
-/// `ThrottlingException`, 429).
+/// `ThrottlingException`, 429), a refusal `AccessDenied` (403).
 fn query_protocol_error(e: &ApiError) -> Option<(ApiError, u16)> {
     match e.code {
         ErrorCode::UnrecognizedClientException => Some((
@@ -245,6 +245,11 @@ fn query_protocol_error(e: &ApiError) -> Option<(ApiError, u16)> {
         ErrorCode::ThrottlingException => {
             Some((ApiError::new(ErrorCode::Throttling, "Rate exceeded"), 400))
         }
+        // IAM's (and STS's) name for an authorization refusal.
+        ErrorCode::AccessDeniedException => Some((
+            ApiError::new(ErrorCode::AccessDenied, e.message.clone()),
+            403,
+        )),
         // The query protocol's names for the signature failures, with the same messages.
         ErrorCode::MissingAuthenticationTokenException => Some((
             ApiError::new(ErrorCode::MissingAuthenticationToken, e.message.clone()),

@@ -63,6 +63,8 @@ pub struct ApiRequest<'a> {
     pub query: Option<&'a str>,
     pub headers: &'a HeaderMap,
     pub body: &'a [u8],
+    /// The connection's peer address, when the request came over the network.
+    pub peer: Option<std::net::IpAddr>,
 }
 
 impl ApiRequest<'_> {
@@ -182,6 +184,10 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
         query: parts.uri.query(),
         headers: &parts.headers,
         body: &body,
+        peer: parts
+            .extensions
+            .get::<crate::connections::Peer>()
+            .map(|p| p.0.ip()),
     };
     route(&req).await
 }
@@ -253,13 +259,14 @@ async fn serve<H: ApiHandler>(
         Some(service) => {
             let state = req.state;
             let now = server_time_secs(&state.ram);
-            let caller =
+            let mut caller =
                 match authenticate(&state.auth, state.ram.store(), &req.signed(), service, now)
                     .await
                 {
                     Ok(caller) => caller,
                     Err(e) => return Some(Err(e)),
                 };
+            caller.source_ip = req.peer.map(|ip| ip.to_string());
             line.caller = Some((caller.account_id.clone(), caller.principal_arn.clone()));
             if let Some(throttle) = &state.throttle
                 && let Err(e) = throttle.admit(&caller.account_id, &caller.region, line.operation)

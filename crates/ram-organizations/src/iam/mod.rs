@@ -70,7 +70,7 @@ pub use users::KeyIssuer;
 /// The IAM calls RAM's clients make, over the shared context.
 #[derive(Clone)]
 pub struct Iam {
-    ctx: Context,
+    pub(crate) ctx: Context,
     /// Makes access keys; set by ramd once it has the master key.
     issuer: Arc<OnceLock<Arc<dyn KeyIssuer>>>,
 }
@@ -81,7 +81,7 @@ fn no_such_role(name: &str) -> ApiError {
 
 /// The IAM principal a caller's ARN names, when it is a user or a role of its account
 /// (`arn:aws:iam::A:user/path/name`): its kind and name. `None` for the root user.
-pub(crate) fn principal_of_arn(arn: &str) -> Option<(PrincipalKind, &str)> {
+pub fn principal_of_arn(arn: &str) -> Option<(PrincipalKind, &str)> {
     let resource = arn.split(':').nth(5)?;
     let (kind, path_and_name) = resource.split_once('/')?;
     let kind = match kind {
@@ -183,7 +183,10 @@ impl Iam {
     ) -> Result<Value, ApiError> {
         self.ctx
             .with_retries(operation.name(), || {
-                Box::pin(iam::dispatch(self, caller, operation, input))
+                Box::pin(async move {
+                    self.authorize_call(caller, operation.name(), input).await?;
+                    iam::dispatch(self, caller, operation, input).await
+                })
             })
             .await
             .map_err(iam_error)

@@ -183,6 +183,7 @@ async fn answer<H: ApiHandler>(handler: &H, sent: &Sent) -> Answer {
         query: None,
         headers: &headers,
         body: sent.body.as_bytes(),
+        peer: None,
     };
     let response = drive(handler, &req)
         .await
@@ -316,6 +317,7 @@ async fn requests_of_other_apis_are_left_to_them() {
         query: None,
         headers: &headers,
         body: b"{}",
+        peer: None,
     };
     // Not panicking: the buggy handle is never reached when the request is not the API's.
     assert!(
