@@ -72,8 +72,11 @@ def test_a_users_key_signs_as_the_user_until_it_is_deleted(world):
     pair = (key["AccessKeyId"], key["SecretAccessKey"])
     me = client(world, "sts", key=pair).get_caller_identity()
     assert me["Arn"] == f"arn:aws:iam::{ACCOUNT_A}:user/ci/builder" and me["Account"] == ACCOUNT_A
-    # The user acts in its account: its share is the account's.
+    # A new user may do nothing until a policy lets it; then it acts in its account: its share
+    # is the account's.
     ram = client(world, "ram", key=pair)
+    refused(lambda: ram.create_resource_share(name="by-builder"), "AccessDeniedException", 403)
+    iam.attach_user_policy(UserName="builder", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
     share = ram.create_resource_share(name="by-builder", resourceArns=[tgw_arn(ACCOUNT_A)])["resourceShare"]
     assert share["owningAccountId"] == ACCOUNT_A
     assert "by-builder" in [s["name"] for s in client(world, "ram").get_resource_shares(resourceOwner="SELF")["resourceShares"]]
@@ -105,6 +108,10 @@ def test_a_users_key_signs_as_the_user_until_it_is_deleted(world):
     refused(lambda: client(world, "sts", key=pair).get_caller_identity(), "InvalidClientTokenId", 403)
     iam.delete_access_key(UserName="builder", AccessKeyId=second["AccessKeyId"])
     assert iam.list_access_keys(UserName="builder")["AccessKeyMetadata"] == []
+    # Nor while a policy is attached.
+    assert refused(lambda: iam.delete_user(UserName="builder"), "DeleteConflict", 409) == \
+        "Cannot delete entity, must detach all policies first."
+    iam.detach_user_policy(UserName="builder", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
     iam.delete_user(UserName="builder")
     refused(lambda: iam.get_user(UserName="builder"), "NoSuchEntity", 404)
     refused(lambda: iam.create_access_key(UserName="builder"), "NoSuchEntity", 404)

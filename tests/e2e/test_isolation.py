@@ -4,7 +4,9 @@ with the right code and HTTP status, reveals nothing of the owner's, and leaves 
 One sigv4 server holds A's world (``build_world``): a private share, shares pending with and accepted
 by B, a policy-made share, a service-principal share, customer managed permissions with versions, a
 replacement work, tags; an organization with an OU, a member account and open handshakes; RAM's
-service-linked role and a deletion task; IAM users, one with an access key. Every operation of RAM's model (``model/ram/service-2.json``),
+service-linked role and a deletion task; IAM users (one with an access key), roles, customer managed policies
+with versions, inline policies and attachments (B has a user and a role of its own, to attach A's policy to).
+Every operation of RAM's model (``model/ram/service-2.json``),
 ramd's two extensions, the Organizations and IAM operations ramd serves (``SERVED`` in
 ``tools/gen_model.py``) and STS GetCallerIdentity has one valid call aimed at that world (``calls``).
 Each column (``COLUMNS``) changes one thing about how that same call arrives:
@@ -114,6 +116,15 @@ def template(actions=PROJECT_ACTIONS) -> str:
     return json.dumps({"Effect": "Allow", "Action": actions})
 
 
+# IAM documents of A's world and of what the calls create: naming no account, so that B's own
+# creations name nothing of A's.
+IAM_DOCUMENT = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ram:Get*", "Resource": "*"}]})
+IAM_DOCUMENT_2 = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ram:List*", "Resource": "*"}]})
+TRUST_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+READ_ONLY_ACCESS = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+
+
 def policy(resource: str, principal: str) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"AWS": principal}, "Action": PROJECT_ACTIONS, "Resource": resource}]})
@@ -125,13 +136,13 @@ class World:
     # What B may see: the shares A invited B to, their invitations and resources; and the names the
     # positive control will create, which B's own creations in the matrix take too.
     VISIBLE_TO_B = {"s1", "s2", "s3", "i1", "i2", "i3", "tgw1", "tgw2", "tgw3", "new_permission", "new_ou",
-                    "new_user"}
+                    "new_user", "new_role", "new_policy", "b_user", "b_role"}
 
     def secrets(self) -> set[str]:
         """What no other account may ever read in an answer (beyond what its own request named)."""
         # (The root's id, "r-" and four characters, is too short to search text for; the OU's id holds it.)
         names = {v for k, v in vars(self).items() if isinstance(v, str) and k not in self.VISIBLE_TO_B and k != "root"}
-        return names | {"s0-secret", "perm-secret", "ou-secret", "iso-private"}
+        return names | {"s0-secret", "perm-secret", "ou-secret", "iso-private", "policy-secret"}
 
 
 def build_world(url: str, keys: dict) -> World:
@@ -150,6 +161,27 @@ def build_world(url: str, keys: dict) -> World:
     iam.create_user(UserName=w.user, Path="/iso/")
     w.user_key = iam.create_access_key(UserName=w.user)["AccessKey"]["AccessKeyId"]
     iam.create_user(UserName=w.gone_user)
+    # IAM roles (one deleted in the positive control) and policies: P (v1 and v2), attached to the user
+    # and the role, which have inline policies; one to delete; the names the positive control creates.
+    w.role, w.gone_role, w.new_role = "iso-role", "iso-gone-role", "iso-new-role"
+    iam.create_role(RoleName=w.role, Path="/iso/", AssumeRolePolicyDocument=TRUST_POLICY)
+    iam.create_role(RoleName=w.gone_role, AssumeRolePolicyDocument=TRUST_POLICY)
+    w.policy = iam.create_policy(PolicyName="IsoPolicy", Path="/iso/", PolicyDocument=IAM_DOCUMENT,
+                                 Tags=[{"Key": "iso", "Value": "policy-secret"}])["Policy"]["Arn"]
+    iam.create_policy_version(PolicyArn=w.policy, PolicyDocument=IAM_DOCUMENT_2)
+    w.doomed_policy = iam.create_policy(PolicyName="IsoDoomedPolicy", Path="/iso/", PolicyDocument=IAM_DOCUMENT)[
+        "Policy"]["Arn"]
+    w.new_policy = "IsoNewPolicy"
+    w.user_inline, w.role_inline = "iso-user-inline", "iso-role-inline"
+    iam.put_user_policy(UserName=w.user, PolicyName=w.user_inline, PolicyDocument=IAM_DOCUMENT)
+    iam.put_role_policy(RoleName=w.role, PolicyName=w.role_inline, PolicyDocument=IAM_DOCUMENT)
+    iam.attach_user_policy(UserName=w.user, PolicyArn=w.policy)
+    iam.attach_role_policy(RoleName=w.role, PolicyArn=w.policy)
+    # B's own user and role (the probes attach A's policy to them).
+    b_iam = client("b", "iam")
+    w.b_user, w.b_role = "iso-b-user", "iso-b-role"
+    b_iam.create_user(UserName=w.b_user)
+    b_iam.create_role(RoleName=w.b_role, AssumeRolePolicyDocument=TRUST_POLICY)
     # Organizations: A manages one with a tagged OU, a member account it created, and invitations
     # open to C (who accepts in the positive control), to D (who declines) and to 555555555555 (cancelled).
     w.org = orgs.create_organization(FeatureSet="ALL")["Organization"]["Id"]
@@ -209,6 +241,7 @@ def ghost_of(w: World) -> World:
         value = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", lambda _: str(uuid.uuid4()), value)
         value = re.sub(r"permission/(\w)", r"permission/Ghost\1", value)
         value = value.replace("project/iso-", "project/ghost-").replace("tgw-0150e", "tgw-0dead")
+        value = value.replace(":policy/iso/Iso", ":policy/iso/GhostIso")
         if re.fullmatch(r"(o|r|ou|h|car)-[0-9a-z-]+", value):
             prefix, rest = value.split("-", 1)
             value = prefix + "-" + re.sub(r"[0-9a-z]", "0", rest)
@@ -335,6 +368,34 @@ def calls(w: World) -> list[Call]:
         Call("iam", "CreateAccessKey", {"UserName": w.user}),
         Call("iam", "DeleteUser", {"UserName": w.gone_user}),
         Call("iam", "CreateUser", {"UserName": w.new_user}),
+        # Roles and policies: reads, then writes (P has v1 and v2 at first).
+        Call("iam", "GetPolicy", {"PolicyArn": w.policy}),
+        Call("iam", "GetPolicyVersion", {"PolicyArn": w.policy, "VersionId": "v1"}),
+        Call("iam", "ListPolicies", {"Scope": "Local"}),
+        Call("iam", "ListPolicyVersions", {"PolicyArn": w.policy}),
+        Call("iam", "GetUserPolicy", {"UserName": w.user, "PolicyName": w.user_inline}),
+        Call("iam", "ListUserPolicies", {"UserName": w.user}),
+        Call("iam", "ListAttachedUserPolicies", {"UserName": w.user}),
+        Call("iam", "ListRoles", {}),
+        Call("iam", "ListInstanceProfilesForRole", {"RoleName": w.role}),
+        Call("iam", "GetRolePolicy", {"RoleName": w.role, "PolicyName": w.role_inline}),
+        Call("iam", "ListRolePolicies", {"RoleName": w.role}),
+        Call("iam", "ListAttachedRolePolicies", {"RoleName": w.role}),
+        Call("iam", "CreatePolicyVersion", {"PolicyArn": w.policy, "PolicyDocument": IAM_DOCUMENT_2}),
+        Call("iam", "SetDefaultPolicyVersion", {"PolicyArn": w.policy, "VersionId": "v2"}),
+        Call("iam", "DeletePolicyVersion", {"PolicyArn": w.policy, "VersionId": "v1"}),
+        Call("iam", "PutUserPolicy", {"UserName": w.user, "PolicyName": w.user_inline, "PolicyDocument": IAM_DOCUMENT_2}),
+        Call("iam", "PutRolePolicy", {"RoleName": w.role, "PolicyName": w.role_inline, "PolicyDocument": IAM_DOCUMENT_2}),
+        Call("iam", "AttachUserPolicy", {"UserName": w.user, "PolicyArn": READ_ONLY_ACCESS}),
+        Call("iam", "AttachRolePolicy", {"RoleName": w.role, "PolicyArn": READ_ONLY_ACCESS}),
+        Call("iam", "DetachUserPolicy", {"UserName": w.user, "PolicyArn": w.policy}),
+        Call("iam", "DetachRolePolicy", {"RoleName": w.role, "PolicyArn": w.policy}),
+        Call("iam", "DeleteUserPolicy", {"UserName": w.user, "PolicyName": w.user_inline}),
+        Call("iam", "DeleteRolePolicy", {"RoleName": w.role, "PolicyName": w.role_inline}),
+        Call("iam", "DeletePolicy", {"PolicyArn": w.doomed_policy}),
+        Call("iam", "DeleteRole", {"RoleName": w.gone_role}),
+        Call("iam", "CreateRole", {"RoleName": w.new_role, "AssumeRolePolicyDocument": TRUST_POLICY}),
+        Call("iam", "CreatePolicy", {"PolicyName": w.new_policy, "PolicyDocument": IAM_DOCUMENT}),
     ]
     return ram + ramd + organizations + iam + [Call("sts", "GetCallerIdentity", {})]
 
@@ -558,6 +619,35 @@ ANOTHER_ACCOUNT = {
     "iam:CreateAccessKey": NO_ENTITY,
     "iam:DeleteUser": NO_ENTITY,
     "iam:CreateUser": ADDS,  # B's own user
+    # A's policy ARNs name nothing B has (another account's policy is not found); A's users and roles
+    # are not B's; B's listings are of its own.
+    "iam:GetPolicy": NO_ENTITY,
+    "iam:GetPolicyVersion": NO_ENTITY,
+    "iam:ListPolicies": OK,  # B's own (Local): none
+    "iam:ListPolicyVersions": NO_ENTITY,
+    "iam:GetUserPolicy": NO_ENTITY,
+    "iam:ListUserPolicies": NO_ENTITY,
+    "iam:ListAttachedUserPolicies": NO_ENTITY,
+    "iam:ListRoles": OK,  # B's own
+    "iam:ListInstanceProfilesForRole": NO_ENTITY,
+    "iam:GetRolePolicy": NO_ENTITY,
+    "iam:ListRolePolicies": NO_ENTITY,
+    "iam:ListAttachedRolePolicies": NO_ENTITY,
+    "iam:CreatePolicyVersion": NO_ENTITY,
+    "iam:SetDefaultPolicyVersion": NO_ENTITY,
+    "iam:DeletePolicyVersion": NO_ENTITY,
+    "iam:PutUserPolicy": NO_ENTITY,
+    "iam:PutRolePolicy": NO_ENTITY,
+    "iam:AttachUserPolicy": NO_ENTITY,
+    "iam:AttachRolePolicy": NO_ENTITY,
+    "iam:DetachUserPolicy": NO_ENTITY,
+    "iam:DetachRolePolicy": NO_ENTITY,
+    "iam:DeleteUserPolicy": NO_ENTITY,
+    "iam:DeleteRolePolicy": NO_ENTITY,
+    "iam:DeletePolicy": NO_ENTITY,
+    "iam:DeleteRole": NO_ENTITY,
+    "iam:CreateRole": ADDS,  # B's own role
+    "iam:CreatePolicy": ADDS,  # B's own policy
     "sts:GetCallerIdentity": OK,  # B's own identity
 }
 
@@ -611,6 +701,13 @@ def probes(w: World) -> list[tuple[str, str, Call, Expect]]:
         ("c", "ram", "ListPendingInvitationResources", {"resourceShareInvitationArn": w.i1}, NO_INVITATION),
         ("c", "ram", "AcceptResourceShareInvitation", {"resourceShareInvitationArn": w.i1}, NO_INVITATION),
         ("b", "ramd", "CheckAccess", {"principal": ACCOUNT_B, "action": PROJECT_ACTIONS[0], "resourceArn": w.project0}, OK),
+        # B's own principals and A's policy: not attachable, nor detachable; B's views of AWS's policies.
+        ("b", "iam", "AttachUserPolicy", {"UserName": w.b_user, "PolicyArn": w.policy}, NO_ENTITY),
+        ("b", "iam", "AttachRolePolicy", {"RoleName": w.b_role, "PolicyArn": w.policy}, NO_ENTITY),
+        ("b", "iam", "DetachUserPolicy", {"UserName": w.b_user, "PolicyArn": w.policy}, NO_ENTITY),
+        ("b", "iam", "ListAttachedUserPolicies", {"UserName": w.b_user}, OK),
+        ("b", "iam", "ListPolicies", {"OnlyAttached": True}, OK),
+        ("b", "iam", "GetPolicy", {"PolicyArn": READ_ONLY_ACCESS}, OK),
     ]
     out, seen = [], {}
     for who, service, op, params, expect in found:
@@ -671,7 +768,7 @@ SIGNATURE_COLUMNS = {
 SIBLING = {"ram": "organizations", "ramd": "organizations", "organizations": "ram", "iam": "sts", "sts": "iam"}
 
 COLUMNS = ["another account, made-up target", "another account", "another Region", *SIGNATURE_COLUMNS]
-MATRIX_CELLS = 891  # as docs/reliability.md says; test_matrix_size keeps the two together
+MATRIX_CELLS = 1165  # as docs/reliability.md says; test_matrix_size keeps the two together
 
 # Where ramd answers otherwise than AWS would: (column, service or call id) -> (ramd's answer, why).
 # The matrix pins ramd's answer; test_aws_answer_where_ramd_deviates asserts AWS's (strict xfail).
@@ -906,7 +1003,8 @@ def test_positive_control(iso):
         "resource_shares", "share_tags", "associations", "invitations", "share_permissions", "permissions",
         "permission_versions", "replace_permission_works", "organizations", "org_parents", "org_accounts",
         "org_handshakes", "org_tags", "org_service_access", "org_create_account_requests", "iam_roles",
-        "iam_deletion_tasks", "iam_users", "access_keys", "status_counts",
+        "iam_deletion_tasks", "iam_users", "access_keys", "iam_policies", "iam_policy_versions", "iam_inline_policies",
+        "iam_attachments", "status_counts",
     }, changed
 
 

@@ -109,6 +109,20 @@ pub async fn authenticate(
                     (Some(scope.access_key_id), scope.region)
                 }
             };
+            // A key ramd issued (CreateAccessKey, `ramd accounts create`) acts as its account
+            // and principal, so that policies apply in trust mode too; any other key that is not
+            // an account id is the default account.
+            if let Some(k) = key.as_deref().filter(|k| !ram_context::is_account_id(k)) {
+                let mut tx = store.read().await.map_err(store_failure)?;
+                let issued = tx.get_access_key(k).await.map_err(store_failure)?;
+                tx.commit().await.map_err(store_failure)?;
+                if let Some(issued) = issued.filter(|i| i.active) {
+                    return Ok(match &issued.principal_arn {
+                        Some(arn) => Caller::principal(&issued.account_id, arn, &region),
+                        None => Caller::root(&issued.account_id, &region),
+                    });
+                }
+            }
             let account = key
                 .filter(|k| ram_context::is_account_id(k))
                 .unwrap_or_else(|| default_account.clone());

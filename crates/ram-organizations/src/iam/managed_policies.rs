@@ -84,12 +84,15 @@ pub(crate) enum PolicyArn<'a> {
 /// account's policies are not the caller's to see).
 pub(crate) fn parse_policy_arn<'a>(caller: &Caller, arn: &'a str) -> Outcome<PolicyArn<'a>> {
     let not_valid = || api_error!(InvalidInput, "ARN {arn} is not valid.");
-    let rest = arn
+    let (partition, rest) = arn
         .strip_prefix("arn:")
         .and_then(|r| r.split_once(':'))
         .filter(|(partition, _)| !partition.is_empty())
-        .map(|(_, r)| r)
         .ok_or_else(not_valid)?;
+    // Policies, AWS managed ones too, are of the caller's partition.
+    if partition != caller.partition {
+        return Err(no_such_policy(arn).into());
+    }
     let rest = rest.strip_prefix("iam::").ok_or_else(not_valid)?;
     let (account, resource) = rest.split_once(':').ok_or_else(not_valid)?;
     let path_and_name = resource.strip_prefix("policy").ok_or_else(not_valid)?;
@@ -297,6 +300,10 @@ impl Iam {
             }
         }
         tx.commit().await?;
+        // ListPolicies, as IAM's, leaves tags out (GetPolicy has them).
+        for p in &mut all {
+            p.tags = None;
+        }
         all.retain(|p| {
             p.path
                 .as_deref()

@@ -107,10 +107,15 @@ pub(crate) fn page<T>(
     key: impl Fn(&T) -> String,
 ) -> (Vec<T>, bool, Option<String>) {
     let limit = usize::try_from(max_items.unwrap_or(DEFAULT_MAX_ITEMS)).unwrap_or(0);
-    let mut rest: Vec<T> = items
+    // Ordered here, by the key's bytes, as the marker is compared: a database's collation may
+    // order otherwise.
+    let mut rest: Vec<(String, T)> = items
         .into_iter()
-        .filter(|item| marker.is_none_or(|m| key(item).as_str() > m))
+        .map(|item| (key(&item), item))
+        .filter(|(k, _)| marker.is_none_or(|m| k.as_str() > m))
         .collect();
+    rest.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut rest: Vec<T> = rest.into_iter().map(|(_, item)| item).collect();
     let truncated = rest.len() > limit;
     rest.truncate(limit);
     let next = truncated.then(|| rest.last().map(&key)).flatten();

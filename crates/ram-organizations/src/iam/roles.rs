@@ -6,7 +6,7 @@
 use ram_context::{Caller, Outcome};
 use ram_model::iam::{
     CreateRoleRequest, CreateRoleResponse, DeleteRoleRequest, ListInstanceProfilesForRoleRequest,
-    ListInstanceProfilesForRoleResponse, ListRolesRequest, ListRolesResponse,
+    ListInstanceProfilesForRoleResponse, ListRolesRequest, ListRolesResponse, Role,
 };
 use ram_model::{ApiError, ErrorCode, api_error};
 use ram_store::{PrincipalKind, PrincipalRef, RoleRecord, role_key};
@@ -131,7 +131,11 @@ impl Iam {
                 roles
                     .iter()
                     .filter(|r| r.path.starts_with(&prefix))
-                    .map(|r| render_role(caller, r, false))
+                    // ListRoles, as IAM's, leaves tags out (GetRole has them).
+                    .map(|r| Role {
+                        tags: None,
+                        ..render_role(caller, r, false)
+                    })
                     .collect(),
             ),
             is_truncated: Some(truncated),

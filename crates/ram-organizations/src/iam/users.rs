@@ -197,7 +197,11 @@ impl Iam {
                 users
                     .iter()
                     .filter(|u| u.path.starts_with(&prefix))
-                    .map(|u| render_user(caller, u))
+                    // ListUsers, as IAM's, leaves tags out (GetUser has them).
+                    .map(|u| User {
+                        tags: None,
+                        ..render_user(caller, u)
+                    })
                     .collect(),
             ),
             is_truncated: Some(truncated),
