@@ -107,6 +107,25 @@ def test_a_store_moves_losslessly_through_a_snapshot(tmp_path, target, monkeypat
 
 
 FIXTURES = Path(__file__).parent / "fixtures"
+SHARE_SUBNETS = f"arn:aws:iam::{ACCOUNT_A}:policy/net/ShareSubnets"
+
+
+def iam_policies(iam) -> dict:
+    """What account A sees of its IAM policies (schema 8 on). The schema-8 fixture was made by `populate`, then in A:
+    user `auditor` at /ops/ (as for schema 7); role `deployer` at /ci/ with tags; customer managed `ShareSubnets` at
+    /net/ with versions v1 and v2 (v2 the default), attached to the user and to the role; AWS managed ReadOnlyAccess
+    attached to the user; an inline policy of each."""
+    return {
+        "policies": iam.list_policies(Scope="Local")["Policies"],
+        "defaultVersion": iam.get_policy_version(PolicyArn=SHARE_SUBNETS, VersionId="v2")["PolicyVersion"],
+        "attachedUserPolicies": iam.list_attached_user_policies(UserName="auditor")["AttachedPolicies"],
+        "attachedRolePolicies": iam.list_attached_role_policies(RoleName="deployer")["AttachedPolicies"],
+        "userPolicies": iam.list_user_policies(UserName="auditor")["PolicyNames"],
+        "userPolicy": iam.get_user_policy(UserName="auditor", PolicyName="ReadShares")["PolicyDocument"],
+        "rolePolicies": iam.list_role_policies(RoleName="deployer")["PolicyNames"],
+        "rolePolicy": iam.get_role_policy(RoleName="deployer", PolicyName="Deploy")["PolicyDocument"],
+        "role": iam.get_role(RoleName="deployer")["Role"],
+    }
 
 
 @pytest.mark.parametrize("target", ["sqlite", "postgres"])
@@ -139,6 +158,11 @@ def test_a_snapshot_written_by_an_earlier_schema_still_imports(tmp_path, fixture
             iam = make_client(server.url, service="iam", account=c["accessKeyId"], secret=c["secretAccessKey"])
             users = iam.list_users()["Users"]
             assert json.loads(json.dumps(users, default=str, sort_keys=True)) == expected["iamUsers"]
+        if "iamPolicies" in expected:  # schema 8 on: policies, their versions and attachments, inline policies, roles
+            c = expected["credentials"][ACCOUNT_A]
+            iam = make_client(server.url, service="iam", account=c["accessKeyId"], secret=c["secretAccessKey"])
+            seen = json.loads(json.dumps(iam_policies(iam), default=str, sort_keys=True))
+            assert seen == expected["iamPolicies"]
     finally:
         server.stop()
 
