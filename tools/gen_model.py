@@ -50,7 +50,10 @@ EXTRA_ERRORS = [
 # holds their shapes (and those they reach) and their errors join ErrorCode.
 SERVED = {
     "organizations": [
-        "AcceptHandshake", "CancelHandshake", "CreateAccount", "CreateOrganization",
+        "AcceptHandshake", "AttachPolicy", "CancelHandshake", "CreateAccount", "CreateOrganization",
+        "CreatePolicy", "DeletePolicy", "DescribePolicy", "DetachPolicy", "DisablePolicyType",
+        "EnablePolicyType", "ListPolicies", "ListPoliciesForTarget", "ListTargetsForPolicy",
+        "UpdatePolicy",
         "CreateOrganizationalUnit", "DeclineHandshake", "DeleteOrganization",
         "DeleteOrganizationalUnit", "DescribeAccount", "DescribeCreateAccountStatus",
         "DescribeHandshake", "DescribeOrganization", "DescribeOrganizationalUnit",

@@ -556,6 +556,33 @@ impl PolicyTypeStatus {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TargetType {
+    #[serde(rename = "ACCOUNT")]
+    Account,
+    #[serde(rename = "ORGANIZATIONAL_UNIT")]
+    OrganizationalUnit,
+    #[serde(rename = "ROOT")]
+    Root,
+}
+impl TargetType {
+    pub const ALL: &'static [TargetType] = &[
+        TargetType::Account,
+        TargetType::OrganizationalUnit,
+        TargetType::Root,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetType::Account => "ACCOUNT",
+            TargetType::OrganizationalUnit => "ORGANIZATIONAL_UNIT",
+            TargetType::Root => "ROOT",
+        }
+    }
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == value)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AcceptHandshakeRequest {
     #[serde(rename = "HandshakeId")]
@@ -596,6 +623,14 @@ pub struct Account {
         skip_serializing_if = "Option::is_none"
     )]
     pub joined_timestamp: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AttachPolicyRequest {
+    #[serde(rename = "PolicyId")]
+    pub policy_id: String,
+    #[serde(rename = "TargetId")]
+    pub target_id: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -726,6 +761,26 @@ pub struct CreateOrganizationalUnitResponse {
     pub organizational_unit: Option<OrganizationalUnit>,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreatePolicyRequest {
+    #[serde(rename = "Content")]
+    pub content: String,
+    #[serde(rename = "Description")]
+    pub description: String,
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "Type")]
+    pub r#type: PolicyType,
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreatePolicyResponse {
+    #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Policy>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeclineHandshakeRequest {
     #[serde(rename = "HandshakeId")]
@@ -742,6 +797,12 @@ pub struct DeclineHandshakeResponse {
 pub struct DeleteOrganizationalUnitRequest {
     #[serde(rename = "OrganizationalUnitId")]
     pub organizational_unit_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeletePolicyRequest {
+    #[serde(rename = "PolicyId")]
+    pub policy_id: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -811,15 +872,63 @@ pub struct DescribeOrganizationalUnitResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribePolicyRequest {
+    #[serde(rename = "PolicyId")]
+    pub policy_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribePolicyResponse {
+    #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Policy>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DetachPolicyRequest {
+    #[serde(rename = "PolicyId")]
+    pub policy_id: String,
+    #[serde(rename = "TargetId")]
+    pub target_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DisableAWSServiceAccessRequest {
     #[serde(rename = "ServicePrincipal")]
     pub service_principal: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DisablePolicyTypeRequest {
+    #[serde(rename = "RootId")]
+    pub root_id: String,
+    #[serde(rename = "PolicyType")]
+    pub policy_type: PolicyType,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DisablePolicyTypeResponse {
+    #[serde(rename = "Root", default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<Root>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EnableAWSServiceAccessRequest {
     #[serde(rename = "ServicePrincipal")]
     pub service_principal: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnablePolicyTypeRequest {
+    #[serde(rename = "RootId")]
+    pub root_id: String,
+    #[serde(rename = "PolicyType")]
+    pub policy_type: PolicyType,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EnablePolicyTypeResponse {
+    #[serde(rename = "Root", default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<Root>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1132,6 +1241,52 @@ pub struct ListParentsResponse {
     pub next_token: Option<String>,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListPoliciesForTargetRequest {
+    #[serde(rename = "TargetId")]
+    pub target_id: String,
+    #[serde(rename = "Filter")]
+    pub filter: PolicyType,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(
+        rename = "MaxResults",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_results: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListPoliciesForTargetResponse {
+    #[serde(rename = "Policies", default, skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<PolicySummary>>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListPoliciesRequest {
+    #[serde(rename = "Filter")]
+    pub filter: PolicyType,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(
+        rename = "MaxResults",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_results: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListPoliciesResponse {
+    #[serde(rename = "Policies", default, skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<PolicySummary>>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListRootsRequest {
     #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
@@ -1164,6 +1319,28 @@ pub struct ListTagsForResourceRequest {
 pub struct ListTagsForResourceResponse {
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListTargetsForPolicyRequest {
+    #[serde(rename = "PolicyId")]
+    pub policy_id: String,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(
+        rename = "MaxResults",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_results: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListTargetsForPolicyResponse {
+    #[serde(rename = "Targets", default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<PolicyTargetSummary>>,
     #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -1237,6 +1414,54 @@ pub struct Parent {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Policy {
+    #[serde(
+        rename = "PolicySummary",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_summary: Option<PolicySummary>,
+    #[serde(rename = "Content", default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PolicySummary {
+    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<PolicyType>,
+    #[serde(
+        rename = "AwsManaged",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub aws_managed: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PolicyTargetSummary {
+    #[serde(rename = "TargetId", default, skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<String>,
+    #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<TargetType>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PolicyTypeSummary {
     #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<PolicyType>,
@@ -1306,6 +1531,28 @@ pub struct UpdateOrganizationalUnitResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub organizational_unit: Option<OrganizationalUnit>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdatePolicyRequest {
+    #[serde(rename = "PolicyId")]
+    pub policy_id: String,
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    #[serde(rename = "Content", default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdatePolicyResponse {
+    #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Policy>,
 }
 
 pub static SHAPES: &[ShapeSpec] = &[
@@ -1464,6 +1711,27 @@ pub static SHAPES: &[ShapeSpec] = &[
                 "TRANSFER_RESPONSIBILITY",
             ]),
         },
+    },
+    ShapeSpec {
+        name: "AttachPolicyRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "PolicyId",
+                shape: "PolicyId",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "TargetId",
+                shape: "PolicyTargetId",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "AwsManagedPolicy",
+        kind: Kind::Boolean,
     },
     ShapeSpec {
         name: "CancelHandshakeRequest",
@@ -1730,6 +1998,50 @@ pub static SHAPES: &[ShapeSpec] = &[
         }]),
     },
     ShapeSpec {
+        name: "CreatePolicyRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Content",
+                shape: "PolicyContent",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Description",
+                shape: "PolicyDescription",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Name",
+                shape: "PolicyName",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Type",
+                shape: "PolicyType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Tags",
+                shape: "Tags",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "CreatePolicyResponse",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "Policy",
+            shape: "Policy",
+            required: false,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
         name: "DeclineHandshakeRequest",
         kind: Kind::Structure(&[MemberSpec {
             name: "HandshakeId",
@@ -1752,6 +2064,15 @@ pub static SHAPES: &[ShapeSpec] = &[
         kind: Kind::Structure(&[MemberSpec {
             name: "OrganizationalUnitId",
             shape: "OrganizationalUnitId",
+            required: true,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
+        name: "DeletePolicyRequest",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "PolicyId",
+            shape: "PolicyId",
             required: true,
             location: Location::Body,
         }]),
@@ -1838,11 +2159,72 @@ pub static SHAPES: &[ShapeSpec] = &[
         }]),
     },
     ShapeSpec {
+        name: "DescribePolicyRequest",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "PolicyId",
+            shape: "PolicyId",
+            required: true,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
+        name: "DescribePolicyResponse",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "Policy",
+            shape: "Policy",
+            required: false,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
+        name: "DetachPolicyRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "PolicyId",
+                shape: "PolicyId",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "TargetId",
+                shape: "PolicyTargetId",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
         name: "DisableAWSServiceAccessRequest",
         kind: Kind::Structure(&[MemberSpec {
             name: "ServicePrincipal",
             shape: "ServicePrincipal",
             required: true,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
+        name: "DisablePolicyTypeRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "RootId",
+                shape: "RootId",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyType",
+                shape: "PolicyType",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "DisablePolicyTypeResponse",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "Root",
+            shape: "Root",
+            required: false,
             location: Location::Body,
         }]),
     },
@@ -1861,6 +2243,32 @@ pub static SHAPES: &[ShapeSpec] = &[
             name: "ServicePrincipal",
             shape: "ServicePrincipal",
             required: true,
+            location: Location::Body,
+        }]),
+    },
+    ShapeSpec {
+        name: "EnablePolicyTypeRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "RootId",
+                shape: "RootId",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "PolicyType",
+                shape: "PolicyType",
+                required: true,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "EnablePolicyTypeResponse",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "Root",
+            shape: "Root",
+            required: false,
             location: Location::Body,
         }]),
     },
@@ -1884,6 +2292,15 @@ pub static SHAPES: &[ShapeSpec] = &[
     ShapeSpec {
         name: "EnabledServicePrincipals",
         kind: Kind::List("EnabledServicePrincipal"),
+    },
+    ShapeSpec {
+        name: "GenericArn",
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: Some("^arn:aws:organizations::.+:.+"),
+            values: None,
+        },
     },
     ShapeSpec {
         name: "Handshake",
@@ -2499,6 +2916,92 @@ pub static SHAPES: &[ShapeSpec] = &[
         ]),
     },
     ShapeSpec {
+        name: "ListPoliciesForTargetRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "TargetId",
+                shape: "PolicyTargetId",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Filter",
+                shape: "PolicyType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "NextToken",
+                shape: "NextToken",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "MaxResults",
+                shape: "MaxResults",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListPoliciesForTargetResponse",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Policies",
+                shape: "Policies",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "NextToken",
+                shape: "NextToken",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListPoliciesRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Filter",
+                shape: "PolicyType",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "NextToken",
+                shape: "NextToken",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "MaxResults",
+                shape: "MaxResults",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListPoliciesResponse",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Policies",
+                shape: "Policies",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "NextToken",
+                shape: "NextToken",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
         name: "ListRootsRequest",
         kind: Kind::Structure(&[
             MemberSpec {
@@ -2555,6 +3058,46 @@ pub static SHAPES: &[ShapeSpec] = &[
             MemberSpec {
                 name: "Tags",
                 shape: "Tags",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "NextToken",
+                shape: "NextToken",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListTargetsForPolicyRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "PolicyId",
+                shape: "PolicyId",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "NextToken",
+                shape: "NextToken",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "MaxResults",
+                shape: "MaxResults",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "ListTargetsForPolicyResponse",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Targets",
+                shape: "PolicyTargets",
                 required: false,
                 location: Location::Body,
             },
@@ -2796,6 +3339,157 @@ pub static SHAPES: &[ShapeSpec] = &[
         kind: Kind::List("Path"),
     },
     ShapeSpec {
+        name: "Policies",
+        kind: Kind::List("PolicySummary"),
+    },
+    ShapeSpec {
+        name: "Policy",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "PolicySummary",
+                shape: "PolicySummary",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Content",
+                shape: "PolicyContent",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "PolicyArn",
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: Some(
+                "^(arn:aws:organizations::\\d{12}:policy\\/o-[a-z0-9]{10,32}\\/[0-9a-z_]+\\/p-[0-9a-z]{10,32})|(arn:aws:organizations::aws:policy\\/[0-9a-z_]+\\/p-[0-9a-zA-Z_]{10,128})",
+            ),
+            values: None,
+        },
+    },
+    ShapeSpec {
+        name: "PolicyContent",
+        kind: Kind::String {
+            min: Some(1),
+            max: None,
+            pattern: Some("[\\s\\S]*"),
+            values: None,
+        },
+    },
+    ShapeSpec {
+        name: "PolicyDescription",
+        kind: Kind::String {
+            min: None,
+            max: Some(512),
+            pattern: Some("[\\s\\S]*"),
+            values: None,
+        },
+    },
+    ShapeSpec {
+        name: "PolicyId",
+        kind: Kind::String {
+            min: None,
+            max: Some(130),
+            pattern: Some("^p-[0-9a-zA-Z_]{8,128}$"),
+            values: None,
+        },
+    },
+    ShapeSpec {
+        name: "PolicyName",
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(128),
+            pattern: Some("[\\s\\S]*"),
+            values: None,
+        },
+    },
+    ShapeSpec {
+        name: "PolicySummary",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "Id",
+                shape: "PolicyId",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Arn",
+                shape: "PolicyArn",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Name",
+                shape: "PolicyName",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Description",
+                shape: "PolicyDescription",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Type",
+                shape: "PolicyType",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "AwsManaged",
+                shape: "AwsManagedPolicy",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "PolicyTargetId",
+        kind: Kind::String {
+            min: None,
+            max: Some(100),
+            pattern: Some("^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"),
+            values: None,
+        },
+    },
+    ShapeSpec {
+        name: "PolicyTargetSummary",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "TargetId",
+                shape: "PolicyTargetId",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Arn",
+                shape: "GenericArn",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Name",
+                shape: "TargetName",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Type",
+                shape: "TargetType",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "PolicyTargets",
+        kind: Kind::List("PolicyTargetSummary"),
+    },
+    ShapeSpec {
         name: "PolicyType",
         kind: Kind::String {
             min: None,
@@ -3009,6 +3703,24 @@ pub static SHAPES: &[ShapeSpec] = &[
         kind: Kind::List("Tag"),
     },
     ShapeSpec {
+        name: "TargetName",
+        kind: Kind::String {
+            min: Some(1),
+            max: Some(128),
+            pattern: None,
+            values: None,
+        },
+    },
+    ShapeSpec {
+        name: "TargetType",
+        kind: Kind::String {
+            min: None,
+            max: None,
+            pattern: None,
+            values: Some(&["ACCOUNT", "ORGANIZATIONAL_UNIT", "ROOT"]),
+        },
+    },
+    ShapeSpec {
         name: "Timestamp",
         kind: Kind::Timestamp,
     },
@@ -3055,15 +3767,64 @@ pub static SHAPES: &[ShapeSpec] = &[
             location: Location::Body,
         }]),
     },
+    ShapeSpec {
+        name: "UpdatePolicyRequest",
+        kind: Kind::Structure(&[
+            MemberSpec {
+                name: "PolicyId",
+                shape: "PolicyId",
+                required: true,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Name",
+                shape: "PolicyName",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Description",
+                shape: "PolicyDescription",
+                required: false,
+                location: Location::Body,
+            },
+            MemberSpec {
+                name: "Content",
+                shape: "PolicyContent",
+                required: false,
+                location: Location::Body,
+            },
+        ]),
+    },
+    ShapeSpec {
+        name: "UpdatePolicyResponse",
+        kind: Kind::Structure(&[MemberSpec {
+            name: "Policy",
+            shape: "Policy",
+            required: false,
+            location: Location::Body,
+        }]),
+    },
 ];
 
 /// The operations of this service ramd serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
     AcceptHandshake,
+    AttachPolicy,
     CancelHandshake,
     CreateAccount,
     CreateOrganization,
+    CreatePolicy,
+    DeletePolicy,
+    DescribePolicy,
+    DetachPolicy,
+    DisablePolicyType,
+    EnablePolicyType,
+    ListPolicies,
+    ListPoliciesForTarget,
+    ListTargetsForPolicy,
+    UpdatePolicy,
     CreateOrganizationalUnit,
     DeclineHandshake,
     DeleteOrganization,
@@ -3097,9 +3858,20 @@ pub enum Operation {
 impl Operation {
     pub const ALL: &'static [Operation] = &[
         Operation::AcceptHandshake,
+        Operation::AttachPolicy,
         Operation::CancelHandshake,
         Operation::CreateAccount,
         Operation::CreateOrganization,
+        Operation::CreatePolicy,
+        Operation::DeletePolicy,
+        Operation::DescribePolicy,
+        Operation::DetachPolicy,
+        Operation::DisablePolicyType,
+        Operation::EnablePolicyType,
+        Operation::ListPolicies,
+        Operation::ListPoliciesForTarget,
+        Operation::ListTargetsForPolicy,
+        Operation::UpdatePolicy,
         Operation::CreateOrganizationalUnit,
         Operation::DeclineHandshake,
         Operation::DeleteOrganization,
@@ -3134,9 +3906,20 @@ impl Operation {
     pub fn name(self) -> &'static str {
         match self {
             Operation::AcceptHandshake => "AcceptHandshake",
+            Operation::AttachPolicy => "AttachPolicy",
             Operation::CancelHandshake => "CancelHandshake",
             Operation::CreateAccount => "CreateAccount",
             Operation::CreateOrganization => "CreateOrganization",
+            Operation::CreatePolicy => "CreatePolicy",
+            Operation::DeletePolicy => "DeletePolicy",
+            Operation::DescribePolicy => "DescribePolicy",
+            Operation::DetachPolicy => "DetachPolicy",
+            Operation::DisablePolicyType => "DisablePolicyType",
+            Operation::EnablePolicyType => "EnablePolicyType",
+            Operation::ListPolicies => "ListPolicies",
+            Operation::ListPoliciesForTarget => "ListPoliciesForTarget",
+            Operation::ListTargetsForPolicy => "ListTargetsForPolicy",
+            Operation::UpdatePolicy => "UpdatePolicy",
             Operation::CreateOrganizationalUnit => "CreateOrganizationalUnit",
             Operation::DeclineHandshake => "DeclineHandshake",
             Operation::DeleteOrganization => "DeleteOrganization",
@@ -3175,9 +3958,20 @@ impl Operation {
     pub fn input(self) -> Option<&'static str> {
         match self {
             Operation::AcceptHandshake => Some("AcceptHandshakeRequest"),
+            Operation::AttachPolicy => Some("AttachPolicyRequest"),
             Operation::CancelHandshake => Some("CancelHandshakeRequest"),
             Operation::CreateAccount => Some("CreateAccountRequest"),
             Operation::CreateOrganization => Some("CreateOrganizationRequest"),
+            Operation::CreatePolicy => Some("CreatePolicyRequest"),
+            Operation::DeletePolicy => Some("DeletePolicyRequest"),
+            Operation::DescribePolicy => Some("DescribePolicyRequest"),
+            Operation::DetachPolicy => Some("DetachPolicyRequest"),
+            Operation::DisablePolicyType => Some("DisablePolicyTypeRequest"),
+            Operation::EnablePolicyType => Some("EnablePolicyTypeRequest"),
+            Operation::ListPolicies => Some("ListPoliciesRequest"),
+            Operation::ListPoliciesForTarget => Some("ListPoliciesForTargetRequest"),
+            Operation::ListTargetsForPolicy => Some("ListTargetsForPolicyRequest"),
+            Operation::UpdatePolicy => Some("UpdatePolicyRequest"),
             Operation::CreateOrganizationalUnit => Some("CreateOrganizationalUnitRequest"),
             Operation::DeclineHandshake => Some("DeclineHandshakeRequest"),
             Operation::DeleteOrganization => None,
@@ -3221,9 +4015,20 @@ impl Operation {
     pub fn output(self) -> Option<&'static str> {
         match self {
             Operation::AcceptHandshake => Some("AcceptHandshakeResponse"),
+            Operation::AttachPolicy => None,
             Operation::CancelHandshake => Some("CancelHandshakeResponse"),
             Operation::CreateAccount => Some("CreateAccountResponse"),
             Operation::CreateOrganization => Some("CreateOrganizationResponse"),
+            Operation::CreatePolicy => Some("CreatePolicyResponse"),
+            Operation::DeletePolicy => None,
+            Operation::DescribePolicy => Some("DescribePolicyResponse"),
+            Operation::DetachPolicy => None,
+            Operation::DisablePolicyType => Some("DisablePolicyTypeResponse"),
+            Operation::EnablePolicyType => Some("EnablePolicyTypeResponse"),
+            Operation::ListPolicies => Some("ListPoliciesResponse"),
+            Operation::ListPoliciesForTarget => Some("ListPoliciesForTargetResponse"),
+            Operation::ListTargetsForPolicy => Some("ListTargetsForPolicyResponse"),
+            Operation::UpdatePolicy => Some("UpdatePolicyResponse"),
             Operation::CreateOrganizationalUnit => Some("CreateOrganizationalUnitResponse"),
             Operation::DeclineHandshake => Some("DeclineHandshakeResponse"),
             Operation::DeleteOrganization => None,
@@ -3279,6 +4084,21 @@ impl Operation {
                 ErrorCode::ConstraintViolationException,
                 ErrorCode::MasterCannotLeaveOrganizationException,
             ],
+            Operation::AttachPolicy => &[
+                ErrorCode::AccessDeniedException,
+                ErrorCode::AWSOrganizationsNotInUseException,
+                ErrorCode::ConcurrentModificationException,
+                ErrorCode::ConstraintViolationException,
+                ErrorCode::DuplicatePolicyAttachmentException,
+                ErrorCode::InvalidInputException,
+                ErrorCode::PolicyNotFoundException,
+                ErrorCode::PolicyTypeNotEnabledException,
+                ErrorCode::ServiceException,
+                ErrorCode::TargetNotFoundException,
+                ErrorCode::TooManyRequestsException,
+                ErrorCode::UnsupportedAPIEndpointException,
+                ErrorCode::PolicyChangesInProgressException,
+            ],
             Operation::CancelHandshake => &[
                 ErrorCode::AccessDeniedException,
                 ErrorCode::ConcurrentModificationException,
@@ -3309,6 +4129,120 @@ impl Operation {
                 ErrorCode::ServiceException,
                 ErrorCode::TooManyRequestsException,
                 ErrorCode::AccessDeniedForDependencyException,
+            ],
+            Operation::CreatePolicy => &[
+                ErrorCode::AccessDeniedException,
+                ErrorCode::AWSOrganizationsNotInUseException,
+                ErrorCode::ConcurrentModificationException,
+                ErrorCode::ConstraintViolationException,
+                ErrorCode::DuplicatePolicyException,
+                ErrorCode::InvalidInputException,
+                ErrorCode::MalformedPolicyDocumentException,
+                ErrorCode::PolicyTypeNotAvailableForOrganizationException,
+                ErrorCode::ServiceException,
+                ErrorCode::TooManyRequestsException,
+                ErrorCode::UnsupportedAPIEndpointException,
+            ],
+            Operation::DeletePolicy => &[
+                ErrorCode::AccessDeniedException,
+                ErrorCode::AWSOrganizationsNotInUseException,
+                ErrorCode::ConcurrentModificationException,
+                ErrorCode::InvalidInputException,
+                ErrorCode::PolicyInUseException,
+                ErrorCode::PolicyNotFoundException,
+                ErrorCode::ServiceException,
+                ErrorCode::TooManyRequestsException,
+                ErrorCode::UnsupportedAPIEndpointException,
+            ],
+            Operation::DescribePolicy => &[
+                ErrorCode::AccessDeniedException,
+                ErrorCode::AWSOrganizationsNotInUseException,
+                ErrorCode::InvalidInputException,
+                ErrorCode::PolicyNotFoundException,
+                ErrorCode::ServiceException,
+                ErrorCode::TooManyRequestsException,
+                ErrorCode::UnsupportedAPIEndpointException,
+            ],
+            Operation::DetachPolicy => &[
+                ErrorCode::AccessDeniedException,
+                ErrorCode::AWSOrganizationsNotInUseException,
+                ErrorCode::ConcurrentModificationException,
+                ErrorCode::ConstraintViolationException,
+                ErrorCode::InvalidInputException,
+                ErrorCode::PolicyNotAttachedException,
+                ErrorCode::PolicyNotFoundException,
+                ErrorCode::ServiceException,
+                ErrorCode::TargetNotFoundException,
+                ErrorCode::TooManyRequestsException,
+                ErrorCode::UnsupportedAPIEndpointException,
+                ErrorCode::PolicyChangesInProgressException,
+            ],
+            Operation::DisablePolicyType => &[
+                ErrorCode::AccessDeniedException,
+                ErrorCode::AWSOrganizationsNotInUseException,
+                ErrorCode::ConcurrentModificationException,
+                ErrorCode::ConstraintViolationException,
+                ErrorCode::InvalidInputException,
+                ErrorCode::PolicyTypeNotEnabledException,
+                ErrorCode::RootNotFoundException,
+                ErrorCode::ServiceException,
+                ErrorCode::TooManyRequestsException,
+                ErrorCode::UnsupportedAPIEndpointException,
+                ErrorCode::PolicyChangesInProgressException,
+            ],
+            Operation::EnablePolicyType => &[
+                ErrorCode::AccessDeniedException,
+                ErrorCode::AWSOrganizationsNotInUseException,
+                ErrorCode::ConcurrentModificationException,
+                ErrorCode::ConstraintViolationException,
+                ErrorCode::InvalidInputException,
+                ErrorCode::PolicyTypeAlreadyEnabledException,
+                ErrorCode::RootNotFoundException,
+                ErrorCode::ServiceException,
+                ErrorCode::TooManyRequestsException,
+                ErrorCode::PolicyTypeNotAvailableForOrganizationException,
+                ErrorCode::UnsupportedAPIEndpointException,
+                ErrorCode::PolicyChangesInProgressException,
+            ],
+            Operation::ListPolicies => &[
+                ErrorCode::AccessDeniedException,
+                ErrorCode::AWSOrganizationsNotInUseException,
+                ErrorCode::InvalidInputException,
+                ErrorCode::ServiceException,
+                ErrorCode::TooManyRequestsException,
+                ErrorCode::UnsupportedAPIEndpointException,
+            ],
+            Operation::ListPoliciesForTarget => &[
+                ErrorCode::AccessDeniedException,
+                ErrorCode::AWSOrganizationsNotInUseException,
+                ErrorCode::InvalidInputException,
+                ErrorCode::ServiceException,
+                ErrorCode::TargetNotFoundException,
+                ErrorCode::TooManyRequestsException,
+                ErrorCode::UnsupportedAPIEndpointException,
+            ],
+            Operation::ListTargetsForPolicy => &[
+                ErrorCode::AccessDeniedException,
+                ErrorCode::AWSOrganizationsNotInUseException,
+                ErrorCode::InvalidInputException,
+                ErrorCode::PolicyNotFoundException,
+                ErrorCode::ServiceException,
+                ErrorCode::TooManyRequestsException,
+                ErrorCode::UnsupportedAPIEndpointException,
+            ],
+            Operation::UpdatePolicy => &[
+                ErrorCode::AccessDeniedException,
+                ErrorCode::AWSOrganizationsNotInUseException,
+                ErrorCode::ConcurrentModificationException,
+                ErrorCode::ConstraintViolationException,
+                ErrorCode::DuplicatePolicyException,
+                ErrorCode::InvalidInputException,
+                ErrorCode::MalformedPolicyDocumentException,
+                ErrorCode::PolicyNotFoundException,
+                ErrorCode::ServiceException,
+                ErrorCode::TooManyRequestsException,
+                ErrorCode::UnsupportedAPIEndpointException,
+                ErrorCode::PolicyChangesInProgressException,
             ],
             Operation::CreateOrganizationalUnit => &[
                 ErrorCode::AccessDeniedException,
@@ -3596,6 +4530,8 @@ pub fn error_status(code: ErrorCode) -> u16 {
         ErrorCode::DuplicateAccountException => 400,
         ErrorCode::DuplicateHandshakeException => 400,
         ErrorCode::DuplicateOrganizationalUnitException => 400,
+        ErrorCode::DuplicatePolicyAttachmentException => 400,
+        ErrorCode::DuplicatePolicyException => 400,
         ErrorCode::FinalizingOrganizationException => 400,
         ErrorCode::HandshakeAlreadyInStateException => 400,
         ErrorCode::HandshakeConstraintViolationException => 400,
@@ -3604,12 +4540,21 @@ pub fn error_status(code: ErrorCode) -> u16 {
         ErrorCode::InvalidHandshakeTransitionException => 400,
         ErrorCode::InvalidInputException => 400,
         ErrorCode::InvalidSignatureException => 400,
+        ErrorCode::MalformedPolicyDocumentException => 400,
         ErrorCode::MasterCannotLeaveOrganizationException => 400,
         ErrorCode::MissingAuthenticationTokenException => 400,
         ErrorCode::OrganizationNotEmptyException => 400,
         ErrorCode::OrganizationalUnitNotEmptyException => 400,
         ErrorCode::OrganizationalUnitNotFoundException => 400,
         ErrorCode::ParentNotFoundException => 400,
+        ErrorCode::PolicyChangesInProgressException => 400,
+        ErrorCode::PolicyInUseException => 400,
+        ErrorCode::PolicyNotAttachedException => 400,
+        ErrorCode::PolicyNotFoundException => 400,
+        ErrorCode::PolicyTypeAlreadyEnabledException => 400,
+        ErrorCode::PolicyTypeNotAvailableForOrganizationException => 400,
+        ErrorCode::PolicyTypeNotEnabledException => 400,
+        ErrorCode::RootNotFoundException => 400,
         ErrorCode::ServiceException => 500,
         ErrorCode::SourceParentNotFoundException => 400,
         ErrorCode::TargetNotFoundException => 400,
@@ -3635,6 +4580,11 @@ pub trait Service {
         caller: &Self::Caller,
         input: AcceptHandshakeRequest,
     ) -> impl Future<Output = Result<AcceptHandshakeResponse, Self::Error>> + Send;
+    fn attach_policy(
+        &self,
+        caller: &Self::Caller,
+        input: AttachPolicyRequest,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
     fn cancel_handshake(
         &self,
         caller: &Self::Caller,
@@ -3650,6 +4600,56 @@ pub trait Service {
         caller: &Self::Caller,
         input: CreateOrganizationRequest,
     ) -> impl Future<Output = Result<CreateOrganizationResponse, Self::Error>> + Send;
+    fn create_policy(
+        &self,
+        caller: &Self::Caller,
+        input: CreatePolicyRequest,
+    ) -> impl Future<Output = Result<CreatePolicyResponse, Self::Error>> + Send;
+    fn delete_policy(
+        &self,
+        caller: &Self::Caller,
+        input: DeletePolicyRequest,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    fn describe_policy(
+        &self,
+        caller: &Self::Caller,
+        input: DescribePolicyRequest,
+    ) -> impl Future<Output = Result<DescribePolicyResponse, Self::Error>> + Send;
+    fn detach_policy(
+        &self,
+        caller: &Self::Caller,
+        input: DetachPolicyRequest,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    fn disable_policy_type(
+        &self,
+        caller: &Self::Caller,
+        input: DisablePolicyTypeRequest,
+    ) -> impl Future<Output = Result<DisablePolicyTypeResponse, Self::Error>> + Send;
+    fn enable_policy_type(
+        &self,
+        caller: &Self::Caller,
+        input: EnablePolicyTypeRequest,
+    ) -> impl Future<Output = Result<EnablePolicyTypeResponse, Self::Error>> + Send;
+    fn list_policies(
+        &self,
+        caller: &Self::Caller,
+        input: ListPoliciesRequest,
+    ) -> impl Future<Output = Result<ListPoliciesResponse, Self::Error>> + Send;
+    fn list_policies_for_target(
+        &self,
+        caller: &Self::Caller,
+        input: ListPoliciesForTargetRequest,
+    ) -> impl Future<Output = Result<ListPoliciesForTargetResponse, Self::Error>> + Send;
+    fn list_targets_for_policy(
+        &self,
+        caller: &Self::Caller,
+        input: ListTargetsForPolicyRequest,
+    ) -> impl Future<Output = Result<ListTargetsForPolicyResponse, Self::Error>> + Send;
+    fn update_policy(
+        &self,
+        caller: &Self::Caller,
+        input: UpdatePolicyRequest,
+    ) -> impl Future<Output = Result<UpdatePolicyResponse, Self::Error>> + Send;
     fn create_organizational_unit(
         &self,
         caller: &Self::Caller,
@@ -3808,6 +4808,10 @@ pub async fn dispatch<S: Service, D: Output>(
             let output = service.accept_handshake(caller, typed(input)?).await?;
             Ok(D::of(&output)?)
         }
+        Operation::AttachPolicy => {
+            service.attach_policy(caller, typed(input)?).await?;
+            Ok(D::none())
+        }
         Operation::CancelHandshake => {
             let output = service.cancel_handshake(caller, typed(input)?).await?;
             Ok(D::of(&output)?)
@@ -3818,6 +4822,50 @@ pub async fn dispatch<S: Service, D: Output>(
         }
         Operation::CreateOrganization => {
             let output = service.create_organization(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::CreatePolicy => {
+            let output = service.create_policy(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::DeletePolicy => {
+            service.delete_policy(caller, typed(input)?).await?;
+            Ok(D::none())
+        }
+        Operation::DescribePolicy => {
+            let output = service.describe_policy(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::DetachPolicy => {
+            service.detach_policy(caller, typed(input)?).await?;
+            Ok(D::none())
+        }
+        Operation::DisablePolicyType => {
+            let output = service.disable_policy_type(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::EnablePolicyType => {
+            let output = service.enable_policy_type(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::ListPolicies => {
+            let output = service.list_policies(caller, typed(input)?).await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::ListPoliciesForTarget => {
+            let output = service
+                .list_policies_for_target(caller, typed(input)?)
+                .await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::ListTargetsForPolicy => {
+            let output = service
+                .list_targets_for_policy(caller, typed(input)?)
+                .await?;
+            Ok(D::of(&output)?)
+        }
+        Operation::UpdatePolicy => {
+            let output = service.update_policy(caller, typed(input)?).await?;
             Ok(D::of(&output)?)
         }
         Operation::CreateOrganizationalUnit => {
@@ -3977,9 +5025,20 @@ pub async fn dispatch<S: Service, D: Output>(
 pub fn read_input(operation: Operation, input: &serde_json::Value) -> Result<(), crate::ApiError> {
     match operation {
         Operation::AcceptHandshake => typed::<AcceptHandshakeRequest>(input).map(drop),
+        Operation::AttachPolicy => typed::<AttachPolicyRequest>(input).map(drop),
         Operation::CancelHandshake => typed::<CancelHandshakeRequest>(input).map(drop),
         Operation::CreateAccount => typed::<CreateAccountRequest>(input).map(drop),
         Operation::CreateOrganization => typed::<CreateOrganizationRequest>(input).map(drop),
+        Operation::CreatePolicy => typed::<CreatePolicyRequest>(input).map(drop),
+        Operation::DeletePolicy => typed::<DeletePolicyRequest>(input).map(drop),
+        Operation::DescribePolicy => typed::<DescribePolicyRequest>(input).map(drop),
+        Operation::DetachPolicy => typed::<DetachPolicyRequest>(input).map(drop),
+        Operation::DisablePolicyType => typed::<DisablePolicyTypeRequest>(input).map(drop),
+        Operation::EnablePolicyType => typed::<EnablePolicyTypeRequest>(input).map(drop),
+        Operation::ListPolicies => typed::<ListPoliciesRequest>(input).map(drop),
+        Operation::ListPoliciesForTarget => typed::<ListPoliciesForTargetRequest>(input).map(drop),
+        Operation::ListTargetsForPolicy => typed::<ListTargetsForPolicyRequest>(input).map(drop),
+        Operation::UpdatePolicy => typed::<UpdatePolicyRequest>(input).map(drop),
         Operation::CreateOrganizationalUnit => {
             typed::<CreateOrganizationalUnitRequest>(input).map(drop)
         }
@@ -4061,6 +5120,9 @@ macro_rules! serve_organizations {
             async fn accept_handshake(&self, caller: &$caller, input: $crate::organizations::AcceptHandshakeRequest) -> ::std::result::Result<$crate::organizations::AcceptHandshakeResponse, $error> {
                 <$ty>::accept_handshake(self, caller, input).await
             }
+            async fn attach_policy(&self, caller: &$caller, input: $crate::organizations::AttachPolicyRequest) -> ::std::result::Result<(), $error> {
+                <$ty>::attach_policy(self, caller, input).await
+            }
             async fn cancel_handshake(&self, caller: &$caller, input: $crate::organizations::CancelHandshakeRequest) -> ::std::result::Result<$crate::organizations::CancelHandshakeResponse, $error> {
                 <$ty>::cancel_handshake(self, caller, input).await
             }
@@ -4069,6 +5131,36 @@ macro_rules! serve_organizations {
             }
             async fn create_organization(&self, caller: &$caller, input: $crate::organizations::CreateOrganizationRequest) -> ::std::result::Result<$crate::organizations::CreateOrganizationResponse, $error> {
                 <$ty>::create_organization(self, caller, input).await
+            }
+            async fn create_policy(&self, caller: &$caller, input: $crate::organizations::CreatePolicyRequest) -> ::std::result::Result<$crate::organizations::CreatePolicyResponse, $error> {
+                <$ty>::create_policy(self, caller, input).await
+            }
+            async fn delete_policy(&self, caller: &$caller, input: $crate::organizations::DeletePolicyRequest) -> ::std::result::Result<(), $error> {
+                <$ty>::delete_policy(self, caller, input).await
+            }
+            async fn describe_policy(&self, caller: &$caller, input: $crate::organizations::DescribePolicyRequest) -> ::std::result::Result<$crate::organizations::DescribePolicyResponse, $error> {
+                <$ty>::describe_policy(self, caller, input).await
+            }
+            async fn detach_policy(&self, caller: &$caller, input: $crate::organizations::DetachPolicyRequest) -> ::std::result::Result<(), $error> {
+                <$ty>::detach_policy(self, caller, input).await
+            }
+            async fn disable_policy_type(&self, caller: &$caller, input: $crate::organizations::DisablePolicyTypeRequest) -> ::std::result::Result<$crate::organizations::DisablePolicyTypeResponse, $error> {
+                <$ty>::disable_policy_type(self, caller, input).await
+            }
+            async fn enable_policy_type(&self, caller: &$caller, input: $crate::organizations::EnablePolicyTypeRequest) -> ::std::result::Result<$crate::organizations::EnablePolicyTypeResponse, $error> {
+                <$ty>::enable_policy_type(self, caller, input).await
+            }
+            async fn list_policies(&self, caller: &$caller, input: $crate::organizations::ListPoliciesRequest) -> ::std::result::Result<$crate::organizations::ListPoliciesResponse, $error> {
+                <$ty>::list_policies(self, caller, input).await
+            }
+            async fn list_policies_for_target(&self, caller: &$caller, input: $crate::organizations::ListPoliciesForTargetRequest) -> ::std::result::Result<$crate::organizations::ListPoliciesForTargetResponse, $error> {
+                <$ty>::list_policies_for_target(self, caller, input).await
+            }
+            async fn list_targets_for_policy(&self, caller: &$caller, input: $crate::organizations::ListTargetsForPolicyRequest) -> ::std::result::Result<$crate::organizations::ListTargetsForPolicyResponse, $error> {
+                <$ty>::list_targets_for_policy(self, caller, input).await
+            }
+            async fn update_policy(&self, caller: &$caller, input: $crate::organizations::UpdatePolicyRequest) -> ::std::result::Result<$crate::organizations::UpdatePolicyResponse, $error> {
+                <$ty>::update_policy(self, caller, input).await
             }
             async fn create_organizational_unit(&self, caller: &$caller, input: $crate::organizations::CreateOrganizationalUnitRequest) -> ::std::result::Result<$crate::organizations::CreateOrganizationalUnitResponse, $error> {
                 <$ty>::create_organizational_unit(self, caller, input).await

@@ -158,6 +158,8 @@ impl Organizations {
             self.listener
                 .account_joined(&mut tx, &account_id, &m.org_id, now)
                 .await?;
+            self.attach_default_policies(&mut tx, &m.org_id, &account_id)
+                .await?;
             tx.put_org_tags(&account_id, &tags).await?;
             tx.insert_role(&RoleRecord {
                 account_id: account_id.clone(),

@@ -10,8 +10,13 @@
 //! explicit deny in an identity-based policy"); the resource part is left out for an action that
 //! names no resource.
 
-use ram_access::{Context, Request, Verdict, decide};
-use ram_context::{Caller, Outcome};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use ram_access::{Context, Document, Request, Verdict, decide};
+use ram_context::{Caller, Failure, Outcome};
+use ram_model::organizations::PolicyType;
 use ram_model::{ApiError, Timestamp, api_error};
 use ram_store::{PrincipalKind, ReadTx};
 
@@ -47,6 +52,22 @@ pub enum Refusal {
     NoIdentityAllow,
     /// An identity-based policy denies it.
     IdentityDeny,
+    /// At some level of the account's path (root, OUs, account) no SCP allows it.
+    NoScpAllow,
+    /// An SCP at some level of the account's path denies it.
+    ScpDeny,
+}
+
+/// How often a replica re-reads whether any organization uses SCPs (a change made through
+/// another replica takes effect here within this; through this one, at once).
+const SCP_USE_REFRESH: Duration = Duration::from_secs(1);
+
+/// Whether SCPs are in use anywhere, as this replica last read it: while none are, an account's
+/// root user is checked by nothing and its calls cost no read.
+#[derive(Default)]
+pub(crate) struct ScpUse {
+    in_use: AtomicBool,
+    checked: Mutex<Option<Instant>>,
 }
 
 /// AWS's refusal of `check` to `caller`.
@@ -57,6 +78,10 @@ pub fn access_denied(caller: &Caller, check: &Check, refusal: Refusal) -> ApiErr
             format!("because no identity-based policy allows the {action} action")
         }
         Refusal::IdentityDeny => "with an explicit deny in an identity-based policy".to_owned(),
+        Refusal::NoScpAllow => {
+            format!("because no service control policy allows the {action} action")
+        }
+        Refusal::ScpDeny => "with an explicit deny in a service control policy".to_owned(),
     };
     let principal = &caller.principal_arn;
     if check.resource == "*" {
@@ -87,7 +112,7 @@ fn organizations_checks(operation: &str) -> Vec<Check> {
 impl crate::Organizations {
     /// Refuses the call unless the caller may make it.
     pub(crate) async fn authorize(&self, caller: &Caller, operation: &str) -> Outcome<()> {
-        if is_root(caller) {
+        if !self.iam().restricts(caller).await? {
             return Ok(());
         }
         let mut tx = self.ctx.store().read().await?;
@@ -109,7 +134,7 @@ impl Iam {
         operation: &str,
         input: &serde_json::Value,
     ) -> Outcome<()> {
-        if is_root(caller) {
+        if !self.restricts(caller).await? {
             return Ok(());
         }
         let mut tx = self.ctx.store().read().await?;
@@ -181,9 +206,15 @@ impl Iam {
         caller: &Caller,
         checks: Vec<Check>,
     ) -> Outcome<()> {
-        let Some(IdentityPolicies { documents }) = self.identity_policies(tx, caller).await? else {
-            return Ok(());
+        let scps = if self.scps_in_use().await? {
+            self.scp_levels(tx, caller).await?
+        } else {
+            None
         };
+        let identity = self.identity_policies(tx, caller).await?;
+        if scps.is_none() && identity.is_none() {
+            return Ok(());
+        }
         let globals = self.request_keys(tx, caller).await?;
         for mut check in checks {
             check.context.fill_from(&globals);
@@ -192,14 +223,100 @@ impl Iam {
                 resource: &check.resource,
                 context: &check.context,
             };
-            let refusal = match decide(&documents, &request) {
-                Verdict::Allow => continue,
-                Verdict::ExplicitDeny => Refusal::IdentityDeny,
-                Verdict::ImplicitDeny => Refusal::NoIdentityAllow,
-            };
-            return Err(access_denied(caller, &check, refusal).into());
+            if let Some(levels) = &scps {
+                // Every level must allow; a Deny at any level wins over a missing Allow.
+                let verdicts: Vec<Verdict> =
+                    levels.iter().map(|docs| decide(docs, &request)).collect();
+                let refusal = if verdicts.contains(&Verdict::ExplicitDeny) {
+                    Some(Refusal::ScpDeny)
+                } else if verdicts.contains(&Verdict::ImplicitDeny) {
+                    Some(Refusal::NoScpAllow)
+                } else {
+                    None
+                };
+                if let Some(refusal) = refusal {
+                    return Err(access_denied(caller, &check, refusal).into());
+                }
+            }
+            if let Some(IdentityPolicies { documents }) = &identity {
+                let refusal = match decide(documents, &request) {
+                    Verdict::Allow => continue,
+                    Verdict::ExplicitDeny => Refusal::IdentityDeny,
+                    Verdict::ImplicitDeny => Refusal::NoIdentityAllow,
+                };
+                return Err(access_denied(caller, &check, refusal).into());
+            }
         }
         Ok(())
+    }
+
+    /// Whether anything may restrict the caller: identity policies (an IAM user or role), or SCPs
+    /// (any caller, root users too, once an organization uses them).
+    pub async fn restricts(&self, caller: &Caller) -> Outcome<bool> {
+        Ok(!is_root(caller) || self.scps_in_use().await?)
+    }
+
+    /// This replica's EnablePolicyType: SCPs are in use from now on.
+    pub(crate) fn scps_enabled(&self) {
+        self.scps.in_use.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether any organization has SCPs enabled, re-read at most every [`SCP_USE_REFRESH`].
+    async fn scps_in_use(&self) -> Outcome<bool> {
+        let fresh = self
+            .scps
+            .checked
+            .lock()
+            .is_ok_and(|checked| checked.is_some_and(|at| at.elapsed() < SCP_USE_REFRESH));
+        if fresh {
+            return Ok(self.scps.in_use.load(Ordering::Relaxed));
+        }
+        let mut tx = self.ctx.store().read().await?;
+        let in_use = tx
+            .policy_type_in_use(PolicyType::ServiceControlPolicy)
+            .await?;
+        tx.commit().await?;
+        self.scps.in_use.store(in_use, Ordering::Relaxed);
+        if let Ok(mut checked) = self.scps.checked.lock() {
+            *checked = Some(Instant::now());
+        }
+        Ok(in_use)
+    }
+
+    /// The SCPs on the caller's account's path, a level each (root, OUs, the account), when they
+    /// apply: the account is a member (not the management account) of an organization with SCPs
+    /// enabled.
+    async fn scp_levels(
+        &self,
+        tx: &mut ReadTx,
+        caller: &Caller,
+    ) -> Outcome<Option<Vec<Vec<Document>>>> {
+        let Some(m) = crate::membership::membership(tx, &caller.account_id).await? else {
+            return Ok(None);
+        };
+        let scp = PolicyType::ServiceControlPolicy;
+        if m.is_management_account() || !tx.org_has_policy_type(&m.org_id, scp).await? {
+            return Ok(None);
+        }
+        let path = m
+            .parents
+            .iter()
+            .map(|p| p.id.clone())
+            .chain([caller.account_id.clone()]);
+        let mut levels = Vec::new();
+        for target in path {
+            let mut documents = Vec::new();
+            for id in tx.org_policies_attached(&target, scp).await? {
+                let policy = crate::policies::policy_in(tx, &m, &id).await?;
+                let document = ram_access::parse_policy(policy.content()).map_err(|e| {
+                    tracing::error!(policy = id, error = %e, "a stored SCP does not parse");
+                    Failure::from(ApiError::internal())
+                })?;
+                documents.push(document);
+            }
+            levels.push(documents);
+        }
+        Ok(Some(levels))
     }
 
     /// The global condition keys of the caller's request: who it is (ARN, account, type, name,

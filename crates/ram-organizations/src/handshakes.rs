@@ -308,6 +308,8 @@ impl Organizations {
             self.listener
                 .account_joined(&mut tx, &caller.account_id, &org.org_id, now)
                 .await?;
+            self.attach_default_policies(&mut tx, &org.org_id, &caller.account_id)
+                .await?;
         }
         let handshake = self
             .close_handshake(&mut tx, h, HandshakeState::Accepted)

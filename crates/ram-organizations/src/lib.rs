@@ -24,6 +24,7 @@ mod iam;
 mod membership;
 mod operations;
 mod organization;
+mod policies;
 mod service_access;
 mod tags;
 mod units;

@@ -4,7 +4,7 @@
 use ram_context::{Caller, Outcome};
 use ram_model::Timestamp;
 use ram_model::api_error;
-use ram_model::organizations::{AccountJoinedMethod, ParentType};
+use ram_model::organizations::{AccountJoinedMethod, ParentType, PolicyType};
 use ram_model::organizations::{
     CreateOrganizationRequest, CreateOrganizationResponse, DescribeOrganizationResponse,
     ListRootsRequest, ListRootsResponse, Organization, OrganizationFeatureSet, Root,
@@ -53,12 +53,13 @@ pub(crate) fn render_organization(
     }
 }
 
-pub(crate) fn render_root(root: &OrgUnitRecord) -> Root {
+/// A root with the policy types enabled on it.
+pub(crate) fn render_root(root: &OrgUnitRecord, types: &[PolicyType]) -> Root {
     Root {
         id: Some(root.id.clone()),
         arn: Some(root.arn.clone()),
         name: Some(root.name.clone()),
-        policy_types: Some(Vec::new()),
+        policy_types: Some(crate::policies::type_summaries(types)),
     }
 }
 
@@ -175,10 +176,14 @@ impl Organizations {
         )?;
         let mut tx = self.ctx.store().read().await?;
         let m = managed_by(&mut tx, caller).await?;
-        let roots = tx.list_roots(&m.org_id).await?;
+        let mut roots = Vec::new();
+        for root in tx.list_roots(&m.org_id).await? {
+            let types = tx.root_policy_types(&root.id).await?;
+            roots.push(render_root(&root, &types));
+        }
         tx.commit().await?;
         Ok(ListRootsResponse {
-            roots: Some(roots.iter().map(render_root).collect()),
+            roots: Some(roots),
             next_token: None,
         })
     }

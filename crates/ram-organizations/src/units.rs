@@ -134,6 +134,8 @@ impl Organizations {
         };
         tx.insert_org_unit(&ou).await?;
         tx.put_org_tags(&ou.id, &tags).await?;
+        self.attach_default_policies(&mut tx, &m.org_id, &ou.id)
+            .await?;
         let output = CreateOrganizationalUnitResponse {
             organizational_unit: Some(render_ou(&mut tx, &ou).await?),
         };

@@ -14,6 +14,7 @@ mod iam_policies;
 mod idempotency;
 mod invitations;
 mod migrations;
+mod org_policies;
 mod organizations;
 mod permissions;
 mod postgres;
@@ -38,6 +39,7 @@ pub use iam_policies::{
     InlinePolicyRecord, PolicyRecord, PolicyVersionRecord, PrincipalKind, PrincipalRef,
 };
 pub use migrations::SCHEMA_VERSION;
+pub use org_policies::OrgPolicyRecord;
 pub use organizations::{
     CreateAccountRecord, HandshakeRecord, HandshakeScope, Membership, OrgAccountRecord,
     OrgUnitRecord, OrganizationRecord, ServiceAccessRecord,

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_access_key_status.sql")),
     (7, include_str!("../migrations/0007_iam_users.sql")),
     (8, include_str!("../migrations/0008_iam_policies.sql")),
+    (9, include_str!("../migrations/0009_org_policies.sql")),
 ];
 
 /// The schema version this build writes: its newest migration.

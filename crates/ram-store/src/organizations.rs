@@ -272,7 +272,10 @@ const INSERT_ORGANIZATION: &str = concat!(
 );
 /// Everything of an organization, `$1`, in deletion order: the tags of its roots, OUs and
 /// accounts first.
-const DELETE_ORGANIZATION: [&str; 8] = [
+const DELETE_ORGANIZATION: [&str; 11] = [
+    "DELETE FROM org_policy_attachments WHERE org_id = $1",
+    "DELETE FROM org_policy_types WHERE org_id = $1",
+    "DELETE FROM org_policies WHERE org_id = $1",
     "DELETE FROM org_tags WHERE resource_id IN (SELECT id FROM org_parents WHERE org_id = $1)",
     "DELETE FROM org_tags WHERE resource_id IN (SELECT account_id FROM org_accounts WHERE org_id = $1)",
     "DELETE FROM org_service_access WHERE org_id = $1",
@@ -527,6 +530,7 @@ impl WriteTx {
     /// Deletes an OU and its tags (the domain checks it is empty).
     pub async fn delete_org_unit(&mut self, id: &str) -> Result<(), StoreError> {
         self.delete_org_tags(id).await?;
+        self.detach_all_org_policies(id).await?;
         query(DELETE_ORG_UNIT)
             .bind(id)
             .execute(&mut self.tx)
@@ -717,6 +721,7 @@ impl WriteTx {
     /// Takes the account out of its organization (and drops the tags the organization kept on it).
     pub async fn delete_org_account(&mut self, account_id: &str) -> Result<(), StoreError> {
         self.delete_org_tags(account_id).await?;
+        self.detach_all_org_policies(account_id).await?;
         query(DELETE_ORG_ACCOUNT)
             .bind(account_id)
             .execute(&mut self.tx)

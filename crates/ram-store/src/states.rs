@@ -5,7 +5,7 @@ use crate::engine::Row;
 use ram_model::iam::DeletionTaskStatusType;
 use ram_model::organizations::{
     AccountJoinedMethod, ActionType, CreateAccountState, HandshakePartyType, HandshakeState,
-    OrganizationFeatureSet, ParentType,
+    OrganizationFeatureSet, ParentType, PolicyType,
 };
 use ram_model::{
     PermissionFeatureSet, PermissionStatus, ReplacePermissionAssociationsWorkStatus,
@@ -51,6 +51,7 @@ stored_states!(
     AccountJoinedMethod,
     ActionType,
     DeletionTaskStatusType,
+    PolicyType,
 );
 
 /// Reads the state column `column` of a row.

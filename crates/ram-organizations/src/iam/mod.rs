@@ -73,6 +73,8 @@ pub struct Iam {
     pub(crate) ctx: Context,
     /// Makes access keys; set by ramd once it has the master key.
     issuer: Arc<OnceLock<Arc<dyn KeyIssuer>>>,
+    /// Whether SCPs are in use, as this replica last read it.
+    pub(crate) scps: Arc<crate::authorization::ScpUse>,
 }
 
 fn no_such_role(name: &str) -> ApiError {
@@ -175,6 +177,7 @@ impl Iam {
         Iam {
             ctx,
             issuer: Arc::default(),
+            scps: Arc::default(),
         }
     }
 
