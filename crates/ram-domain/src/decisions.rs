@@ -4,7 +4,7 @@
 //! Served as `POST /checkaccess` and `ramd check-access`.
 
 use ram_access::{Context, StatementOutcome, evaluate};
-use ram_context::Outcome;
+use ram_context::{Failure, Outcome};
 use ram_model::{ApiError, ErrorCode, api_error};
 use ram_model::{
     ResourceShareAssociationStatus as AssociationStatus,
@@ -31,6 +31,21 @@ pub struct CheckAccessRequest {
     /// Condition keys of the request, e.g. `{"aws:RequestTag/env": "prod"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<Value>,
+    /// Whether the answer also covers the principal's side: its identity policies and the SCPs
+    /// of its account's organization.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub include_identity: bool,
+}
+
+/// The identity side of a decision: what the principal's identity policies and its account's
+/// SCPs say.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityAnswer {
+    pub decision: Decision,
+    /// Why not, in AWS's words, for a DENY.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,7 +72,14 @@ pub struct Grant {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckAccessResponse {
+    /// ALLOW when the resource side allows (and, if asked, the identity side too).
     pub decision: Decision,
+    /// With `includeIdentity`: the resource side alone (the shares; `grant` or `reasons`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_decision: Option<Decision>,
+    /// With `includeIdentity`: the identity side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<IdentityAnswer>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant: Option<Grant>,
     /// For a DENY, why each share that holds the resource did not allow it.
@@ -165,12 +187,22 @@ impl Ram {
                 "You can ask only about resources your account owns or principals of your account.",
             ));
         }
+        if input.include_identity && !own_principal {
+            return Err(ApiError::new(
+                ErrorCode::AccessDeniedException,
+                "You can ask about the identity policies of your own account's principals only.",
+            ));
+        }
         let mut answer = self
             .ctx
             .with_retries("CheckAccess", || {
                 self.decide(&question, &caller.region, &caller.partition)
             })
             .await?;
+        if input.include_identity {
+            self.add_identity(&question, &caller.region, &mut answer)
+                .await?;
+        }
         if !own_resource && matches!(answer.decision, Decision::Deny) {
             // The shares that did not grant are the resource owner's and need not reach the
             // caller: name none of them (an ALLOW's grant is a share that reaches the caller).
@@ -190,9 +222,79 @@ impl Ram {
     ) -> Result<CheckAccessResponse, ApiError> {
         let question = parse_question(&input)?;
         let partition = question.resource.partition.clone();
-        self.ctx
+        let mut answer = self
+            .ctx
             .with_retries("CheckAccess", || self.decide(&question, region, &partition))
-            .await
+            .await?;
+        if input.include_identity {
+            self.add_identity(&question, region, &mut answer).await?;
+        }
+        Ok(answer)
+    }
+
+    /// Adds the identity side to `answer`: the principal's identity policies and its account's
+    /// SCPs, evaluated as a call of the principal would be. A service principal has no identity
+    /// side here (its service decides).
+    async fn add_identity(
+        &self,
+        q: &Question,
+        region: &str,
+        answer: &mut CheckAccessResponse,
+    ) -> Result<(), ApiError> {
+        let Some(account) = q.kind.account() else {
+            return Err(api_error!(
+                InvalidParameterException,
+                "A service principal has no identity policies: ask without includeIdentity."
+            ));
+        };
+        let principal = if q.kind.is_iam() {
+            Caller::principal(account, &q.principal, region)
+        } else {
+            Caller::root(account, region)
+        };
+        let check = ram_organizations::Check {
+            action: q.action.clone(),
+            resource: q.resource_arn.clone(),
+            context: q.context.clone(),
+        };
+        let iam = self.organizations.iam();
+        let verdict = self
+            .ctx
+            .with_retries("CheckAccess", || {
+                let check = check.clone();
+                let principal = &principal;
+                Box::pin(async move {
+                    let mut tx = self.store().read().await?;
+                    let verdict = match iam.authorize(&mut tx, principal, vec![check]).await {
+                        Ok(()) => Ok(None),
+                        Err(Failure::Api(e)) if e.code == ErrorCode::AccessDeniedException => {
+                            Ok(Some(e.message))
+                        }
+                        Err(e) => Err(e),
+                    };
+                    tx.commit().await?;
+                    verdict
+                })
+            })
+            .await?;
+        let identity = IdentityAnswer {
+            decision: if verdict.is_none() {
+                Decision::Allow
+            } else {
+                Decision::Deny
+            },
+            reason: verdict,
+        };
+        answer.resource_decision = Some(answer.decision.clone());
+        // Within one account the identity side alone decides (no share is needed); across
+        // accounts both must allow.
+        answer.decision = if account == q.resource.account || identity.decision == Decision::Deny {
+            identity.decision.clone()
+        } else {
+            answer.decision.clone()
+        };
+        answer.identity = Some(identity);
+        Ok(())
     }
 
     async fn decide(
@@ -247,6 +349,8 @@ impl Ram {
                     tx.commit().await?;
                     return Ok(CheckAccessResponse {
                         decision: Decision::Allow,
+                        resource_decision: None,
+                        identity: None,
                         grant: Some(grant),
                         reasons: Vec::new(),
                     });
@@ -263,6 +367,8 @@ impl Ram {
         }
         Ok(CheckAccessResponse {
             decision: Decision::Deny,
+            resource_decision: None,
+            identity: None,
             grant: None,
             reasons,
         })

@@ -32,7 +32,7 @@ mod visibility;
 pub use arn::Arn;
 pub use catalog::{Catalog, ResourceTypeInfo};
 pub use config::{Config, Quotas};
-pub use decisions::{CheckAccessRequest, CheckAccessResponse, Decision, Grant};
+pub use decisions::{CheckAccessRequest, CheckAccessResponse, Decision, Grant, IdentityAnswer};
 pub use principal::PrincipalKind;
 pub use ram_context::{Caller, Clock, Ids, RandomIds, SystemClock};
 pub use resource_policies::{PutResourcePolicyRequest, PutResourcePolicyResponse};

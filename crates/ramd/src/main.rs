@@ -271,6 +271,9 @@ enum Command {
         /// The request's condition keys as a JSON object, e.g. '{"aws:RequestTag/env": "prod"}'.
         #[arg(long)]
         context: Option<String>,
+        /// Also evaluate the principal's identity policies and its account's SCPs.
+        #[arg(long)]
+        identity: bool,
         /// The Region whose shares are consulted.
         #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
         region: String,
@@ -609,6 +612,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             action,
             resource_arn,
             context,
+            identity,
             region,
         } => {
             let context = context
@@ -630,6 +634,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 action,
                 resource_arn,
                 context,
+                include_identity: identity,
             };
             let answer = ram
                 .check_access_as_operator(&region, request)

@@ -36,6 +36,7 @@ pub async fn check(view: &View<'_>) -> Answer {
                         action: action.clone(),
                         resource_arn: resource.clone(),
                         context,
+                        include_identity: false,
                     },
                 )
                 .await
