@@ -65,6 +65,7 @@ SERVED = {
         "MoveAccount", "RemoveAccountFromOrganization", "TagResource", "UntagResource",
         "UpdateOrganizationalUnit",
     ],
+    "cloudtrail": ["LookupEvents"],
     "iam": [
         "AttachRolePolicy", "AttachUserPolicy", "CreateAccessKey", "CreatePolicy",
         "CreatePolicyVersion", "CreateRole", "CreateServiceLinkedRole", "CreateUser",

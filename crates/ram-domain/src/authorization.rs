@@ -117,6 +117,34 @@ impl Ram {
         Ok(())
     }
 
+    /// Refuses `caller` `action` on `resource` unless its policies (and SCPs) allow it: for the
+    /// services ramd serves beside RAM that have no domain of their own (CloudTrail).
+    ///
+    /// # Errors
+    /// `AccessDeniedException` in AWS's words; a store failure as the caller sees it.
+    pub async fn authorize_action(
+        &self,
+        caller: &Caller,
+        action: &str,
+        resource: &str,
+    ) -> Result<(), ram_model::ApiError> {
+        let iam = self.organizations.iam();
+        self.ctx
+            .with_retries(action, || {
+                Box::pin(async move {
+                    if !iam.restricts(caller).await? {
+                        return Ok(());
+                    }
+                    let mut tx = self.ctx.store().read().await?;
+                    iam.authorize(&mut tx, caller, vec![Check::new(action, resource)])
+                        .await?;
+                    tx.commit().await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
     /// What the call asks: one check per resource it acts on and per (resource, principal)
     /// pair it names.
     async fn checks(

@@ -5,6 +5,7 @@
 //! Organizations and IAM are generated alike into their own modules (`organizations`, `iam`), each
 //! with its own `Service` and `dispatch`; their error codes are in the one `ErrorCode`.
 
+pub mod cloudtrail;
 mod documents;
 mod error;
 mod generated;

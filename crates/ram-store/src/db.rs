@@ -351,9 +351,18 @@ impl ReadTx {
 }
 
 impl WriteTx {
-    /// Makes the transaction's writes durable, all or nothing.
-    pub async fn commit(self) -> Result<(), StoreError> {
-        finish(self.0.tx, self.0.timer, true).await
+    /// Makes the transaction's writes durable, all or nothing; with them the request's pending
+    /// audit event, if it has one not yet committed (`audit.rs`).
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        let pending = crate::audit::pending_event();
+        if let Some(event) = &pending {
+            self.write_pending_event(event).await?;
+        }
+        finish(self.0.tx, self.0.timer, true).await?;
+        if pending.is_some() {
+            crate::audit::pending_event_committed();
+        }
+        Ok(())
     }
 
     pub async fn rollback(self) -> Result<(), StoreError> {

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod associations;
+mod audit;
 mod customer_permissions;
 mod db;
 mod engine;
@@ -29,6 +30,7 @@ mod states;
 mod tags;
 
 pub use associations::association_key;
+pub use audit::{AuditLookup, AuditRecord, with_pending_event};
 pub use customer_permissions::{
     NewPermission, PermissionRecord, PermissionVersionRecord, WorkRecord,
 };

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_iam_users.sql")),
     (8, include_str!("../migrations/0008_iam_policies.sql")),
     (9, include_str!("../migrations/0009_org_policies.sql")),
+    (10, include_str!("../migrations/0010_audit_events.sql")),
 ];
 
 /// The schema version this build writes: its newest migration.

@@ -73,12 +73,18 @@ impl ApiHandler for Organizations {
         let caller = authenticated(caller)?;
         let rules = Rules::uniform(organizations::SHAPES, ErrorCode::InvalidInputException);
         let input = json11::decode(&rules, op.input(), req.body)?;
+        req.note_parameters(&input);
         let output = req
             .state
             .ram
             .organizations()
             .execute(&caller, op, &input)
             .await?;
+        if req.state.audit.is_some()
+            && let Ok(value) = serde_json::from_slice(&output.0)
+        {
+            req.note_response(op.name(), &value);
+        }
         Ok(json11::ok(output, req.request_id))
     }
 
@@ -143,7 +149,9 @@ impl ApiHandler for Iam {
         })?;
         let rules = Rules::uniform(iam::SHAPES, ErrorCode::ValidationError);
         let input = query::decode(&rules, op.input(), &form)?;
+        req.note_parameters(&input);
         let output = req.state.ram.iam().execute(&caller, op, &input).await?;
+        req.note_response(op.name(), &output);
         Ok(query::response(
             iam::SHAPES,
             op.name(),
@@ -207,10 +215,20 @@ impl ApiHandler for Sts {
                 ),
             ));
         }
-        let user_id = if caller.principal_arn.ends_with(":root") {
-            caller.account_id.clone()
-        } else {
-            caller.principal_arn.clone()
+        // STS names a principal by its unique id: the account's for its root user, `AIDA…` for
+        // a user, `AROA…:<session>` for a role (ramd's role keys are one session, `ramd`).
+        let user_id = match ram_organizations::principal_of_arn(&caller.principal_arn) {
+            None => caller.account_id.clone(),
+            Some((kind, name)) => {
+                let id = unique_id(req.state.ram.store(), &caller.account_id, kind, name)
+                    .await
+                    .unwrap_or(None);
+                match (kind, id) {
+                    (ram_store::PrincipalKind::User, Some(id)) => id,
+                    (ram_store::PrincipalKind::Role, Some(id)) => format!("{id}:ramd"),
+                    (_, None) => caller.principal_arn.clone(),
+                }
+            }
         };
         Ok(sts::get_caller_identity(
             &caller.account_id,
@@ -227,6 +245,22 @@ impl ApiHandler for Sts {
         }
         sts::error(e.status(), e.code.as_str(), &e.message, request_id)
     }
+}
+
+/// The unique id of an IAM user or role, if the account has it.
+async fn unique_id(
+    store: &ram_store::Store,
+    account: &str,
+    kind: ram_store::PrincipalKind,
+    name: &str,
+) -> Result<Option<String>, ram_store::StoreError> {
+    let mut tx = store.read().await?;
+    let id = match kind {
+        ram_store::PrincipalKind::User => tx.get_user(account, name).await?.map(|u| u.user_id),
+        ram_store::PrincipalKind::Role => tx.get_role(account, name).await?.map(|r| r.role_id),
+    };
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// The errors the query-protocol services (IAM, STS) name otherwise than the JSON ones, with

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod config_file;
 pub mod connections;

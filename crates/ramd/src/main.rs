@@ -218,6 +218,30 @@ struct ServeArgs {
     /// Load this fixture (YAML or JSON, as `ramd seed` takes it) before serving.
     #[arg(long, env = "RAMD_SEED")]
     seed: Option<PathBuf>,
+    /// Record every API call in the audit trail (CloudTrail's LookupEvents reads it).
+    #[arg(long, env = "RAMD_AUDIT", default_value_t = true, action = clap::ArgAction::Set)]
+    audit: bool,
+    /// Days the audit trail keeps an event (0: for ever).
+    #[arg(long, env = "RAMD_AUDIT_RETENTION_DAYS", default_value_t = 90)]
+    audit_retention_days: u32,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Write the audit trail's events, oldest first, one CloudTrail record (JSON) a line.
+    Export {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Only the events of this account.
+        #[arg(long)]
+        account: Option<String>,
+        /// Only the events at or after this time (RFC 3339, e.g. 2026-12-01T00:00:00Z).
+        #[arg(long)]
+        since: Option<String>,
+        /// The file to write; stdout when omitted.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -235,6 +259,9 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// The audit trail, for an operator.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Load a snapshot written by `ramd export` into an empty store.
     Import {
         #[command(flatten)]
@@ -405,6 +432,32 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::Audit(AuditCommand::Export {
+            store,
+            account,
+            since,
+            output,
+        }) => {
+            let since_ms = since
+                .map(|s| {
+                    time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339)
+                        .map(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0))
+                        .map_err(|e| format!("--since {s:?} is not an RFC 3339 time: {e}"))
+                })
+                .transpose()?;
+            let db = store.open().await?;
+            let mut out: Box<dyn std::io::Write> = match &output {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path)
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            let written = ramd::audit::export(&db, account.as_deref(), since_ms, &mut out).await?;
+            out.flush().map_err(|e| e.to_string())?;
+            eprintln!("{written} events");
+            Ok(())
+        }
         Command::Import { store, file } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
@@ -467,6 +520,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             max_head_bytes,
             console,
             seed,
+            audit,
+            audit_retention_days,
         }) => {
             if auth == Auth::Trust && !listen.ip().is_loopback() && !allow_remote_trust {
                 return Err(format!(
@@ -549,7 +604,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             ramd::metrics::install();
             let admin = Arc::new(ramd::admin::Admin::new(admin_listen.is_none()));
+            let audit_log = audit
+                .then(|| ramd::audit::AuditLog::start(ram.store().clone(), audit_retention_days));
             let state = AppState {
+                audit: audit_log.clone(),
                 ram,
                 auth: Arc::new(mode),
                 throttle,
@@ -601,6 +659,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             connections::serve(listener, app, limits, until_stopped(stopped)).await;
             if let Some(server) = admin_server {
                 let _ = server.await;
+            }
+            // The events of the last requests are written before the store closes.
+            if let Some(log) = &audit_log {
+                log.flush().await;
             }
             db.close().await;
             tracing::info!("ramd stopped");

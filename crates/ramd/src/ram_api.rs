@@ -35,7 +35,13 @@ impl ApiHandler for RamApi {
     ) -> Result<Reply, ApiError> {
         let caller = authenticated(caller)?;
         let input = rest_json::decode(operation, req.query, req.body)?;
+        req.note_parameters(&input);
         let output = req.state.ram.execute(&caller, operation, &input).await?;
+        if req.state.audit.is_some()
+            && let Ok(value) = serde_json::from_slice(&output.0)
+        {
+            req.note_response(operation.name(), &value);
+        }
         Ok(rest_json::ok(output, req.request_id))
     }
 

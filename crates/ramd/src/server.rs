@@ -46,6 +46,8 @@ pub struct AppState {
     pub admin: Arc<crate::admin::Admin>,
     /// The web console at `/console`, unless it is turned off.
     pub console: Option<Arc<crate::console::Console>>,
+    /// The audit trail, unless it is turned off.
+    pub audit: Option<Arc<crate::audit::AuditLog>>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -65,6 +67,8 @@ pub struct ApiRequest<'a> {
     pub body: &'a [u8],
     /// The connection's peer address, when the request came over the network.
     pub peer: Option<std::net::IpAddr>,
+    /// What the API noted for the audit trail (its decoded input, its output).
+    pub notes: std::sync::Mutex<crate::audit::Notes>,
 }
 
 impl ApiRequest<'_> {
@@ -76,6 +80,25 @@ impl ApiRequest<'_> {
             query: self.query,
             headers: self.headers,
             body: self.body,
+        }
+    }
+
+    /// Notes the decoded input for the audit trail (when there is one).
+    pub fn note_parameters(&self, input: &serde_json::Value) {
+        if self.state.audit.is_some()
+            && let Ok(mut notes) = self.notes.lock()
+        {
+            notes.parameters = Some(input.clone());
+        }
+    }
+
+    /// Notes the output for the audit trail (when there is one and the call writes).
+    pub fn note_response(&self, operation: &str, output: &serde_json::Value) {
+        if self.state.audit.is_some()
+            && !crate::audit::is_read_only(operation)
+            && let Ok(mut notes) = self.notes.lock()
+        {
+            notes.response = Some(output.clone());
         }
     }
 
@@ -188,6 +211,7 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
             .extensions
             .get::<crate::connections::Peer>()
             .map(|p| p.0.ip()),
+        notes: std::sync::Mutex::default(),
     };
     route(&req).await
 }
@@ -204,6 +228,9 @@ async fn route(req: &ApiRequest<'_>) -> Response {
         return response;
     }
     if let Some(response) = drive(&Sts, req).await {
+        return response;
+    }
+    if let Some(response) = drive(&crate::audit::CloudTrail, req).await {
         return response;
     }
     if let Some(response) = drive(&Extensions, req).await {
@@ -255,29 +282,59 @@ async fn serve<H: ApiHandler>(
         Err(e) => return Some(Err(e)),
     };
     line.operation = handler.operation(&endpoint);
-    let caller = match handler.signing_service(&endpoint) {
-        Some(service) => {
-            let state = req.state;
-            let now = server_time_secs(&state.ram);
-            let mut caller =
-                match authenticate(&state.auth, state.ram.store(), &req.signed(), service, now)
-                    .await
-                {
-                    Ok(caller) => caller,
-                    Err(e) => return Some(Err(e)),
-                };
-            caller.source_ip = req.peer.map(|ip| ip.to_string());
-            line.caller = Some((caller.account_id.clone(), caller.principal_arn.clone()));
-            if let Some(throttle) = &state.throttle
-                && let Err(e) = throttle.admit(&caller.account_id, &caller.region, line.operation)
-            {
-                return Some(Err(e));
-            }
-            Some(caller)
-        }
-        None => None,
+    let Some(service) = handler.signing_service(&endpoint) else {
+        return Some(handler.handle(req, endpoint, None).await);
     };
-    Some(handler.handle(req, endpoint, caller).await)
+    let state = req.state;
+    let now = server_time_secs(&state.ram);
+    let mut caller =
+        match authenticate(&state.auth, state.ram.store(), &req.signed(), service, now).await {
+            Ok(caller) => caller,
+            Err(e) => return Some(Err(e)),
+        };
+    caller.source_ip = req.peer.map(|ip| ip.to_string());
+    line.caller = Some((caller.account_id.clone(), caller.principal_arn.clone()));
+    let draft = state.audit.as_ref().map(|_| {
+        crate::audit::Draft::new(
+            uuid::Uuid::new_v4().to_string(),
+            state.ram.now_ms(),
+            H::NAME,
+            line.operation,
+            caller.clone(),
+            ram_sigv4::credential(&req.signed().sigv4()).map(|c| c.access_key_id),
+            req.headers
+                .get(http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            req.request_id,
+        )
+    });
+    let result = match &state.throttle {
+        Some(throttle) => throttle.admit(&caller.account_id, &caller.region, line.operation),
+        None => Ok(()),
+    };
+    let result = match (result, &draft) {
+        (Err(e), _) => Err(e),
+        // A mutating call's event goes into the transaction of its effect.
+        (Ok(()), Some(d)) if !d.read_only() => {
+            Box::pin(ram_store::with_pending_event(
+                d.pending(),
+                handler.handle(req, endpoint, Some(caller)),
+            ))
+            .await
+        }
+        // Boxed: every API's handler future would otherwise be inlined into this one.
+        (Ok(()), _) => Box::pin(handler.handle(req, endpoint, Some(caller))).await,
+    };
+    if let (Some(log), Some(draft)) = (&state.audit, draft) {
+        let notes = req
+            .notes
+            .lock()
+            .map(|mut n| std::mem::take(&mut *n))
+            .unwrap_or_default();
+        log.record(draft, notes, result.as_ref().err()).await;
+    }
+    Some(result)
 }
 
 /// The handler's rendering of an error; if even that panics, restJson1's internal error.

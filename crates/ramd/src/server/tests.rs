@@ -99,6 +99,7 @@ async fn state(dir: &tempfile::TempDir) -> AppState {
         body_timeout: std::time::Duration::from_secs(30),
         admin: std::sync::Arc::default(),
         console: None,
+        audit: None,
     }
 }
 
@@ -184,6 +185,7 @@ async fn answer<H: ApiHandler>(handler: &H, sent: &Sent) -> Answer {
         headers: &headers,
         body: sent.body.as_bytes(),
         peer: None,
+        notes: std::sync::Mutex::default(),
     };
     let response = drive(handler, &req)
         .await
@@ -318,6 +320,7 @@ async fn requests_of_other_apis_are_left_to_them() {
         headers: &headers,
         body: b"{}",
         peer: None,
+        notes: std::sync::Mutex::default(),
     };
     // Not panicking: the buggy handle is never reached when the request is not the API's.
     assert!(

@@ -28,6 +28,7 @@ async fn serve(h: &Harness) -> std::net::SocketAddr {
         body_timeout: Duration::from_millis(500),
         admin: std::sync::Arc::default(),
         console: None,
+        audit: None,
     });
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

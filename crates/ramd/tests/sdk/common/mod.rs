@@ -307,6 +307,7 @@ async fn build(
         body_timeout: std::time::Duration::from_secs(30),
         admin: std::sync::Arc::default(),
         console: None,
+        audit: None,
     });
     (ram, router)
 }
