@@ -263,7 +263,7 @@ impl Ram {
                 )
                 .into());
             }
-            tx.remove_share_permission(&share_arn, &found.resource_type)
+            tx.remove_share_permission(&share_arn, &found.resource_type, self.now_ms())
                 .await?;
             let output = DisassociateResourceSharePermissionResponse {
                 return_value: Some(true),

@@ -222,7 +222,14 @@ impl WriteTx {
             .bind(a.now_ms)
             .execute(&mut self.tx)
             .await?;
-        Ok(())
+        self.feed(
+            &a.share_arn,
+            crate::feed::association_kind(a.association_type),
+            Some(&a.entity),
+            a.lifecycle.status.as_str(),
+            a.now_ms,
+        )
+        .await
     }
 
     pub async fn set_association_lifecycle(
@@ -246,7 +253,14 @@ impl WriteTx {
             .bind(entity)
             .execute(&mut self.tx)
             .await?;
-        Ok(())
+        self.feed(
+            share_arn,
+            crate::feed::association_kind(association_type),
+            Some(entity),
+            lifecycle.status.as_str(),
+            now_ms,
+        )
+        .await
     }
 
     /// An account joins or leaves organization `org_id`: the principal associations between it

@@ -182,7 +182,14 @@ impl WriteTx {
             .bind(inv.created_ms)
             .execute(&mut self.tx)
             .await?;
-        Ok(())
+        self.feed(
+            &inv.share_arn,
+            crate::FeedKind::Invitation,
+            Some(&inv.arn),
+            inv.lifecycle.status.as_str(),
+            inv.created_ms,
+        )
+        .await
     }
 
     pub async fn set_invitation_lifecycle(
@@ -200,7 +207,8 @@ impl WriteTx {
             .bind(arn)
             .execute(&mut self.tx)
             .await?;
-        Ok(())
+        self.feed_invitation(arn, lifecycle.status.as_str(), now_ms)
+            .await
     }
 }
 

@@ -10,6 +10,7 @@ mod audit;
 mod customer_permissions;
 mod db;
 mod engine;
+mod feed;
 mod iam;
 mod iam_policies;
 mod idempotency;
@@ -36,6 +37,7 @@ pub use customer_permissions::{
 };
 pub use db::{Backend, ReadTx, SeedingLock, Store, StoreError, StoreOptions, StoreSizes, WriteTx};
 pub use engine::DbError;
+pub use feed::{FeedKind, FeedRecord};
 pub use iam::{DeletionTaskRecord, RoleRecord, UserRecord, role_key, user_key};
 pub use iam_policies::{
     InlinePolicyRecord, PolicyRecord, PolicyVersionRecord, PrincipalKind, PrincipalRef,

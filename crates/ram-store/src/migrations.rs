@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_iam_policies.sql")),
     (9, include_str!("../migrations/0009_org_policies.sql")),
     (10, include_str!("../migrations/0010_audit_events.sql")),
+    (11, include_str!("../migrations/0011_event_feed.sql")),
 ];
 
 /// The schema version this build writes: its newest migration.

@@ -48,7 +48,14 @@ impl WriteTx {
             .bind(p.updated_ms)
             .execute(&mut self.tx)
             .await?;
-        Ok(())
+        self.feed(
+            &p.share_arn,
+            crate::FeedKind::Permission,
+            Some(&p.permission_arn),
+            "ATTACHED",
+            p.updated_ms,
+        )
+        .await
     }
 }
 
@@ -144,13 +151,22 @@ impl WriteTx {
         &mut self,
         share_arn: &str,
         resource_type: &str,
+        now_ms: i64,
     ) -> Result<(), StoreError> {
         query(REMOVE_SHARE_PERMISSION)
             .bind(share_arn)
             .bind(resource_type)
             .execute(&mut self.tx)
             .await?;
-        Ok(())
+        // The permission of the type is gone: the feed names the type.
+        self.feed(
+            share_arn,
+            crate::FeedKind::Permission,
+            Some(resource_type),
+            "DETACHED",
+            now_ms,
+        )
+        .await
     }
 }
 

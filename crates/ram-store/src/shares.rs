@@ -185,7 +185,14 @@ impl WriteTx {
             .bind(share.created_ms)
             .execute(&mut self.tx)
             .await?;
-        Ok(())
+        self.feed(
+            &share.arn,
+            crate::FeedKind::Share,
+            None,
+            share.lifecycle.status.as_str(),
+            share.created_ms,
+        )
+        .await
     }
 
     pub async fn update_share(
@@ -202,7 +209,8 @@ impl WriteTx {
             .bind(arn)
             .execute(&mut self.tx)
             .await?;
-        Ok(())
+        self.feed(arn, crate::FeedKind::Share, None, "UPDATED", updated_ms)
+            .await
     }
 
     pub async fn set_share_feature_set(
@@ -233,6 +241,14 @@ impl WriteTx {
             arn,
             lifecycle,
             visible_until_ms,
+            updated_ms,
+        )
+        .await?;
+        self.feed(
+            arn,
+            crate::FeedKind::Share,
+            None,
+            lifecycle.status.as_str(),
             updated_ms,
         )
         .await

@@ -3,6 +3,7 @@
 //!   - `POST /checkaccess`: may a principal perform an action on a resource, and why;
 //!   - `POST /putresourcepolicy`: stands in for a resource's owning service being given a
 //!     resource-based policy, which RAM records as a CREATED_FROM_POLICY share;
+//!   - `GET /events?after=N&wait=S`: the caller's event feed (`feed.rs`), long-polled;
 //! - [`Reset`], trust mode only and unsigned: `POST /_ramd/reset` (or moto's `/moto-api/reset`)
 //!   empties the store.
 
@@ -19,6 +20,7 @@ use crate::server::{ApiHandler, ApiRequest, authenticated};
 pub enum Extension {
     CheckAccess,
     PutResourcePolicy,
+    GetEvents,
 }
 
 impl Extension {
@@ -26,6 +28,7 @@ impl Extension {
         match self {
             Extension::CheckAccess => "CheckAccess",
             Extension::PutResourcePolicy => "PutResourcePolicy",
+            Extension::GetEvents => "GetEvents",
         }
     }
 }
@@ -35,8 +38,38 @@ pub fn route(method: &str, path: &str) -> Option<Extension> {
     match (method, path.trim_end_matches('/')) {
         ("POST", "/checkaccess") => Some(Extension::CheckAccess),
         ("POST", "/putresourcepolicy") => Some(Extension::PutResourcePolicy),
+        ("GET", "/events") => Some(Extension::GetEvents),
         _ => None,
     }
+}
+
+/// `after` (the number of the last event seen, 0 to start) and `wait` (seconds, at most 20) of
+/// `GET /events`.
+fn events_query(query: Option<&str>) -> Result<(i64, std::time::Duration), ApiError> {
+    let (mut after, mut wait) = (0, 0);
+    for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        let number = || {
+            value
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| {
+                    api_error!(
+                        InvalidParameterException,
+                        "{key} must be a whole number, not {value}."
+                    )
+                })
+        };
+        match key.as_ref() {
+            "after" => after = number()?,
+            "wait" => wait = number()?.min(20),
+            _ => {}
+        }
+    }
+    Ok((
+        after,
+        std::time::Duration::from_secs(u64::try_from(wait).unwrap_or(0)),
+    ))
 }
 
 fn input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
@@ -80,6 +113,18 @@ impl ApiHandler for Extensions {
             Extension::CheckAccess => Json::of(&ram.check_access(&caller, input(req.body)?).await?),
             Extension::PutResourcePolicy => {
                 Json::of(&ram.put_resource_policy(&caller, input(req.body)?).await?)
+            }
+            Extension::GetEvents => {
+                ram.authorize_action(&caller, "ramd:GetEvents", "*").await?;
+                let (after, wait) = events_query(req.query)?;
+                let (events, next) =
+                    crate::feed::read(ram.store(), &caller.account_id, after, wait)
+                        .await
+                        .map_err(|e| {
+                            tracing::error!(error = %e, "reading the event feed failed");
+                            ApiError::internal()
+                        })?;
+                Json::of(&serde_json::json!({"events": events, "nextAfter": next}))
             }
         }?;
         Ok(rest_json::ok(answer, req.request_id))

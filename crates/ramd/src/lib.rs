@@ -9,6 +9,7 @@ pub mod config_file;
 pub mod connections;
 pub mod console;
 pub mod extensions;
+pub mod feed;
 pub mod global_services;
 pub mod in_process;
 pub mod logging;

@@ -224,6 +224,12 @@ struct ServeArgs {
     /// Days the audit trail keeps an event (0: for ever).
     #[arg(long, env = "RAMD_AUDIT_RETENTION_DAYS", default_value_t = 90)]
     audit_retention_days: u32,
+    /// POST every RAM change event to this URL (http://host:port/path; repeatable).
+    #[arg(long = "webhook", env = "RAMD_WEBHOOKS", value_delimiter = ',')]
+    webhooks: Vec<http::Uri>,
+    /// The secret webhook requests are signed with (X-Ramd-Signature: sha256=HMAC of the body).
+    #[arg(long, env = "RAMD_WEBHOOK_SECRET")]
+    webhook_secret: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -522,7 +528,27 @@ async fn run(cli: Cli) -> Result<(), String> {
             seed,
             audit,
             audit_retention_days,
+            webhooks,
+            webhook_secret,
         }) => {
+            if let Some(bad) = webhooks
+                .iter()
+                .find(|u| u.scheme_str() != Some("http") || u.host().is_none())
+            {
+                return Err(format!(
+                    "--webhook {bad}: ramd delivers to http://host[:port]/path URLs (put a TLS proxy in front for https)"
+                ));
+            }
+            let webhook_secret = match (&webhooks[..], webhook_secret) {
+                ([], _) => None,
+                (_, Some(secret)) if !secret.is_empty() => Some(secret),
+                _ => {
+                    return Err(
+                        "--webhook needs --webhook-secret (RAMD_WEBHOOK_SECRET): receivers check the signature with it"
+                            .to_owned(),
+                    );
+                }
+            };
             if auth == Auth::Trust && !listen.ip().is_loopback() && !allow_remote_trust {
                 return Err(format!(
                     "refusing to listen on {listen} in trust mode: anyone who can reach it could act as any account (pass --allow-remote-trust to do it anyway)"
@@ -604,6 +630,19 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             ramd::metrics::install();
             let admin = Arc::new(ramd::admin::Admin::new(admin_listen.is_none()));
+            if let Some(secret) = webhook_secret {
+                tracing::info!(
+                    webhooks = webhooks.len(),
+                    "delivering RAM events to webhooks"
+                );
+                ramd::feed::start(
+                    ram.store().clone(),
+                    ramd::feed::Webhooks {
+                        urls: webhooks,
+                        secret: secret.into_bytes(),
+                    },
+                );
+            }
             let audit_log = audit
                 .then(|| ramd::audit::AuditLog::start(ram.store().clone(), audit_retention_days));
             let state = AppState {
