@@ -3,7 +3,8 @@ with the right code and HTTP status, reveals nothing of the owner's, and leaves 
 
 One sigv4 server holds A's world (``build_world``): a private share, shares pending with and accepted
 by B, a policy-made share, a service-principal share, customer managed permissions with versions, a
-replacement work, tags; an organization with an OU, a member account and open handshakes; RAM's
+replacement work, tags; an organization with an OU, a member account, open handshakes and service
+control policies (enabled on the root, one attached to the OU, one to delete); RAM's
 service-linked role and a deletion task; IAM users (one with an access key), roles, customer managed policies
 with versions, inline policies and attachments (B has a user and a role of its own, to attach A's policy to).
 Every operation of RAM's model (``model/ram/service-2.json``),
@@ -123,6 +124,11 @@ IAM_DOCUMENT_2 = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "
 TRUST_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 READ_ONLY_ACCESS = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+SCP = "SERVICE_CONTROL_POLICY"
+# The organization's SCPs: denying what no call of the matrix does, so that they change no one's access.
+SCP_DOCUMENT = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Deny", "Action": "ram:CreateResourceShare", "Resource": "*",
+     "Condition": {"StringEquals": {"aws:RequestTag/iso": "never"}}}]})
 
 
 def policy(resource: str, principal: str) -> str:
@@ -136,13 +142,13 @@ class World:
     # What B may see: the shares A invited B to, their invitations and resources; and the names the
     # positive control will create, which B's own creations in the matrix take too.
     VISIBLE_TO_B = {"s1", "s2", "s3", "i1", "i2", "i3", "tgw1", "tgw2", "tgw3", "new_permission", "new_ou",
-                    "new_user", "new_role", "new_policy", "b_user", "b_role"}
+                    "new_user", "new_role", "new_policy", "new_scp", "b_user", "b_role"}
 
     def secrets(self) -> set[str]:
         """What no other account may ever read in an answer (beyond what its own request named)."""
         # (The root's id, "r-" and four characters, is too short to search text for; the OU's id holds it.)
         names = {v for k, v in vars(self).items() if isinstance(v, str) and k not in self.VISIBLE_TO_B and k != "root"}
-        return names | {"s0-secret", "perm-secret", "ou-secret", "iso-private", "policy-secret"}
+        return names | {"s0-secret", "perm-secret", "ou-secret", "iso-private", "policy-secret", "scp-secret"}
 
 
 def build_world(url: str, keys: dict) -> World:
@@ -188,6 +194,15 @@ def build_world(url: str, keys: dict) -> World:
     w.root = orgs.list_roots()["Roots"][0]["Id"]
     w.ou = orgs.create_organizational_unit(ParentId=w.root, Name="iso-eng", Tags=[{"Key": "iso", "Value": "ou-secret"}])[
         "OrganizationalUnit"]["Id"]
+    # Service control policies, enabled before the member joins (which gives it FullAWSAccess): one
+    # attached to the OU, one to delete; the name the positive control creates.
+    orgs.enable_policy_type(RootId=w.root, PolicyType=SCP)
+    make_scp = lambda name, **kw: orgs.create_policy(  # noqa: E731
+        Name=name, Type=SCP, Content=SCP_DOCUMENT, **kw)["Policy"]["PolicySummary"]["Id"]
+    w.scp = make_scp("IsoScp", Description="scp-secret")
+    w.doomed_scp = make_scp("IsoDoomedScp", Description="")
+    orgs.attach_policy(PolicyId=w.scp, TargetId=w.ou)
+    w.new_scp = "IsoNewScp"
     w.create_account_request = orgs.create_account(Email="iso-member@example.com", AccountName="iso-member")[
         "CreateAccountStatus"]["Id"]
     w.member = orgs.describe_create_account_status(CreateAccountRequestId=w.create_account_request)[
@@ -242,7 +257,7 @@ def ghost_of(w: World) -> World:
         value = re.sub(r"permission/(\w)", r"permission/Ghost\1", value)
         value = value.replace("project/iso-", "project/ghost-").replace("tgw-0150e", "tgw-0dead")
         value = value.replace(":policy/iso/Iso", ":policy/iso/GhostIso")
-        if re.fullmatch(r"(o|r|ou|h|car)-[0-9a-z-]+", value):
+        if re.fullmatch(r"(o|r|ou|h|car|p)-[0-9a-z-]+", value):
             prefix, rest = value.split("-", 1)
             value = prefix + "-" + re.sub(r"[0-9a-z]", "0", rest)
         if re.fullmatch(r"\d{12}", value):
@@ -275,6 +290,7 @@ def calls(w: World) -> list[Call]:
     """One valid call of every operation aimed at A's world, in the order the positive control sends
     them: reads first, then writes, each leaving what the later ones need."""
     own, ou, handshake = "SELF", {"OrganizationalUnitId": w.ou}, lambda h: {"HandshakeId": h}
+    scp_type = {"RootId": w.root, "PolicyType": SCP}
     ram = [
         Call("ram", "GetPermission", {"permissionArn": w.p}),
         Call("ram", "GetResourcePolicies", {"resourceArns": [w.project0]}),
@@ -337,6 +353,17 @@ def calls(w: World) -> list[Call]:
         Call("organizations", "ListParents", {"ChildId": w.member}),
         Call("organizations", "ListRoots", {}),
         Call("organizations", "ListTagsForResource", {"ResourceId": w.ou}),
+        Call("organizations", "DescribePolicy", {"PolicyId": w.scp}),
+        Call("organizations", "ListPolicies", {"Filter": SCP}),
+        Call("organizations", "ListPoliciesForTarget", {"TargetId": w.ou, "Filter": SCP}),
+        Call("organizations", "ListTargetsForPolicy", {"PolicyId": w.scp}),
+        Call("organizations", "UpdatePolicy", {"PolicyId": w.scp, "Description": "iso-updated"}),
+        Call("organizations", "CreatePolicy", {"Name": w.new_scp, "Description": "", "Type": SCP, "Content": SCP_DOCUMENT}),
+        Call("organizations", "AttachPolicy", {"PolicyId": w.scp, "TargetId": w.root}),
+        Call("organizations", "DetachPolicy", {"PolicyId": w.scp, "TargetId": w.ou}),
+        Call("organizations", "DeletePolicy", {"PolicyId": w.doomed_scp}),
+        Call("organizations", "DisablePolicyType", scp_type),
+        Call("organizations", "EnablePolicyType", scp_type),
         Call("organizations", "TagResource", {"ResourceId": w.ou, "Tags": [{"Key": "k2", "Value": "v"}]}),
         Call("organizations", "UntagResource", {"ResourceId": w.ou, "TagKeys": ["iso"]}),
         Call("organizations", "UpdateOrganizationalUnit", {**ou, "Name": "iso-renamed"}),
@@ -768,7 +795,7 @@ SIGNATURE_COLUMNS = {
 SIBLING = {"ram": "organizations", "ramd": "organizations", "organizations": "ram", "iam": "sts", "sts": "iam"}
 
 COLUMNS = ["another account, made-up target", "another account", "another Region", *SIGNATURE_COLUMNS]
-MATRIX_CELLS = 1165  # as docs/reliability.md says; test_matrix_size keeps the two together
+MATRIX_CELLS = 1275  # as docs/reliability.md says; test_matrix_size keeps the two together
 
 # Where ramd answers otherwise than AWS would: (column, service or call id) -> (ramd's answer, why).
 # The matrix pins ramd's answer; test_aws_answer_where_ramd_deviates asserts AWS's (strict xfail).
@@ -1002,7 +1029,8 @@ def test_positive_control(iso):
     assert changed >= {
         "resource_shares", "share_tags", "associations", "invitations", "share_permissions", "permissions",
         "permission_versions", "replace_permission_works", "organizations", "org_parents", "org_accounts",
-        "org_handshakes", "org_tags", "org_service_access", "org_create_account_requests", "iam_roles",
+        "org_handshakes", "org_tags", "org_service_access", "org_create_account_requests", "org_policies",
+        "org_policy_attachments", "org_policy_types", "iam_roles",
         "iam_deletion_tasks", "iam_users", "access_keys", "iam_policies", "iam_policy_versions", "iam_inline_policies",
         "iam_attachments", "status_counts",
     }, changed

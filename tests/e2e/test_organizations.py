@@ -585,7 +585,7 @@ def test_iam_wire_and_sts_beside_it(ramd, clients):
     assert "<Code>NoSuchEntity</Code>" in r.text and "<Type>Sender</Type>" in r.text
     r = form({"Action": "GetRole", "Version": "2010-05-08", "RoleName": "not valid"}, "iam")
     assert r.status_code == 400 and "<Code>ValidationError</Code>" in r.text
-    r = form({"Action": "CreateRole", "Version": "2010-05-08", "RoleName": "r"}, "iam")
+    r = form({"Action": "CreateGroup", "Version": "2010-05-08", "GroupName": "g"}, "iam")
     assert r.status_code == 400 and "<Code>InvalidAction</Code>" in r.text
     r = form({"Action": "GetCallerIdentity", "Version": "2011-06-15"}, "sts", sign=False)
     assert r.status_code == 200 and "<GetCallerIdentityResult>" in r.text

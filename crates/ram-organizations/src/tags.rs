@@ -56,10 +56,15 @@ pub(crate) fn validate_org_tags(tags: &[Tag]) -> Result<Vec<ram_store::Tag>, Api
     Ok(out)
 }
 
-/// Checks that `id` names a root, OU or account of the caller's organization.
+/// Checks that `id` names a root, OU, account or (own) policy of the caller's organization.
 async fn target_in(tx: &mut ReadTx, m: &Membership, id: &str) -> Outcome<()> {
     let found = if is_account_id(id) {
         account_in(tx, m, id).await?.is_some()
+    } else if id.starts_with("p-") {
+        // AWS managed policies (FullAWSAccess) are not the organization's to tag.
+        tx.get_org_policy(id)
+            .await?
+            .is_some_and(|p| p.org_id == m.org_id)
     } else {
         unit_in(tx, m, id).await?.is_some()
     };

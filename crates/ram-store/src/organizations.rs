@@ -272,8 +272,9 @@ const INSERT_ORGANIZATION: &str = concat!(
 );
 /// Everything of an organization, `$1`, in deletion order: the tags of its roots, OUs and
 /// accounts first.
-const DELETE_ORGANIZATION: [&str; 11] = [
+const DELETE_ORGANIZATION: [&str; 12] = [
     "DELETE FROM org_policy_attachments WHERE org_id = $1",
+    "DELETE FROM org_tags WHERE resource_id IN (SELECT policy_id FROM org_policies WHERE org_id = $1)",
     "DELETE FROM org_policy_types WHERE org_id = $1",
     "DELETE FROM org_policies WHERE org_id = $1",
     "DELETE FROM org_tags WHERE resource_id IN (SELECT id FROM org_parents WHERE org_id = $1)",

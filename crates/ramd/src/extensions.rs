@@ -112,7 +112,17 @@ impl ApiHandler for Extensions {
         let answer = match extension {
             Extension::CheckAccess => Json::of(&ram.check_access(&caller, input(req.body)?).await?),
             Extension::PutResourcePolicy => {
-                Json::of(&ram.put_resource_policy(&caller, input(req.body)?).await?)
+                let request: ram_domain::PutResourcePolicyRequest = input(req.body)?;
+                // What the resource's owning service would check: `<service>:PutResourcePolicy`
+                // on the resource, under the caller's policies and SCPs.
+                let service = request.resource_arn.split(':').nth(2).unwrap_or("ramd");
+                ram.authorize_action(
+                    &caller,
+                    &format!("{service}:PutResourcePolicy"),
+                    &request.resource_arn,
+                )
+                .await?;
+                Json::of(&ram.put_resource_policy(&caller, request).await?)
             }
             Extension::GetEvents => {
                 ram.authorize_action(&caller, "ramd:GetEvents", "*").await?;
