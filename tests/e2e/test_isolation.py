@@ -906,6 +906,19 @@ def foreign_markers(iso: Iso, column: str) -> list[str]:
     return [REGION] if column == "another Region" else [ACCOUNT_A, iso.world.org]
 
 
+def audit_problems(column: str, before: dict, after: dict) -> list[str]:
+    """Takes the audit trail out of both exports (every call, refused ones too, adds an event to
+    its caller's trail) and checks what it gained: no event went, and each new one is filed under
+    the account that made the call, never another's."""
+    gone = sorted(set(before.pop("audit_events", [])) - set(after.get("audit_events", [])))
+    found = [f"[{column}] audit events disappeared: {gone[:2]}"] if gone else []
+    for row in after.pop("audit_events", []):
+        r = json.loads(row)
+        if r["account_id"] != json.loads(r["event"])["userIdentity"]["accountId"]:
+            found.append(f"[{column}] an audit event was filed under another account: {row[:400]}")
+    return found
+
+
 def run(iso: Iso, column: str, cell_list: list[Cell], want=lambda c: c.served) -> list[str]:
     """Sends the cells (the refused and read-only first, then those that write the caller's own),
     checking every answer and the store after each phase; returns the problems found."""
@@ -916,6 +929,7 @@ def run(iso: Iso, column: str, cell_list: list[Cell], want=lambda c: c.served) -
             answer = send(iso.server.url, cell.call, **cell.how)
             found += [f"[{column}] {cell.label}: {p}" for p in problems_of(cell, answer, want(cell), secrets)]
         after = iso.export()
+        found += audit_problems(column, before, after)
         changed = changes(before, after)
         if not phase and changed:
             found.append(f"[{column}] the store changed: {json.dumps(changed)[:3000]}")
@@ -1032,7 +1046,7 @@ def test_positive_control(iso):
         "org_handshakes", "org_tags", "org_service_access", "org_create_account_requests", "org_policies",
         "org_policy_attachments", "org_policy_types", "iam_roles",
         "iam_deletion_tasks", "iam_users", "access_keys", "iam_policies", "iam_policy_versions", "iam_inline_policies",
-        "iam_attachments", "status_counts",
+        "iam_attachments", "status_counts", "audit_events", "feed_events", "feed_sequences",
     }, changed
 
 
