@@ -350,7 +350,7 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Message>, retention_days: u
         }
         if retention_days > 0 && last_expiry.elapsed() >= EXPIRY_EVERY {
             last_expiry = tokio::time::Instant::now();
-            let cutoff = now_ms() - i64::from(retention_days) * 86_400_000;
+            let cutoff = wall_clock_ms() - i64::from(retention_days) * 86_400_000;
             if let Err(e) = expire(&store, cutoff).await {
                 tracing::warn!(error = %e, "expiring old audit events failed");
             }
@@ -358,7 +358,8 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Message>, retention_days: u
     }
 }
 
-fn now_ms() -> i64 {
+/// The wall clock in epoch milliseconds (for the background tasks' own timing: expiry, leases).
+pub(crate) fn wall_clock_ms() -> i64 {
     i64::try_from(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -418,21 +419,12 @@ async fn write(
             principal_id.as_deref(),
         ));
     }
-    let mut tries = 0;
-    loop {
-        let attempt = async {
-            let mut tx = store.begin().await?;
-            tx.put_audit_events(&records).await?;
-            tx.commit().await
-        };
-        match attempt.await {
-            Err(StoreError::Conflict(_)) if tries < 10 => {
-                tries += 1;
-                tokio::time::sleep(Duration::from_millis(5 * tries)).await;
-            }
-            other => return other,
-        }
-    }
+    crate::conflicts::retry_conflicts(10, || async {
+        let mut tx = store.begin().await?;
+        tx.put_audit_events(&records).await?;
+        tx.commit().await
+    })
+    .await
 }
 
 /// `ramd audit export`: every event (of `account`, at or after `since_ms`), oldest first, one

@@ -160,20 +160,11 @@ pub(crate) async fn ensure_account(store: &Store, account: &str) -> Result<(), A
         created_ms: 0,
     };
     // Concurrent first requests of one account race to create it; the losers retry and find it.
-    let mut tries = 0;
-    loop {
-        let attempt = async {
-            let mut tx = store.begin().await?;
-            tx.insert_account(&record).await?;
-            tx.commit().await
-        };
-        match attempt.await {
-            Ok(()) => return Ok(()),
-            Err(StoreError::Conflict(_)) if tries < 5 => {
-                tries += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(5 * tries)).await;
-            }
-            Err(e) => return Err(store_failure(e)),
-        }
-    }
+    crate::conflicts::retry_conflicts(5, || async {
+        let mut tx = store.begin().await?;
+        tx.insert_account(&record).await?;
+        tx.commit().await
+    })
+    .await
+    .map_err(store_failure)
 }

@@ -108,16 +108,6 @@ pub fn start(store: Store, hooks: Webhooks) {
     tokio::spawn(deliver_forever(store, hooks));
 }
 
-fn now_ms() -> i64 {
-    i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_millis(),
-    )
-    .unwrap_or(i64::MAX)
-}
-
 /// When an account's next attempt at a webhook may be, after how many failures.
 struct Backoff {
     failures: u32,
@@ -146,7 +136,7 @@ async fn deliver_forever(store: Store, hooks: Webhooks) {
 }
 
 async fn lease(store: &Store, holder: &str) -> Result<bool, StoreError> {
-    let now = now_ms();
+    let now = crate::audit::wall_clock_ms();
     let mut tx = store.begin().await?;
     let held = tx.take_feed_lease(holder, now, now + LEASE_MS).await?;
     tx.commit().await?;

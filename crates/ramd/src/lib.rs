@@ -6,6 +6,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod config_file;
+pub mod conflicts;
 pub mod connections;
 pub mod console;
 pub mod extensions;

@@ -331,9 +331,7 @@ impl Iam {
         input: DeletePolicyRequest,
     ) -> Outcome<()> {
         let arn = input.policy_arn;
-        let PolicyArn::Customer { name } = parse_policy_arn(caller, &arn)? else {
-            return Err(unmodifiable_aws_managed(&arn).into());
-        };
+        let name = changeable(caller, &arn)?;
         let mut tx = self.ctx.store().begin().await?;
         let policy = self.customer_policy(&mut tx, caller, &arn, name).await?;
         if tx
@@ -371,9 +369,7 @@ impl Iam {
         input: CreatePolicyVersionRequest,
     ) -> Outcome<CreatePolicyVersionResponse> {
         let arn = input.policy_arn;
-        let PolicyArn::Customer { name } = parse_policy_arn(caller, &arn)? else {
-            return Err(unmodifiable_aws_managed(&arn).into());
-        };
+        let name = changeable(caller, &arn)?;
         check_document(&input.policy_document, MANAGED_POLICY_SIZE)?;
         let mut tx = self.ctx.store().begin().await?;
         let mut policy = self.customer_policy(&mut tx, caller, &arn, name).await?;
@@ -505,9 +501,7 @@ impl Iam {
         input: DeletePolicyVersionRequest,
     ) -> Outcome<()> {
         let (arn, id) = (input.policy_arn, input.version_id);
-        let PolicyArn::Customer { name } = parse_policy_arn(caller, &arn)? else {
-            return Err(unmodifiable_aws_managed(&arn).into());
-        };
+        let name = changeable(caller, &arn)?;
         let number = version_number(&arn, &id)?;
         let mut tx = self.ctx.store().begin().await?;
         let policy = self.customer_policy(&mut tx, caller, &arn, name).await?;
@@ -534,9 +528,7 @@ impl Iam {
         input: SetDefaultPolicyVersionRequest,
     ) -> Outcome<()> {
         let (arn, id) = (input.policy_arn, input.version_id);
-        let PolicyArn::Customer { name } = parse_policy_arn(caller, &arn)? else {
-            return Err(unmodifiable_aws_managed(&arn).into());
-        };
+        let name = changeable(caller, &arn)?;
         let number = version_number(&arn, &id)?;
         let mut tx = self.ctx.store().begin().await?;
         let mut policy = self.customer_policy(&mut tx, caller, &arn, name).await?;
@@ -562,6 +554,14 @@ fn render_version(policy: &PolicyRecord, v: PolicyVersionRecord, document: bool)
         version_id: Some(version_id(v.version)),
         create_date: Some(Timestamp(v.created_ms)),
         document: document.then_some(v.document),
+    }
+}
+
+/// The name of the customer managed policy an ARN names: AWS managed ones cannot be changed.
+fn changeable<'a>(caller: &Caller, arn: &'a str) -> Outcome<&'a str> {
+    match parse_policy_arn(caller, arn)? {
+        PolicyArn::Customer { name } => Ok(name),
+        PolicyArn::AwsManaged(_) => Err(unmodifiable_aws_managed(arn).into()),
     }
 }
 

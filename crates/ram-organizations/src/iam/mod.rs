@@ -124,6 +124,19 @@ pub(crate) fn page<T>(
     (rest, truncated, next)
 }
 
+/// The end of a page read one item past it (`limit + 1` rows in key order): the page, whether
+/// more follow, and the marker to continue with (the last item's key).
+pub(crate) fn cut_page<T>(
+    mut items: Vec<T>,
+    limit: i64,
+    key: impl Fn(&T) -> String,
+) -> (Vec<T>, bool, Option<String>) {
+    let truncated = i64::try_from(items.len()).unwrap_or(i64::MAX) > limit;
+    items.truncate(usize::try_from(limit).unwrap_or(0));
+    let marker = truncated.then(|| items.last().map(&key)).flatten();
+    (items, truncated, marker)
+}
+
 /// Checks a policy document as IAM does when it is put or created: its structure
 /// (`MalformedPolicyDocument`), and its size against `quota` characters, whitespace not counted
 /// (`LimitExceeded`).

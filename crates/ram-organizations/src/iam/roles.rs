@@ -113,7 +113,7 @@ impl Iam {
         let prefix = input.path_prefix.unwrap_or_else(|| "/".to_owned());
         let mut tx = self.ctx.store().read().await?;
         // One more than the page, to know whether another follows.
-        let mut roles = tx
+        let roles = tx
             .list_roles(
                 &caller.account_id,
                 input.marker.as_deref().unwrap_or(""),
@@ -121,11 +121,7 @@ impl Iam {
             )
             .await?;
         tx.commit().await?;
-        let truncated = i64::try_from(roles.len()).unwrap_or(i64::MAX) > limit;
-        roles.truncate(usize::try_from(limit).unwrap_or(0));
-        let marker = truncated
-            .then(|| roles.last().map(|r| role_key(&r.role_name)))
-            .flatten();
+        let (roles, truncated, marker) = super::cut_page(roles, limit, |r| role_key(&r.role_name));
         Ok(ListRolesResponse {
             roles: Some(
                 roles

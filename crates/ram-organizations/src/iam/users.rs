@@ -179,7 +179,7 @@ impl Iam {
         let prefix = input.path_prefix.unwrap_or_else(|| "/".to_owned());
         let mut tx = self.ctx.store().read().await?;
         // One more than the page, to know whether another follows.
-        let mut users = tx
+        let users = tx
             .list_users(
                 &caller.account_id,
                 input.marker.as_deref().unwrap_or(""),
@@ -187,11 +187,7 @@ impl Iam {
             )
             .await?;
         tx.commit().await?;
-        let truncated = i64::try_from(users.len()).unwrap_or(i64::MAX) > limit;
-        users.truncate(usize::try_from(limit).unwrap_or(0));
-        let marker = truncated
-            .then(|| users.last().map(|u| user_key(&u.user_name)))
-            .flatten();
+        let (users, truncated, marker) = super::cut_page(users, limit, |u| user_key(&u.user_name));
         Ok(ListUsersResponse {
             users: Some(
                 users
