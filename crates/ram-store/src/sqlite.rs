@@ -80,7 +80,8 @@ fn open_connection(path: &Path) -> Result<Connection, DbError> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.execute_batch(
-        "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        // LIKE compares case-sensitively, as PostgreSQL's does.
+        "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA case_sensitive_like=ON;",
     )?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     // 64 MiB of page cache per connection (the default is 2 MiB), so that B-tree pages stay in

@@ -12,7 +12,7 @@
 
 mod lookup;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ram_context::Caller;
@@ -63,6 +63,8 @@ pub struct Draft {
     user_agent: Option<String>,
     request_id: String,
     read_only: bool,
+    /// The unique id of the caller's IAM user or role (`AIDA…`, `AROA…`), when it is one.
+    principal_id: Option<String>,
 }
 
 /// A call's event once it is answered.
@@ -73,11 +75,9 @@ struct Completed {
     error: Option<(String, String)>,
 }
 
-/// Whether an operation only reads, by IAM's naming of actions.
+/// Whether an operation only reads (as the throttle classes it).
 pub fn is_read_only(operation: &str) -> bool {
-    ["Get", "List", "Describe", "Lookup", "Check"]
-        .iter()
-        .any(|p| operation.starts_with(p))
+    crate::throttle::Class::of(operation) == crate::throttle::Class::Read
 }
 
 impl AuditLog {
@@ -132,6 +132,7 @@ impl Draft {
         access_key_id: Option<String>,
         user_agent: Option<String>,
         request_id: &str,
+        principal_id: Option<String>,
     ) -> Draft {
         Draft {
             event_id,
@@ -143,6 +144,7 @@ impl Draft {
             user_agent,
             request_id: request_id.to_owned(),
             read_only: is_read_only(name),
+            principal_id,
         }
     }
 
@@ -152,7 +154,7 @@ impl Draft {
 
     /// The event as written in the operation's transaction, before the call is answered.
     pub fn pending(&self) -> AuditRecord {
-        self.record(None, None, None, None)
+        self.record(None, None, None)
     }
 
     fn username(&self) -> String {
@@ -165,7 +167,6 @@ impl Draft {
         parameters: Option<&Value>,
         response: Option<&Value>,
         error: Option<&(String, String)>,
-        principal_id: Option<&str>,
     ) -> AuditRecord {
         let c = &self.caller;
         let mut identity = Map::new();
@@ -175,10 +176,16 @@ impl Draft {
             Some((PrincipalKind::Role, _)) => "Role",
         };
         identity.insert("type".into(), json!(kind));
-        identity.insert(
-            "principalId".into(),
-            json!(principal_id.unwrap_or(&c.account_id)),
-        );
+        // The root user's id is the account's; a user's or role's is its unique id.
+        match (kind, self.principal_id.as_deref()) {
+            ("Root", _) => {
+                identity.insert("principalId".into(), json!(c.account_id));
+            }
+            (_, Some(id)) => {
+                identity.insert("principalId".into(), json!(id));
+            }
+            (_, None) => {}
+        }
         identity.insert("arn".into(), json!(c.principal_arn));
         identity.insert("accountId".into(), json!(c.account_id));
         if let Some(key) = &self.access_key_id {
@@ -211,8 +218,11 @@ impl Draft {
             event["errorMessage"] = json!(message);
         }
         let mut resources = Vec::new();
-        for v in [parameters, response].into_iter().flatten() {
-            collect_resources(v, None, &mut resources);
+        // A lookup's parameters name what it searched for, not what it acted on.
+        if self.source != "cloudtrail.amazonaws.com" {
+            for v in [parameters, response].into_iter().flatten() {
+                collect_resources(v, None, &mut resources);
+            }
         }
         resources.dedup();
         let resources: Vec<Value> = resources
@@ -322,8 +332,6 @@ fn camel(s: &str) -> String {
 /// The writer: batches of completed events, each batch one transaction; the expiry of old ones.
 async fn writer(store: Store, mut rx: mpsc::Receiver<Message>, retention_days: u32) {
     let mut last_expiry = tokio::time::Instant::now();
-    let principal_ids: Mutex<std::collections::HashMap<(String, String), String>> =
-        Mutex::default();
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < BATCH {
@@ -341,7 +349,7 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Message>, retention_days: u
             }
         }
         if !events.is_empty()
-            && let Err(e) = write(&store, &events, &principal_ids).await
+            && let Err(e) = write(&store, &events).await
         {
             tracing::error!(error = %e, events = events.len(), "audit events could not be written");
         }
@@ -375,50 +383,15 @@ async fn expire(store: &Store, cutoff: i64) -> Result<(), StoreError> {
     tx.commit().await
 }
 
-/// Writes a batch (retried on a conflict), the principal ids of users and roles looked up
-/// (and remembered) as CloudTrail names them.
-async fn write(
-    store: &Store,
-    events: &[Completed],
-    ids: &Mutex<std::collections::HashMap<(String, String), String>>,
-) -> Result<(), StoreError> {
-    let mut records = Vec::with_capacity(events.len());
-    for c in events {
-        let d = &c.draft;
-        let principal_id = match principal_of_arn(&d.caller.principal_arn) {
-            None => None,
-            Some((kind, name)) => {
-                let key = (d.caller.account_id.clone(), d.caller.principal_arn.clone());
-                let known = ids.lock().ok().and_then(|m| m.get(&key).cloned());
-                if let Some(id) = known {
-                    Some(id)
-                } else {
-                    let mut tx = store.read().await?;
-                    let id = match kind {
-                        PrincipalKind::User => tx
-                            .get_user(&d.caller.account_id, name)
-                            .await?
-                            .map(|u| u.user_id),
-                        PrincipalKind::Role => tx
-                            .get_role(&d.caller.account_id, name)
-                            .await?
-                            .map(|r| r.role_id),
-                    };
-                    tx.commit().await?;
-                    if let (Some(id), Ok(mut m)) = (&id, ids.lock()) {
-                        m.insert(key, id.clone());
-                    }
-                    id
-                }
-            }
-        };
-        records.push(d.record(
-            c.parameters.as_ref(),
-            c.response.as_ref(),
-            c.error.as_ref(),
-            principal_id.as_deref(),
-        ));
-    }
+/// Writes a batch in one transaction (retried on a conflict).
+async fn write(store: &Store, events: &[Completed]) -> Result<(), StoreError> {
+    let records: Vec<AuditRecord> = events
+        .iter()
+        .map(|c| {
+            c.draft
+                .record(c.parameters.as_ref(), c.response.as_ref(), c.error.as_ref())
+        })
+        .collect();
     crate::conflicts::retry_conflicts(10, || async {
         let mut tx = store.begin().await?;
         tx.put_audit_events(&records).await?;

@@ -88,6 +88,10 @@ impl ApiHandler for Organizations {
         Ok(json11::ok(output, req.request_id))
     }
 
+    fn wire_error(&self, e: &ApiError) -> ApiError {
+        organizations_error(e.clone())
+    }
+
     /// ramd's own failures as Organizations names them (`ServiceException`), with the status
     /// Organizations gives each code.
     fn render_error(&self, e: &ApiError, request_id: &str) -> Reply {
@@ -160,6 +164,10 @@ impl ApiHandler for Iam {
             IAM_XMLNS,
             req.request_id,
         ))
+    }
+
+    fn wire_error(&self, e: &ApiError) -> ApiError {
+        query_protocol_error(e).map_or_else(|| iam_error(e.clone()), |(e, _)| e)
     }
 
     /// ramd's own failures as IAM names them (`ServiceFailure`), with the status IAM gives each
@@ -238,6 +246,10 @@ impl ApiHandler for Sts {
         ))
     }
 
+    fn wire_error(&self, e: &ApiError) -> ApiError {
+        query_protocol_error(e).map_or_else(|| e.clone(), |(e, _)| e)
+    }
+
     /// STS's `<ErrorResponse>`, with the status the code has in RAM's model.
     fn render_error(&self, e: &ApiError, request_id: &str) -> Reply {
         if let Some((e, status)) = query_protocol_error(e) {
@@ -248,7 +260,7 @@ impl ApiHandler for Sts {
 }
 
 /// The unique id of an IAM user or role, if the account has it.
-async fn unique_id(
+pub async fn unique_id(
     store: &ram_store::Store,
     account: &str,
     kind: ram_store::PrincipalKind,

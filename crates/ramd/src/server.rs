@@ -140,6 +140,12 @@ pub trait ApiHandler: Sync {
 
     /// An error as the API's clients read it, carrying the request id.
     fn render_error(&self, e: &ApiError, request_id: &str) -> Reply;
+
+    /// The error as the API names it on the wire (IAM and STS name a few otherwise, and
+    /// Organizations and IAM their internal failures), as the audit trail records it.
+    fn wire_error(&self, e: &ApiError) -> ApiError {
+        e.clone()
+    }
 }
 
 /// The caller of an endpoint that has a signing service (the driver authenticated it before
@@ -294,6 +300,18 @@ async fn serve<H: ApiHandler>(
         };
     caller.source_ip = req.peer.map(|ip| ip.to_string());
     line.caller = Some((caller.account_id.clone(), caller.principal_arn.clone()));
+    // A user's or role's unique id, as the audit trail names it (root needs no read).
+    let principal_id = match (
+        &state.audit,
+        ram_organizations::principal_of_arn(&caller.principal_arn),
+    ) {
+        (Some(_), Some((kind, name))) => {
+            crate::global_services::unique_id(state.ram.store(), &caller.account_id, kind, name)
+                .await
+                .unwrap_or(None)
+        }
+        _ => None,
+    };
     let draft = state.audit.as_ref().map(|_| {
         crate::audit::Draft::new(
             uuid::Uuid::new_v4().to_string(),
@@ -307,6 +325,7 @@ async fn serve<H: ApiHandler>(
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
             req.request_id,
+            principal_id,
         )
     });
     let result = match &state.throttle {
@@ -332,7 +351,8 @@ async fn serve<H: ApiHandler>(
             .lock()
             .map(|mut n| std::mem::take(&mut *n))
             .unwrap_or_default();
-        log.record(draft, notes, result.as_ref().err()).await;
+        let error = result.as_ref().err().map(|e| handler.wire_error(e));
+        log.record(draft, notes, error.as_ref()).await;
     }
     Some(result)
 }

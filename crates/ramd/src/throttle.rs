@@ -68,10 +68,10 @@ pub enum Class {
 }
 
 impl Class {
-    /// By the operation's name, as AWS names its read-only calls (`Get…`, `List…`, `Describe…`;
-    /// ramd's `CheckAccess` decides without changing anything).
+    /// By the operation's name, as AWS names its read-only calls (`Get…`, `List…`, `Describe…`,
+    /// CloudTrail's `LookupEvents`; ramd's `CheckAccess` decides without changing anything).
     pub fn of(operation: &str) -> Class {
-        const READING: [&str; 4] = ["Get", "List", "Describe", "CheckAccess"];
+        const READING: [&str; 5] = ["Get", "List", "Describe", "Lookup", "CheckAccess"];
         if READING.iter().any(|p| operation.starts_with(p)) {
             Class::Read
         } else {

@@ -61,6 +61,16 @@ impl ApiHandler for CloudTrail {
         caller: Option<Caller>,
     ) -> Result<Reply, ApiError> {
         let caller = authenticated(caller)?;
+        // CloudTrail answers a MaxResults out of range with its own error, before the model's.
+        if let Ok(body) = serde_json::from_slice::<serde_json::Value>(req.body)
+            && let Some(max) = body.get("MaxResults").and_then(serde_json::Value::as_i64)
+            && !(1..=i64::from(MAX_RESULTS)).contains(&max)
+        {
+            return Err(api_error!(
+                InvalidMaxResultsException,
+                "MaxResults must be between 1 and {MAX_RESULTS}."
+            ));
+        }
         let rules = Rules::uniform(cloudtrail::SHAPES, ErrorCode::ValidationException);
         let input = json11::decode(&rules, op.input(), req.body)?;
         req.note_parameters(&input);
