@@ -18,6 +18,7 @@ GetCallerIdentity needs no permission.
 from __future__ import annotations
 
 import json
+import subprocess
 import uuid
 from dataclasses import dataclass
 
@@ -31,8 +32,11 @@ from conftest import (
     OTHER_REGION,
     REGION,
     error_code,
+    RAMD_BIN,
     make_client,
     ramd_accounts_create,
+    raw_request,
+    store_args,
     subnet_arn,
     tgw_arn,
 )
@@ -852,3 +856,52 @@ def test_a_refused_call_leaves_no_idempotency_record(world):
     world.root("iam").detach_user_policy(UserName=u.name, PolicyArn=RAM_FULL)
     refused(lambda: u.client().create_resource_share(name="roots", clientToken=spent),
             denied(u.arn, "ram:CreateResourceShare"))
+
+
+# ------------------------------------------------------------------- access decisions, identity side
+
+
+def test_an_access_decision_can_include_the_principals_identity_side(world):
+    """`POST /checkaccess` with includeIdentity (and `ramd check-access --identity`) answers the
+    principal's side too: its identity policies (and SCPs), with AWS's refusal as the reason; across
+    accounts both sides must allow, within one the identity side decides."""
+    root = world.root()
+    tgw = tgw_arn()
+    share = root.create_resource_share(name=unique("decided"), resourceArns=[tgw], principals=[ACCOUNT_B])
+    arn = share["resourceShare"]["resourceShareArn"]
+    # B is in A's organization with sharing enabled: associated at once, no invitation.
+    assert share_resources(root, arn) == {tgw}
+    b_reader = world.user("reader", account=ACCOUNT_B, inline=policy(allow("ec2:DescribeTransitGateways")))
+    b_nobody = world.user("nobody", account=ACCOUNT_B)
+
+    def ask(principal, include=True, account=ACCOUNT_B):
+        body = {"principal": principal, "action": "ec2:DescribeTransitGateways", "resourceArn": tgw,
+                "includeIdentity": include}
+        creds = world.creds[account]
+        r = raw_request(world.url, "POST", "/checkaccess", body, account=creds["accessKeyId"],
+                        secret=creds["secretAccessKey"])
+        return r.status_code, r.json()
+
+    status, answer = ask(b_reader.arn)
+    assert status == 200, answer
+    assert answer["decision"] == "ALLOW" and answer["resourceDecision"] == "ALLOW"
+    assert answer["identity"] == {"decision": "ALLOW"}
+    status, answer = ask(b_nobody.arn)
+    assert answer["decision"] == "DENY" and answer["resourceDecision"] == "ALLOW"
+    assert answer["identity"]["decision"] == "DENY"
+    assert answer["identity"]["reason"] == denied(b_nobody.arn, "ec2:DescribeTransitGateways", tgw)
+    # Without includeIdentity the answer is the shares' alone, as before.
+    status, answer = ask(b_nobody.arn, include=False)
+    assert answer["decision"] == "ALLOW" and "identity" not in answer and "resourceDecision" not in answer
+    # The account's root user has no identity policies to refuse it.
+    assert ask(ACCOUNT_B)[1]["identity"] == {"decision": "ALLOW"}
+    # The identity side of another account's principal is not A's to ask.
+    status, answer = ask(b_reader.arn, account=ACCOUNT_A)
+    assert status == 403 and answer["__type"].endswith("AccessDeniedException"), answer
+    # The operator's command answers the same.
+    out = subprocess.run([str(RAMD_BIN), "check-access", *store_args(world.data_dir), "--principal", b_nobody.arn,
+                          "--action", "ec2:DescribeTransitGateways", "--resource-arn", tgw, "--identity"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    cli = json.loads(out.stdout)
+    assert cli["decision"] == "DENY" and cli["identity"]["decision"] == "DENY"
