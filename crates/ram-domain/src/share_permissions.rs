@@ -263,7 +263,12 @@ impl Ram {
                 )
                 .into());
             }
-            tx.remove_share_permission(&share_arn, &found.resource_type, self.now_ms())
+            tx.remove_share_permission(
+                &share_arn,
+                &found.resource_type,
+                &found.permission_arn,
+                self.now_ms(),
+            )
                 .await?;
             let output = DisassociateResourceSharePermissionResponse {
                 return_value: Some(true),

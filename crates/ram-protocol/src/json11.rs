@@ -96,7 +96,7 @@ mod tests {
         assert_eq!(operation(Some(PREFIX), PREFIX), None);
         assert_eq!(operation(None, PREFIX), None);
         assert!(organizations::Operation::parse("ListRoots").is_some());
-        assert!(organizations::Operation::parse("ListPolicies").is_none());
+        assert!(organizations::Operation::parse("ListDelegatedAdministrators").is_none());
     }
 
     #[test]

@@ -34,7 +34,7 @@ const GET_ASSOCIATION: &str = concat!(
 /// A row for the same entity starts afresh (an entity disassociated and added again).
 const UPSERT_ASSOCIATION: &str = "INSERT INTO associations (share_arn, association_type, entity, owner_account, region, entity_account, resource_type, external, status, status_message, next_status, transition_ms, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) ON CONFLICT (share_arn, association_type, entity) DO UPDATE SET external = $8, status = $9, status_message = $10, next_status = $11, transition_ms = $12, created_ms = $13, updated_ms = $13";
 /// Settles the associations of owner `$1` whose transition time `$2` has passed.
-const SETTLE_ASSOCIATIONS: &str = "UPDATE associations SET status = next_status WHERE owner_account = $1 AND status <> next_status AND transition_ms <= $2";
+const SETTLE_ASSOCIATIONS: &str = "UPDATE associations SET status = next_status WHERE owner_account = $1 AND status <> next_status AND transition_ms <= $2 RETURNING share_arn, association_type, entity, status";
 /// `external` of the principal associations between account `$1` and the other members of
 /// organization `$2`, in either direction (`$1` the owner or the principal's account), set to `$3`.
 const SET_EXTERNAL_WITH_ORG: &str = "UPDATE associations SET external = $3 WHERE association_type = 'PRINCIPAL' AND entity_account IS NOT NULL AND entity_account <> owner_account AND ((entity_account = $1 AND owner_account IN (SELECT account_id FROM org_accounts WHERE org_id = $2)) OR (owner_account = $1 AND entity_account IN (SELECT account_id FROM org_accounts WHERE org_id = $2)))";
@@ -191,9 +191,10 @@ impl WriteTx {
         now_ms: i64,
     ) -> Result<i64, StoreError> {
         let settle = query(SETTLE_ASSOCIATIONS).bind(owner).bind(now_ms);
+        self.settle_and_feed(settle, crate::feed::Settled::Associations, now_ms)
+            .await?;
         counted(
             &mut self.tx,
-            settle,
             owner,
             None,
             association_type.as_str(),

@@ -77,9 +77,12 @@ pub struct FeedRecord {
 const NEXT_SEQ: &str = "INSERT INTO feed_sequences (account_id, last_seq) VALUES ($1, 1) ON CONFLICT (account_id) DO UPDATE SET last_seq = feed_sequences.last_seq + 1 RETURNING last_seq";
 const APPEND: &str = "INSERT INTO feed_events (account_id, seq, share_arn, region, kind, entity, status, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 const AFTER: &str = "SELECT account_id, seq, share_arn, region, kind, entity, status, created_ms FROM feed_events WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
-const UNDELIVERED: &str = "SELECT e.account_id, e.seq, e.share_arn, e.region, e.kind, e.entity, e.status, e.created_ms FROM feed_events e LEFT JOIN feed_deliveries d ON d.webhook = $1 AND d.account_id = e.account_id WHERE e.seq > COALESCE(d.delivered_seq, 0) ORDER BY e.account_id, e.seq LIMIT $2";
+const UNDELIVERED_ACCOUNTS: &str = "SELECT e.account_id, COALESCE(MAX(d.delivered_seq), 0) AS delivered FROM feed_events e LEFT JOIN feed_deliveries d ON d.webhook = $1 AND d.account_id = e.account_id WHERE e.seq > COALESCE(d.delivered_seq, 0) GROUP BY e.account_id ORDER BY e.account_id";
 const DELIVERED: &str = "INSERT INTO feed_deliveries (webhook, account_id, delivered_seq) VALUES ($1, $2, $3) ON CONFLICT (webhook, account_id) DO UPDATE SET delivered_seq = excluded.delivered_seq WHERE feed_deliveries.delivered_seq < excluded.delivered_seq";
 const LEASE: &str = "INSERT INTO feed_lease (id, holder, until_ms) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms WHERE feed_lease.holder = excluded.holder OR feed_lease.until_ms < $3";
+const DUE_SHARES: &str = "UPDATE resource_shares SET status = next_status WHERE arn IN (SELECT arn FROM resource_shares WHERE status <> next_status AND transition_ms <= $1 LIMIT $2) RETURNING arn, status";
+const DUE_ASSOCIATIONS: &str = "UPDATE associations SET status = next_status WHERE (share_arn, association_type, entity) IN (SELECT share_arn, association_type, entity FROM associations WHERE status <> next_status AND transition_ms <= $1 LIMIT $2) RETURNING share_arn, association_type, entity, status";
+const DUE_INVITATIONS: &str = "UPDATE invitations SET status = next_status WHERE arn IN (SELECT arn FROM invitations WHERE status <> next_status AND transition_ms <= $1 LIMIT $2) RETURNING arn, share_arn, status";
 const SHARE_OF_INVITATION: &str =
     "SELECT share_arn, sender_account, region FROM invitations WHERE arn = $1";
 
@@ -106,7 +109,70 @@ fn owner_of(share_arn: &str) -> (&str, &str) {
     (account, region)
 }
 
+/// Which rows a settling statement moved to their next status (what it returns).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Settled {
+    /// `arn, status`
+    Shares,
+    /// `share_arn, association_type, entity, status`
+    Associations,
+    /// `arn, share_arn, status`
+    Invitations,
+}
+
 impl WriteTx {
+    /// Runs a statement that moves rows whose timed transition is due to their next status
+    /// (`... RETURNING` what `kind` says), and appends each move to the feed: a transition that
+    /// happens with time is a change like any other.
+    pub(crate) async fn settle_and_feed(
+        &mut self,
+        settle: crate::engine::Query,
+        kind: Settled,
+        now_ms: i64,
+    ) -> Result<usize, StoreError> {
+        let rows = settle.fetch_all(&mut self.tx).await?;
+        for r in &rows {
+            let status: String = r.try_get("status")?;
+            match kind {
+                Settled::Shares => {
+                    let arn: String = r.try_get("arn")?;
+                    self.feed(&arn, FeedKind::Share, None, &status, now_ms)
+                        .await?;
+                }
+                Settled::Associations => {
+                    let share: String = r.try_get("share_arn")?;
+                    let entity: String = r.try_get("entity")?;
+                    let t: ram_model::ResourceShareAssociationType =
+                        crate::states::state(r, "association_type")?;
+                    self.feed(&share, association_kind(t), Some(&entity), &status, now_ms)
+                        .await?;
+                }
+                Settled::Invitations => {
+                    let arn: String = r.try_get("arn")?;
+                    let share: String = r.try_get("share_arn")?;
+                    self.feed(&share, FeedKind::Invitation, Some(&arn), &status, now_ms)
+                        .await?;
+                }
+            }
+        }
+        Ok(rows.len())
+    }
+
+    /// Moves up to `limit` rows of each kind whose timed transition is due, feeding each move
+    /// (the deliverer's sweep, so that transitions nobody reads still reach the feed); how many.
+    pub async fn settle_due(&mut self, now_ms: i64, limit: i64) -> Result<usize, StoreError> {
+        let mut moved = 0;
+        for (sql, kind) in [
+            (DUE_SHARES, Settled::Shares),
+            (DUE_ASSOCIATIONS, Settled::Associations),
+            (DUE_INVITATIONS, Settled::Invitations),
+        ] {
+            let q = query(sql).bind(now_ms).bind(limit);
+            moved += self.settle_and_feed(q, kind, now_ms).await?;
+        }
+        Ok(moved)
+    }
+
     /// Appends a change of the share `share_arn` to its owner's feed.
     pub(crate) async fn feed(
         &mut self,
@@ -211,17 +277,18 @@ impl ReadTx {
         rows.iter().map(record_from_row).collect()
     }
 
-    /// What `webhook` has not delivered yet, by account and number, at most `limit`.
+    /// The accounts whose feed `webhook` has not delivered to the end, with the number it has
+    /// delivered up to.
     pub async fn feed_undelivered(
         &mut self,
         webhook: &str,
-        limit: i64,
-    ) -> Result<Vec<FeedRecord>, StoreError> {
-        let rows = query(UNDELIVERED)
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = query(UNDELIVERED_ACCOUNTS)
             .bind(webhook)
-            .bind(limit)
             .fetch_all(&mut self.tx)
             .await?;
-        rows.iter().map(record_from_row).collect()
+        rows.iter()
+            .map(|r| Ok((r.try_get("account_id")?, r.try_get("delivered")?)))
+            .collect()
     }
 }

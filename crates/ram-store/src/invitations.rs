@@ -43,7 +43,7 @@ const LATEST_INVITATION: &str = concat!(
 );
 const INSERT_INVITATION: &str = "INSERT INTO invitations (arn, share_arn, principal, sender_account, receiver_account, receiver_arn, region, status, next_status, transition_ms, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)";
 /// Settles the invitations sent by `$1` in `$2` whose transition time `$3` has passed.
-const SETTLE_INVITATIONS: &str = "UPDATE invitations SET status = next_status WHERE sender_account = $1 AND region = $2 AND status <> next_status AND transition_ms <= $3";
+const SETTLE_INVITATIONS: &str = "UPDATE invitations SET status = next_status WHERE sender_account = $1 AND region = $2 AND status <> next_status AND transition_ms <= $3 RETURNING arn, share_arn, status";
 const SET_INVITATION_LIFECYCLE: &str = "UPDATE invitations SET status = $1, next_status = $2, transition_ms = $3, updated_ms = $4 WHERE arn = $5";
 
 /// When the invitation `i` reached its effective status at `now_ms`.
@@ -155,15 +155,9 @@ impl WriteTx {
             .bind(sender)
             .bind(region)
             .bind(now_ms);
-        counted(
-            &mut self.tx,
-            settle,
-            sender,
-            Some(region),
-            "invitation",
-            statuses,
-        )
-        .await
+        self.settle_and_feed(settle, crate::feed::Settled::Invitations, now_ms)
+            .await?;
+        counted(&mut self.tx, sender, Some(region), "invitation", statuses).await
     }
 
     pub async fn insert_invitation(&mut self, inv: &NewInvitation) -> Result<(), StoreError> {

@@ -8,6 +8,7 @@ use crate::{ReadTx, StoreError, WriteTx};
 
 /// One permission per share and resource type: a new one replaces the old.
 const SET_SHARE_PERMISSION: &str = "INSERT INTO share_permissions (share_arn, resource_type, permission_arn, permission_version, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (share_arn, resource_type) DO UPDATE SET permission_arn = $3, permission_version = $4, updated_ms = $6";
+const SHARE_PERMISSION_OF_TYPE: &str = "SELECT permission_arn, permission_version FROM share_permissions WHERE share_arn = $1 AND resource_type = $2";
 const REMOVE_SHARE_PERMISSION: &str =
     "DELETE FROM share_permissions WHERE share_arn = $1 AND resource_type = $2";
 
@@ -39,6 +40,21 @@ impl WriteTx {
         &mut self,
         p: &SharePermissionRecord,
     ) -> Result<(), StoreError> {
+        // The feed hears of a change only: the same version set again (each resource of a type
+        // sets its type's permission) is none.
+        let before = query(SHARE_PERMISSION_OF_TYPE)
+            .bind(&p.share_arn)
+            .bind(&p.resource_type)
+            .fetch_optional(&mut self.tx)
+            .await?;
+        let unchanged = match &before {
+            Some(row) => {
+                let arn: String = row.try_get("permission_arn")?;
+                let version: i64 = row.try_get("permission_version")?;
+                arn == p.permission_arn && version == p.permission_version
+            }
+            None => false,
+        };
         query(SET_SHARE_PERMISSION)
             .bind(&p.share_arn)
             .bind(&p.resource_type)
@@ -48,6 +64,9 @@ impl WriteTx {
             .bind(p.updated_ms)
             .execute(&mut self.tx)
             .await?;
+        if unchanged {
+            return Ok(());
+        }
         self.feed(
             &p.share_arn,
             crate::FeedKind::Permission,
@@ -151,6 +170,7 @@ impl WriteTx {
         &mut self,
         share_arn: &str,
         resource_type: &str,
+        permission_arn: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         query(REMOVE_SHARE_PERMISSION)
@@ -158,11 +178,10 @@ impl WriteTx {
             .bind(resource_type)
             .execute(&mut self.tx)
             .await?;
-        // The permission of the type is gone: the feed names the type.
         self.feed(
             share_arn,
             crate::FeedKind::Permission,
-            Some(resource_type),
+            Some(permission_arn),
             "DETACHED",
             now_ms,
         )

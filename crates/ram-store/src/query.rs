@@ -270,13 +270,11 @@ impl Sql {
 /// counters follow are the effective ones.
 pub(crate) async fn counted<S: StoredState>(
     conn: &mut Conn,
-    settle: Query,
     account: &str,
     region: Option<&str>,
     kind: &'static str,
     statuses: &States<S>,
 ) -> Result<i64, StoreError> {
-    settle.execute(conn).await?;
     let mut sql = Sql::new(
         "SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) AS n FROM status_counts c WHERE c.account = ",
     );

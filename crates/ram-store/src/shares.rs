@@ -33,7 +33,7 @@ const UPDATE_SHARE: &str = "UPDATE resource_shares SET updated_ms = $1, name = C
 const SET_SHARE_FEATURE_SET: &str =
     "UPDATE resource_shares SET feature_set = $1, updated_ms = $2 WHERE arn = $3";
 /// Settles the shares of `$1` in `$2` whose transition time `$3` has passed (see `counted`).
-const SETTLE_SHARES: &str = "UPDATE resource_shares SET status = next_status WHERE owner_account = $1 AND region = $2 AND status <> next_status AND transition_ms <= $3";
+const SETTLE_SHARES: &str = "UPDATE resource_shares SET status = next_status WHERE owner_account = $1 AND region = $2 AND status <> next_status AND transition_ms <= $3 RETURNING arn, status";
 const SET_SHARE_LIFECYCLE: &str = set_lifecycle_by_arn_sql!("resource_shares");
 
 fn share_from_row(row: &Row) -> Result<ShareRecord, StoreError> {
@@ -166,7 +166,9 @@ impl WriteTx {
         now_ms: i64,
     ) -> Result<i64, StoreError> {
         let settle = query(SETTLE_SHARES).bind(owner).bind(region).bind(now_ms);
-        counted(&mut self.tx, settle, owner, Some(region), "share", statuses).await
+        self.settle_and_feed(settle, crate::feed::Settled::Shares, now_ms)
+            .await?;
+        counted(&mut self.tx, owner, Some(region), "share", statuses).await
     }
 
     pub async fn insert_share(&mut self, share: &NewShare) -> Result<(), StoreError> {
@@ -209,6 +211,11 @@ impl WriteTx {
             .bind(arn)
             .execute(&mut self.tx)
             .await?;
+        // Associations bump the share's time through here too: only a new name or setting is
+        // an update of the share itself.
+        if name.is_none() && allow_external.is_none() {
+            return Ok(());
+        }
         self.feed(arn, crate::FeedKind::Share, None, "UPDATED", updated_ms)
             .await
     }

@@ -24,14 +24,16 @@ use sha2::{Digest, Sha256};
 
 /// How often the deliverer looks for new events.
 const POLL: Duration = Duration::from_millis(200);
+/// How often timed transitions that nothing has read yet are settled (and so become events).
+const SWEEP: Duration = Duration::from_secs(1);
 /// How long one delivery may take.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The lease a deliverer holds, renewed every poll.
 const LEASE_MS: i64 = 10_000;
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 const LAST_RETRY: Duration = Duration::from_mins(1);
-/// Events one poll reads per webhook.
-const BATCH: i64 = 500;
+/// Events of one account one pass sends at most.
+const BATCH: i64 = 100;
 
 /// The EventBridge event of one change.
 pub fn render(r: &FeedRecord) -> Value {
@@ -117,6 +119,7 @@ struct Backoff {
 async fn deliver_forever(store: Store, hooks: Webhooks) {
     let holder = uuid::Uuid::new_v4().to_string();
     let mut backoff: HashMap<(usize, String), Backoff> = HashMap::new();
+    let mut last_sweep = tokio::time::Instant::now();
     loop {
         tokio::time::sleep(POLL).await;
         match lease(&store, &holder).await {
@@ -127,10 +130,31 @@ async fn deliver_forever(store: Store, hooks: Webhooks) {
                 continue;
             }
         }
+        if last_sweep.elapsed() >= SWEEP {
+            last_sweep = tokio::time::Instant::now();
+            if let Err(e) = sweep(&store).await {
+                tracing::warn!(error = %e, "settling due transitions for the event feed failed");
+            }
+        }
         for (n, url) in hooks.urls.iter().enumerate() {
-            if let Err(e) = deliver_pending(&store, n, url, &hooks.secret, &mut backoff).await {
+            if let Err(e) =
+                deliver_pending(&store, &holder, n, url, &hooks.secret, &mut backoff).await
+            {
                 tracing::warn!(error = %e, webhook = %url, "delivering events failed");
             }
+        }
+    }
+}
+
+/// Moves what is due to its next status (an association done ASSOCIATING, an invitation
+/// expired, ...), each move an event, a batch at a time.
+async fn sweep(store: &Store) -> Result<(), StoreError> {
+    loop {
+        let mut tx = store.begin().await?;
+        let moved = tx.settle_due(crate::audit::wall_clock_ms(), 200).await?;
+        tx.commit().await?;
+        if moved == 0 {
+            return Ok(());
         }
     }
 }
@@ -143,10 +167,11 @@ async fn lease(store: &Store, holder: &str) -> Result<bool, StoreError> {
     Ok(held)
 }
 
-/// Sends what `url` has not had yet, account by account in order; an account whose event is
-/// refused waits out its back-off, the others go on.
+/// Sends what `url` has not had yet, account by account, each in order; an account whose event
+/// is refused waits out its back-off, the others go on (a backlog of one holds up no other).
 async fn deliver_pending(
     store: &Store,
+    holder: &str,
     n: usize,
     url: &http::Uri,
     secret: &[u8],
@@ -154,44 +179,48 @@ async fn deliver_pending(
 ) -> Result<(), StoreError> {
     let key = url.to_string();
     let mut tx = store.read().await?;
-    let pending = tx.feed_undelivered(&key, BATCH).await?;
+    let accounts = tx.feed_undelivered(&key).await?;
     tx.commit().await?;
-    let mut blocked: Option<String> = None;
-    for record in pending {
-        if blocked.as_deref() == Some(record.account_id.as_str()) {
-            continue;
-        }
-        let slot = (n, record.account_id.clone());
+    for (account, delivered) in accounts {
+        let slot = (n, account.clone());
         if backoff
             .get(&slot)
             .is_some_and(|b| b.until > tokio::time::Instant::now())
         {
-            blocked = Some(record.account_id.clone());
             continue;
         }
-        let body = render(&record).to_string();
-        match post(url, secret, &body).await {
-            Ok(()) => {
-                backoff.remove(&slot);
-                let mut tx = store.begin().await?;
-                tx.feed_delivered(&key, &record.account_id, record.seq)
-                    .await?;
-                tx.commit().await?;
-            }
-            Err(why) => {
-                let failures = backoff.get(&slot).map_or(0, |b| b.failures) + 1;
-                let wait = FIRST_RETRY
-                    .saturating_mul(1 << failures.min(8).saturating_sub(1))
-                    .min(LAST_RETRY);
-                tracing::warn!(webhook = %url, account = record.account_id, seq = record.seq, failures, retry_in_ms = wait.as_millis(), why, "an event was not delivered");
-                backoff.insert(
-                    slot,
-                    Backoff {
-                        failures,
-                        until: tokio::time::Instant::now() + wait,
-                    },
-                );
-                blocked = Some(record.account_id.clone());
+        // Still the deliverer? (A pass can be long; another replica may have taken over.)
+        if !lease(store, holder).await? {
+            return Ok(());
+        }
+        let mut tx = store.read().await?;
+        let pending = tx.feed_after(&account, delivered, BATCH).await?;
+        tx.commit().await?;
+        for record in pending {
+            let body = render(&record).to_string();
+            match post(url, secret, &body).await {
+                Ok(()) => {
+                    backoff.remove(&slot);
+                    let mut tx = store.begin().await?;
+                    tx.feed_delivered(&key, &record.account_id, record.seq)
+                        .await?;
+                    tx.commit().await?;
+                }
+                Err(why) => {
+                    let failures = backoff.get(&slot).map_or(0, |b| b.failures) + 1;
+                    let wait = FIRST_RETRY
+                        .saturating_mul(1 << failures.min(8).saturating_sub(1))
+                        .min(LAST_RETRY);
+                    tracing::warn!(webhook = %url, account = record.account_id, seq = record.seq, failures, retry_in_ms = wait.as_millis(), why, "an event was not delivered");
+                    backoff.insert(
+                        slot.clone(),
+                        Backoff {
+                            failures,
+                            until: tokio::time::Instant::now() + wait,
+                        },
+                    );
+                    break;
+                }
             }
         }
     }

@@ -630,19 +630,21 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             ramd::metrics::install();
             let admin = Arc::new(ramd::admin::Admin::new(admin_listen.is_none()));
-            if let Some(secret) = webhook_secret {
+            if webhook_secret.is_some() {
                 tracing::info!(
                     webhooks = webhooks.len(),
                     "delivering RAM events to webhooks"
                 );
-                ramd::feed::start(
-                    ram.store().clone(),
-                    ramd::feed::Webhooks {
-                        urls: webhooks,
-                        secret: secret.into_bytes(),
-                    },
-                );
             }
+            // Without webhooks the task still settles timed transitions, so that `GET /events`
+            // has them too.
+            ramd::feed::start(
+                ram.store().clone(),
+                ramd::feed::Webhooks {
+                    urls: webhooks,
+                    secret: webhook_secret.unwrap_or_default().into_bytes(),
+                },
+            );
             let audit_log = audit
                 .then(|| ramd::audit::AuditLog::start(ram.store().clone(), audit_retention_days));
             let state = AppState {
