@@ -719,7 +719,7 @@ def test_audit_export_by_account_and_since_oldest_first(world, tmp_path):
 
 
 def test_a_server_with_audit_off_records_nothing(ramd_factory):
-    server = ramd_factory(extra_args=["--audit", "false"])
+    server = ramd_factory(extra_args=["--audit", "off"])
     account = f"7{random.randrange(10**10, 10**11)}"
     make_client(server.url, account=account).create_resource_share(name="unaudited", resourceArns=[tgw_arn(account)])
     make_client(server.url, service="iam", account=account).create_user(UserName="frank")

@@ -1046,7 +1046,7 @@ def test_positive_control(iso):
         "org_handshakes", "org_tags", "org_service_access", "org_create_account_requests", "org_policies",
         "org_policy_attachments", "org_policy_types", "iam_roles",
         "iam_deletion_tasks", "iam_users", "access_keys", "iam_policies", "iam_policy_versions", "iam_inline_policies",
-        "iam_attachments", "status_counts", "audit_events", "feed_events", "feed_sequences",
+        "iam_attachments", "status_counts", "audit_events", "feed_events",
     }, changed
 
 

@@ -10,8 +10,7 @@
 //! explicit deny in an identity-based policy"); the resource part is left out for an action that
 //! names no resource.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use ram_access::{Context, Document, Request, Verdict, decide};
@@ -64,10 +63,30 @@ const SCP_USE_REFRESH: Duration = Duration::from_secs(1);
 
 /// Whether SCPs are in use anywhere, as this replica last read it: while none are, an account's
 /// root user is checked by nothing and its calls cost no read.
-#[derive(Default)]
 pub(crate) struct ScpUse {
     in_use: AtomicBool,
-    checked: Mutex<Option<Instant>>,
+    /// When it was last read, in milliseconds since `epoch` (0: never).
+    checked_ms: AtomicU64,
+    epoch: Instant,
+}
+
+impl Default for ScpUse {
+    fn default() -> Self {
+        ScpUse {
+            in_use: AtomicBool::new(false),
+            checked_ms: AtomicU64::new(0),
+            epoch: Instant::now(),
+        }
+    }
+}
+
+impl ScpUse {
+    /// Milliseconds since `epoch`, at least 1 (0 stands for never).
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1)
+    }
 }
 
 /// AWS's refusal of `check` to `caller`.
@@ -263,12 +282,9 @@ impl Iam {
 
     /// Whether any organization has SCPs enabled, re-read at most every [`SCP_USE_REFRESH`].
     async fn scps_in_use(&self) -> Outcome<bool> {
-        let fresh = self
-            .scps
-            .checked
-            .lock()
-            .is_ok_and(|checked| checked.is_some_and(|at| at.elapsed() < SCP_USE_REFRESH));
-        if fresh {
+        let checked = self.scps.checked_ms.load(Ordering::Relaxed);
+        let refresh = u64::try_from(SCP_USE_REFRESH.as_millis()).unwrap_or(u64::MAX);
+        if checked != 0 && self.scps.now_ms().saturating_sub(checked) < refresh {
             return Ok(self.scps.in_use.load(Ordering::Relaxed));
         }
         let mut tx = self.ctx.store().read().await?;
@@ -277,9 +293,9 @@ impl Iam {
             .await?;
         tx.commit().await?;
         self.scps.in_use.store(in_use, Ordering::Relaxed);
-        if let Ok(mut checked) = self.scps.checked.lock() {
-            *checked = Some(Instant::now());
-        }
+        self.scps
+            .checked_ms
+            .store(self.scps.now_ms(), Ordering::Relaxed);
         Ok(in_use)
     }
 

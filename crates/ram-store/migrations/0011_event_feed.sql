@@ -1,7 +1,7 @@
 -- The event feed: one row per change to a share, its associations, its invitations or its
 -- permissions, written in the transaction of the change, numbered per share owner without gaps
--- (the numbers come from feed_sequences in the same transaction). ramd renders each as an
--- EventBridge event (source aws.ram).
+-- (each number is the account's last plus one, read in the same transaction). ramd renders each
+-- as an EventBridge event (source aws.ram).
 CREATE TABLE feed_events (
     account_id TEXT NOT NULL,
     seq BIGINT NOT NULL,
@@ -12,10 +12,6 @@ CREATE TABLE feed_events (
     status TEXT NOT NULL,
     created_ms BIGINT NOT NULL,
     PRIMARY KEY (account_id, seq)
-);
-CREATE TABLE feed_sequences (
-    account_id TEXT NOT NULL PRIMARY KEY,
-    last_seq BIGINT NOT NULL
 );
 -- How far each webhook has been delivered, per account.
 CREATE TABLE feed_deliveries (

@@ -47,7 +47,9 @@ pub enum AuditLookup {
     ResourceName(String),
 }
 
-const UPSERT: &str = "INSERT INTO audit_events (event_id, account_id, event_time_ms, event_source, event_name, username, access_key_id, read_only, resources, event) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (event_id) DO UPDATE SET resources = excluded.resources, event = excluded.event";
+const UPSERT_HEAD: &str = "INSERT INTO audit_events (event_id, account_id, event_time_ms, event_source, event_name, username, access_key_id, read_only, resources, event) VALUES ";
+const UPSERT_TAIL: &str =
+    " ON CONFLICT (event_id) DO UPDATE SET resources = excluded.resources, event = excluded.event";
 const INSERT_PENDING: &str = "INSERT INTO audit_events (event_id, account_id, event_time_ms, event_source, event_name, username, access_key_id, read_only, resources, event) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (event_id) DO NOTHING";
 const LOOKUP: &str = "SELECT event_id, account_id, event_time_ms, event_source, event_name, username, access_key_id, read_only, resources, event FROM audit_events WHERE account_id = $1 AND event_time_ms >= $2 AND event_time_ms <= $3";
 const EXPORT: &str = "SELECT event_id, account_id, event_time_ms, event_source, event_name, username, access_key_id, read_only, resources, event FROM audit_events WHERE (event_time_ms > $1 OR (event_time_ms = $1 AND event_id > $2)) ORDER BY event_time_ms, event_id LIMIT $3";
@@ -115,10 +117,32 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Writes events, replacing any of the same id (a pending event, now complete).
+    /// Writes events, replacing any of the same id (a pending event, now complete): one
+    /// statement for up to 200 of them.
     pub async fn put_audit_events(&mut self, events: &[AuditRecord]) -> Result<(), StoreError> {
-        for e in events {
-            bind_all(query(UPSERT), e).execute(&mut self.tx).await?;
+        for chunk in events.chunks(200) {
+            let mut text = String::from(UPSERT_HEAD);
+            for (i, _) in chunk.iter().enumerate() {
+                let n = i * 10;
+                if i > 0 {
+                    text.push_str(", ");
+                }
+                text.push('(');
+                for k in 1..=10 {
+                    if k > 1 {
+                        text.push_str(", ");
+                    }
+                    text.push('$');
+                    text.push_str(&(n + k).to_string());
+                }
+                text.push(')');
+            }
+            text.push_str(UPSERT_TAIL);
+            let mut q = Query::built(text, Vec::with_capacity(chunk.len() * 10));
+            for e in chunk {
+                q = bind_all(q, e);
+            }
+            q.execute(&mut self.tx).await?;
         }
         Ok(())
     }

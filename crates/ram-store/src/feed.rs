@@ -1,8 +1,9 @@
 //! The event feed's outbox: the store appends a [`FeedRecord`] in the same transaction as every
 //! change to a share, its associations, invitations and permissions, so no committed change is
 //! missing from the feed. Records are numbered per share owner, 1, 2, 3 ... without gaps, in
-//! commit order (the number is taken from `feed_sequences` in the writing transaction, which
-//! serializes a number's writers). Delivery cursors and the deliverer's lease live here too.
+//! commit order (the number is the account's last plus one, read in the writing transaction:
+//! two writers taking one number conflict on the primary key, and one is retried). Delivery
+//! cursors and the deliverer's lease live here too.
 
 use crate::engine::{Row, query};
 use crate::{ReadTx, StoreError, WriteTx};
@@ -74,8 +75,10 @@ pub struct FeedRecord {
     pub created_ms: i64,
 }
 
-const NEXT_SEQ: &str = "INSERT INTO feed_sequences (account_id, last_seq) VALUES ($1, 1) ON CONFLICT (account_id) DO UPDATE SET last_seq = feed_sequences.last_seq + 1 RETURNING last_seq";
-const APPEND: &str = "INSERT INTO feed_events (account_id, seq, share_arn, region, kind, entity, status, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+/// The account's next number is its last plus one, read by the appending statement itself (the
+/// primary key's index answers it; two transactions taking the same number conflict, and one
+/// is retried).
+const APPEND: &str = "INSERT INTO feed_events (account_id, seq, share_arn, region, kind, entity, status, created_ms) SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6, $7 FROM feed_events WHERE account_id = $1";
 const AFTER: &str = "SELECT account_id, seq, share_arn, region, kind, entity, status, created_ms FROM feed_events WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
 const UNDELIVERED_ACCOUNTS: &str = "SELECT e.account_id, COALESCE(MAX(d.delivered_seq), 0) AS delivered FROM feed_events e LEFT JOIN feed_deliveries d ON d.webhook = $1 AND d.account_id = e.account_id WHERE e.seq > COALESCE(d.delivered_seq, 0) GROUP BY e.account_id ORDER BY e.account_id";
 const DELIVERED: &str = "INSERT INTO feed_deliveries (webhook, account_id, delivered_seq) VALUES ($1, $2, $3) ON CONFLICT (webhook, account_id) DO UPDATE SET delivered_seq = excluded.delivered_seq WHERE feed_deliveries.delivered_seq < excluded.delivered_seq";
@@ -83,6 +86,7 @@ const LEASE: &str = "INSERT INTO feed_lease (id, holder, until_ms) VALUES (1, $1
 const DUE_SHARES: &str = "UPDATE resource_shares SET status = next_status WHERE arn IN (SELECT arn FROM resource_shares WHERE status <> next_status AND transition_ms <= $1 LIMIT $2) RETURNING arn, status";
 const DUE_ASSOCIATIONS: &str = "UPDATE associations SET status = next_status WHERE (share_arn, association_type, entity) IN (SELECT share_arn, association_type, entity FROM associations WHERE status <> next_status AND transition_ms <= $1 LIMIT $2) RETURNING share_arn, association_type, entity, status";
 const DUE_INVITATIONS: &str = "UPDATE invitations SET status = next_status WHERE arn IN (SELECT arn FROM invitations WHERE status <> next_status AND transition_ms <= $1 LIMIT $2) RETURNING arn, share_arn, status";
+const ANY_DUE: &str = "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM resource_shares WHERE status <> next_status AND transition_ms <= $1 LIMIT 1) s) + (SELECT COUNT(*) FROM (SELECT 1 FROM associations WHERE status <> next_status AND transition_ms <= $1 LIMIT 1) a) + (SELECT COUNT(*) FROM (SELECT 1 FROM invitations WHERE status <> next_status AND transition_ms <= $1 LIMIT 1) i) AS n";
 const SHARE_OF_INVITATION: &str =
     "SELECT share_arn, sender_account, region FROM invitations WHERE arn = $1";
 
@@ -183,14 +187,8 @@ impl WriteTx {
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let (account, region) = owner_of(share_arn);
-        let row = query(NEXT_SEQ)
-            .bind(account)
-            .fetch_one(&mut self.tx)
-            .await?;
-        let seq: i64 = row.try_get("last_seq")?;
         query(APPEND)
             .bind(account)
-            .bind(seq)
             .bind(share_arn)
             .bind(region)
             .bind(kind.as_str())
@@ -261,6 +259,13 @@ impl WriteTx {
 }
 
 impl ReadTx {
+    /// Whether any share, association or invitation has a timed transition due at `now_ms`.
+    pub async fn transitions_due(&mut self, now_ms: i64) -> Result<bool, StoreError> {
+        let row = query(ANY_DUE).bind(now_ms).fetch_one(&mut self.tx).await?;
+        let n: i64 = row.try_get("n")?;
+        Ok(n > 0)
+    }
+
     /// The account's feed after `after_seq`, in order, at most `limit`.
     pub async fn feed_after(
         &mut self,

@@ -39,9 +39,21 @@ enum Message {
     Flush(oneshot::Sender<()>),
 }
 
+/// What the audit trail records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditMode {
+    /// Every authenticated call.
+    All,
+    /// The calls that change something, and every call that fails or is refused.
+    Writes,
+    /// Nothing.
+    Off,
+}
+
 /// The server's audit trail: where completed events go.
 pub struct AuditLog {
     queue: mpsc::Sender<Message>,
+    mode: AuditMode,
 }
 
 /// What a request tells the trail besides what the driver knows: its decoded input and, for a
@@ -82,10 +94,10 @@ pub fn is_read_only(operation: &str) -> bool {
 
 impl AuditLog {
     /// Starts the writer over `store`, keeping events `retention_days` (0: for ever).
-    pub fn start(store: Store, retention_days: u32) -> Arc<AuditLog> {
+    pub fn start(store: Store, retention_days: u32, mode: AuditMode) -> Arc<AuditLog> {
         let (queue, rx) = mpsc::channel(QUEUE);
         tokio::spawn(writer(store, rx, retention_days));
-        Arc::new(AuditLog { queue })
+        Arc::new(AuditLog { queue, mode })
     }
 
     /// Waits until every event handed over so far is written.
@@ -108,6 +120,16 @@ impl AuditLog {
     }
 
     /// Completes `draft` with what the call noted and how it ended, and hands it to the writer.
+    /// Whether a call is recorded: everything in `All`; in `Writes`, what is not a read that
+    /// succeeded.
+    pub fn records(&self, read_only: bool, failed: bool) -> bool {
+        match self.mode {
+            AuditMode::All => true,
+            AuditMode::Writes => !read_only || failed,
+            AuditMode::Off => false,
+        }
+    }
+
     pub async fn record(&self, draft: Draft, notes: Notes, error: Option<&ApiError>) {
         let read_only = draft.read_only;
         self.send(Completed {

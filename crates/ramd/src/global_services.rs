@@ -73,13 +73,14 @@ impl ApiHandler for Organizations {
         let caller = authenticated(caller)?;
         let rules = Rules::uniform(organizations::SHAPES, ErrorCode::InvalidInputException);
         let input = json11::decode(&rules, op.input(), req.body)?;
-        req.note_parameters(&input);
         let output = req
             .state
             .ram
             .organizations()
             .execute(&caller, op, &input)
-            .await?;
+            .await;
+        req.note_parameters(input);
+        let output = output?;
         if req.state.audit.is_some()
             && let Ok(value) = serde_json::from_slice(&output.0)
         {
@@ -153,8 +154,9 @@ impl ApiHandler for Iam {
         })?;
         let rules = Rules::uniform(iam::SHAPES, ErrorCode::ValidationError);
         let input = query::decode(&rules, op.input(), &form)?;
-        req.note_parameters(&input);
-        let output = req.state.ram.iam().execute(&caller, op, &input).await?;
+        let output = req.state.ram.iam().execute(&caller, op, &input).await;
+        req.note_parameters(input);
+        let output = output?;
         req.note_response(op.name(), &output);
         Ok(query::response(
             iam::SHAPES,

@@ -218,9 +218,11 @@ struct ServeArgs {
     /// Load this fixture (YAML or JSON, as `ramd seed` takes it) before serving.
     #[arg(long, env = "RAMD_SEED")]
     seed: Option<PathBuf>,
-    /// Record every API call in the audit trail (CloudTrail's LookupEvents reads it).
-    #[arg(long, env = "RAMD_AUDIT", default_value_t = true, action = clap::ArgAction::Set)]
-    audit: bool,
+    /// What the audit trail records (CloudTrail's LookupEvents reads it): every call, the calls
+    /// that change something or fail (successful reads left out: they cost as much again as the
+    /// read), or nothing.
+    #[arg(long, env = "RAMD_AUDIT", value_enum, default_value_t = ramd::audit::AuditMode::All)]
+    audit: ramd::audit::AuditMode,
     /// Days the audit trail keeps an event (0: for ever).
     #[arg(long, env = "RAMD_AUDIT_RETENTION_DAYS", default_value_t = 90)]
     audit_retention_days: u32,
@@ -645,8 +647,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                     secret: webhook_secret.unwrap_or_default().into_bytes(),
                 },
             );
-            let audit_log = audit
-                .then(|| ramd::audit::AuditLog::start(ram.store().clone(), audit_retention_days));
+            let audit_log = (audit != ramd::audit::AuditMode::Off).then(|| {
+                ramd::audit::AuditLog::start(ram.store().clone(), audit_retention_days, audit)
+            });
             let state = AppState {
                 audit: audit_log.clone(),
                 ram,

@@ -35,8 +35,9 @@ impl ApiHandler for RamApi {
     ) -> Result<Reply, ApiError> {
         let caller = authenticated(caller)?;
         let input = rest_json::decode(operation, req.query, req.body)?;
-        req.note_parameters(&input);
-        let output = req.state.ram.execute(&caller, operation, &input).await?;
+        let output = req.state.ram.execute(&caller, operation, &input).await;
+        req.note_parameters(input);
+        let output = output?;
         if req.state.audit.is_some()
             && let Ok(value) = serde_json::from_slice(&output.0)
         {

@@ -83,12 +83,13 @@ impl ApiRequest<'_> {
         }
     }
 
-    /// Notes the decoded input for the audit trail (when there is one).
-    pub fn note_parameters(&self, input: &serde_json::Value) {
+    /// Notes the decoded input for the audit trail (when there is one), once the API is done
+    /// with it.
+    pub fn note_parameters(&self, input: serde_json::Value) {
         if self.state.audit.is_some()
             && let Ok(mut notes) = self.notes.lock()
         {
-            notes.parameters = Some(input.clone());
+            notes.parameters = Some(input);
         }
     }
 
@@ -300,25 +301,16 @@ async fn serve<H: ApiHandler>(
         };
     caller.source_ip = req.peer.map(|ip| ip.to_string());
     line.caller = Some((caller.account_id.clone(), caller.principal_arn.clone()));
-    // A user's or role's unique id, as the audit trail names it (root needs no read).
-    let principal_id = match (
-        &state.audit,
-        ram_organizations::principal_of_arn(&caller.principal_arn),
-    ) {
-        (Some(_), Some((kind, name))) => {
-            crate::global_services::unique_id(state.ram.store(), &caller.account_id, kind, name)
-                .await
-                .unwrap_or(None)
-        }
-        _ => None,
-    };
-    let draft = state.audit.as_ref().map(|_| {
+    let audit = state.audit.as_ref().map(|log| (log, caller.clone()));
+    let started_ms = state.ram.now_ms();
+    let read_only = crate::audit::is_read_only(line.operation);
+    let draft = |caller: Caller, principal_id: Option<String>| {
         crate::audit::Draft::new(
             uuid::Uuid::new_v4().to_string(),
-            state.ram.now_ms(),
+            started_ms,
             H::NAME,
             line.operation,
-            caller.clone(),
+            caller,
             ram_sigv4::credential(&req.signed().sigv4()).map(|c| c.access_key_id),
             req.headers
                 .get(http::header::USER_AGENT)
@@ -327,15 +319,19 @@ async fn serve<H: ApiHandler>(
             req.request_id,
             principal_id,
         )
-    });
+    };
+    // A mutating call's event is drafted first: it goes into the transaction of its effect.
+    let pending = match &audit {
+        Some((_, c)) if !read_only => Some(draft(c.clone(), principal_id(state, c).await)),
+        _ => None,
+    };
     let result = match &state.throttle {
         Some(throttle) => throttle.admit(&caller.account_id, &caller.region, line.operation),
         None => Ok(()),
     };
-    let result = match (result, &draft) {
+    let result = match (result, &pending) {
         (Err(e), _) => Err(e),
-        // A mutating call's event goes into the transaction of its effect.
-        (Ok(()), Some(d)) if !d.read_only() => {
+        (Ok(()), Some(d)) => {
             Box::pin(ram_store::with_pending_event(
                 d.pending(),
                 handler.handle(req, endpoint, Some(caller)),
@@ -343,18 +339,34 @@ async fn serve<H: ApiHandler>(
             .await
         }
         // Boxed: every API's handler future would otherwise be inlined into this one.
-        (Ok(()), _) => Box::pin(handler.handle(req, endpoint, Some(caller))).await,
+        (Ok(()), None) => Box::pin(handler.handle(req, endpoint, Some(caller))).await,
     };
-    if let (Some(log), Some(draft)) = (&state.audit, draft) {
-        let notes = req
-            .notes
-            .lock()
-            .map(|mut n| std::mem::take(&mut *n))
-            .unwrap_or_default();
+    if let Some((log, c)) = audit {
         let error = result.as_ref().err().map(|e| handler.wire_error(e));
-        log.record(draft, notes, error.as_ref()).await;
+        if log.records(read_only, error.is_some()) {
+            let notes = req
+                .notes
+                .lock()
+                .map(|mut n| std::mem::take(&mut *n))
+                .unwrap_or_default();
+            let draft = if let Some(d) = pending {
+                d
+            } else {
+                let id = principal_id(state, &c).await;
+                draft(c, id)
+            };
+            log.record(draft, notes, error.as_ref()).await;
+        }
     }
     Some(result)
+}
+
+/// A user's or role's unique id, as the audit trail names it (root needs no read).
+async fn principal_id(state: &AppState, caller: &Caller) -> Option<String> {
+    let (kind, name) = ram_organizations::principal_of_arn(&caller.principal_arn)?;
+    crate::global_services::unique_id(state.ram.store(), &caller.account_id, kind, name)
+        .await
+        .unwrap_or(None)
 }
 
 /// The handler's rendering of an error; if even that panics, restJson1's internal error.

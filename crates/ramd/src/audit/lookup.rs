@@ -73,7 +73,7 @@ impl ApiHandler for CloudTrail {
         }
         let rules = Rules::uniform(cloudtrail::SHAPES, ErrorCode::ValidationException);
         let input = json11::decode(&rules, op.input(), req.body)?;
-        req.note_parameters(&input);
+        req.note_parameters(input.clone());
         let input: LookupEventsRequest =
             serde_json::from_value(input).map_err(|e| api_error!(SerializationException, "{e}"))?;
         let output = lookup_events(req, &caller, input).await?;
