@@ -175,12 +175,15 @@ impl ApiHandler for Reset {
         _: Option<Caller>,
     ) -> Result<Reply, ApiError> {
         let store = req.state.ram.store();
-        let reset = async {
+        // The audit writer and the feed's sweep write in the background: a reset that collides
+        // with one of them is retried.
+        crate::conflicts::retry_conflicts(10, || async {
             let mut tx = store.begin().await?;
             tx.reset().await?;
             tx.commit().await
-        };
-        reset.await.map_err(|e| {
+        })
+        .await
+        .map_err(|e| {
             tracing::error!(error = %e, "reset failed");
             ApiError::internal()
         })?;
